@@ -1,0 +1,27 @@
+/**
+ * What a driver declares about itself, so tests choose the right expectation
+ * (never to skip a rule silently). Bundled drivers and known real drivers
+ * declare one; for an unknown driver the harness detects the open policy.
+ */
+export type OpenPolicy = 'shared' | 'exclusive';
+export type IommuKind = 'per-context' | 'shared' | 'none';
+
+export interface DriverProfile {
+  /** Driver name as sysfs and DRM_IOCTL_VERSION report it. */
+  readonly driver: string;
+  readonly openPolicy: OpenPolicy;
+  /** 'detected' when no profile exists and a second open was tried. */
+  readonly openPolicySource: 'declared' | 'detected';
+  readonly controlNode: boolean;
+  /** Scheduler job timeout in ms, or null when the driver has none (or is unknown). */
+  readonly jobTimeoutMs: number | null;
+  readonly iommu: IommuKind;
+  readonly prime: boolean;
+  readonly syncobj: boolean;
+  /** Consecutive hangs after which a context is banned (0 or absent: never). */
+  readonly banAfterHangs?: number;
+  /** File under the device's debugfs dir (`<debugfs>/accel/<minor>/`) holding the live GEM object count. */
+  readonly debugfsObjectCount?: string;
+  /** Name of the driver adapter that can make buffers and jobs, if any. */
+  readonly adapter?: string;
+}

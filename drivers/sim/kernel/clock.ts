@@ -1,0 +1,155 @@
+/**
+ * The simulated kernel's CLOCK_MONOTONIC. Time is virtual: it only moves when
+ * something sleeps on it (a blocking wait, a sleep) and nothing else is left
+ * to run, and then it jumps straight to the next timer. A 500 ms job timeout
+ * therefore costs microseconds of wall time, and runs are deterministic.
+ */
+
+export interface Timer {
+  readonly at: bigint;
+  cancel(): void;
+}
+
+interface TimerEntry {
+  at: bigint;
+  seq: number;
+  cb: () => void;
+  cancelled: boolean;
+}
+
+interface Sleeper {
+  until: bigint | null;
+  done: () => boolean;
+  resolve: () => void;
+}
+
+export const NS_PER_MS = 1_000_000n;
+export const NS_PER_US = 1_000n;
+
+export class VirtualClock {
+  private now = 0n;
+  private seq = 0;
+  private timers: TimerEntry[] = [];
+  private sleepers = new Set<Sleeper>();
+  private pumping = false;
+
+  /** Boots at 1 s, so that 0 and small absolute timeouts are visibly in the past. */
+  constructor(startNs = 1_000_000_000n) {
+    this.now = startNs;
+  }
+
+  nowNs(): bigint {
+    return this.now;
+  }
+
+  /** Runs `cb` once the clock reaches now + delayNs. */
+  after(delayNs: bigint, cb: () => void): Timer {
+    return this.at(this.now + (delayNs < 0n ? 0n : delayNs), cb);
+  }
+
+  at(atNs: bigint, cb: () => void): Timer {
+    const entry: TimerEntry = { at: atNs < this.now ? this.now : atNs, seq: this.seq++, cb, cancelled: false };
+    this.insert(entry);
+    return {
+      at: entry.at,
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
+  }
+
+  pendingTimers(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
+
+  /**
+   * Blocks (asynchronously) until `done()` holds or the clock reaches
+   * `untilNs` (null: no deadline). Returns true if `done()` held.
+   */
+  waitUntil(done: () => boolean, untilNs: bigint | null): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    if (untilNs !== null && this.now >= untilNs) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const s: Sleeper = {
+        until: untilNs,
+        done,
+        resolve: () => resolve(done()),
+      };
+      this.sleepers.add(s);
+      this.schedulePump();
+    });
+  }
+
+  sleepNs(ns: bigint): Promise<void> {
+    const until = this.now + ns;
+    return this.waitUntil(() => this.now >= until, until).then(() => undefined);
+  }
+
+  /** Fires every timer due at or before `t` in order, moving the clock forward. */
+  advanceTo(t: bigint): void {
+    for (;;) {
+      const next = this.timers[0];
+      if (!next || next.at > t) break;
+      this.timers.shift();
+      if (next.cancelled) continue;
+      if (next.at > this.now) this.now = next.at;
+      next.cb();
+    }
+    if (t > this.now) this.now = t;
+  }
+
+  private insert(entry: TimerEntry): void {
+    let i = this.timers.length;
+    while (i > 0) {
+      const prev = this.timers[i - 1] as TimerEntry;
+      if (prev.at < entry.at || (prev.at === entry.at && prev.seq < entry.seq)) break;
+      i--;
+    }
+    this.timers.splice(i, 0, entry);
+  }
+
+  private schedulePump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    // setImmediate runs after pending promise jobs and I/O callbacks: only when
+    // nothing else in the process is ready does virtual time move.
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.pumping = false;
+    this.wakeSatisfied();
+    if (this.sleepers.size === 0) return;
+    while (this.timers.length > 0 && (this.timers[0] as TimerEntry).cancelled) this.timers.shift();
+    let target: bigint | null = this.timers[0]?.at ?? null;
+    for (const s of this.sleepers) {
+      if (s.until !== null && (target === null || s.until < target)) target = s.until;
+    }
+    if (target === null) {
+      // Nothing can ever wake these sleepers: the simulated kernel would hang
+      // forever. Wake them so they report failure rather than freeze the run.
+      for (const s of [...this.sleepers]) {
+        this.sleepers.delete(s);
+        s.resolve();
+      }
+      return;
+    }
+    this.advanceTo(target);
+    this.wakeSatisfied();
+    if (this.sleepers.size > 0) this.schedulePump();
+  }
+
+  private wakeSatisfied(): void {
+    for (const s of [...this.sleepers]) {
+      if (s.done() || (s.until !== null && this.now >= s.until)) {
+        this.sleepers.delete(s);
+        s.resolve();
+      }
+    }
+  }
+
+  /** Lets waiters re-check their condition after a state change outside timers. */
+  kick(): void {
+    if (this.sleepers.size > 0) this.schedulePump();
+  }
+}

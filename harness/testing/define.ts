@@ -1,0 +1,104 @@
+/**
+ * How conformance tests are declared, in the spirit of IGT's
+ * igt_main/igt_subtest: a family (one folder of tests/) is a list of
+ * subtests, each with a one-line rule and the kernel (or documentation)
+ * reference it checks. Full names are `accel@<family>@<subtest>`.
+ */
+import type { AccelDevice } from '../discovery/types';
+import type { DriverAdapter } from '../../drivers/adapter';
+import type { DriverProfile } from '../../drivers/profile';
+import type { Sys } from '../sys/types';
+
+export const SUBTEST_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export interface DeviceUnderTest {
+  /** Short label for reports: `accel0` or `sim:apu/accel0`. */
+  readonly label: string;
+  readonly info: AccelDevice;
+  readonly profile: DriverProfile;
+  readonly sys: Sys;
+  /** The adapter for this driver on this Sys, or null when none is known. */
+  readonly adapter: DriverAdapter | null;
+  readonly simulated: boolean;
+}
+
+export interface RunOptions {
+  /** --job-timeout-ms: overrides the profile's scheduler timeout. */
+  readonly jobTimeoutMs?: number;
+  /** --allow-destructive: lets hang/reset/crash tests run on real devices. */
+  readonly allowDestructive: boolean;
+}
+
+export interface TestContext {
+  readonly dev: DeviceUnderTest;
+  readonly sys: Sys;
+  /** Other selected devices reachable through the same Sys (cross-device tests). */
+  readonly others: readonly DeviceUnderTest[];
+  readonly options: RunOptions;
+  /** options.jobTimeoutMs, else the profile's timeout, else null. */
+  readonly jobTimeoutMs: number | null;
+  /** Opens the device node (default O_RDWR | O_CLOEXEC); closed after the test unless `close`d. */
+  open(flags?: number, device?: DeviceUnderTest): number;
+  /** Closes an fd from `open` and stops tracking it. */
+  close(fd: number): void;
+  /** The driver adapter, or SKIP naming the missing adapter. */
+  adapter(device?: DeviceUnderTest): DriverAdapter;
+  /** Runs after the test, last registered first, even when it fails. */
+  defer(fn: () => void | Promise<void>): void;
+  skip(reason: string): never;
+  log(line: string): void;
+}
+
+export interface Subtest {
+  readonly name: string;
+  /** One line: the rule this subtest checks. */
+  readonly description: string;
+  /** Where the rule comes from: a kernel file (and function) or a documentation page. */
+  readonly reference: string;
+  /** Hangs, resets or crashes the device: real devices need --allow-destructive. */
+  readonly destructive?: boolean;
+  /** Per-test watchdog budget in ms of wall time, when the default does not fit. */
+  readonly timeoutMs?: number;
+  run(t: TestContext): Promise<void> | void;
+}
+
+export interface Family {
+  readonly name: string;
+  readonly description: string;
+  readonly subtests: readonly Subtest[];
+}
+
+export function fullName(family: string, subtest: string): string {
+  return `accel@${family}@${subtest}`;
+}
+
+export function defineFamily(name: string, description: string, subtests: readonly Subtest[]): Family {
+  if (!SUBTEST_NAME.test(name)) throw new Error(`family name '${name}' is not kebab-case`);
+  const seen = new Set<string>();
+  for (const s of subtests) {
+    if (!SUBTEST_NAME.test(s.name)) throw new Error(`subtest '${name}@${s.name}' is not kebab-case`);
+    if (seen.has(s.name)) throw new Error(`subtest '${name}@${s.name}' is declared twice`);
+    if (!s.description.trim() || s.description.includes('\n')) {
+      throw new Error(`subtest '${name}@${s.name}' needs a one-line description`);
+    }
+    if (!s.reference.trim()) throw new Error(`subtest '${name}@${s.name}' needs a reference`);
+    seen.add(s.name);
+  }
+  return { name, description, subtests };
+}
+
+/** Thrown by `t.skip`: the test does not apply, with the reason. */
+export class SkipError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'SkipError';
+  }
+}
+
+/** Thrown by the assertion helpers: the device broke the rule. */
+export class TestFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TestFailure';
+  }
+}
