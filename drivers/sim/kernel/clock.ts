@@ -25,6 +25,8 @@ interface Sleeper {
 
 export const NS_PER_MS = 1_000_000n;
 export const NS_PER_US = 1_000n;
+/** A wait longer than this (a virtual day) with no timer pending is treated as a hang. */
+export const HANG_NS = 86_400n * 1_000_000_000n;
 
 export class VirtualClock {
   private now = 0n;
@@ -85,6 +87,34 @@ export class VirtualClock {
     return this.waitUntil(() => this.now >= until, until).then(() => undefined);
   }
 
+  /**
+   * Synchronous blocking (a sleeping syscall while nothing else can run):
+   * fires timers in order until `done()` holds or the clock reaches
+   * `untilNs` (null: no deadline). Returns done(). With no deadline and no
+   * timer left it gives up (returns false) instead of hanging forever.
+   */
+  runUntil(done: () => boolean, untilNs: bigint | null): boolean {
+    try {
+      for (;;) {
+        if (done()) return true;
+        if (untilNs !== null && this.now >= untilNs) return false;
+        while (this.timers.length > 0 && (this.timers[0] as TimerEntry).cancelled) this.timers.shift();
+        const next = this.timers[0];
+        if (!next || (untilNs !== null && next.at > untilNs)) {
+          // Nothing left to wake us before a practically infinite deadline: a real
+          // machine would hang here; give up without moving time to the end of the epoch.
+          if (untilNs === null || (!next && untilNs - this.now > HANG_NS)) return false;
+          this.advanceTo(untilNs);
+          return done();
+        }
+        this.advanceTo(next.at);
+      }
+    } finally {
+      // Asynchronous sleepers may be satisfied by the time that just passed.
+      this.kick();
+    }
+  }
+
   /** Fires every timer due at or before `t` in order, moving the clock forward. */
   advanceTo(t: bigint): void {
     for (;;) {
@@ -125,6 +155,8 @@ export class VirtualClock {
     for (const s of this.sleepers) {
       if (s.until !== null && (target === null || s.until < target)) target = s.until;
     }
+    // Only practically infinite deadlines and no timer: as hopeless as no deadline at all.
+    if (this.timers.length === 0 && target !== null && target - this.now > HANG_NS) target = null;
     if (target === null) {
       // Nothing can ever wake these sleepers: the simulated kernel would hang
       // forever. Wake them so they report failure rather than freeze the run.

@@ -1,0 +1,151 @@
+/**
+ * struct drm_device (drm_drv.c, drm_gem.c): the device a driver registered,
+ * with its GEM bookkeeping (object names, fake offsets), its open files
+ * (dev->filelist) and its defect knobs.
+ */
+import { SysError } from '../../../../harness/sys/errno';
+import type { Accounting } from '../accounting';
+import type { VirtualClock } from '../clock';
+import type { KernelServices } from '../services';
+import type { DrmDevice, DrmDriver, DrmFile, DrmIoctlDesc, DrmSyncobj, GemObject, GemObjectFuncs } from './driver';
+import { PAGE_SHIFT } from './driver';
+import { DrmFileImpl, type HandleEntry } from './file';
+import { GemObjectImpl, gemHandleCreateTail, gemHandleDelete, gemLookup, gemSize } from './gem';
+import { Idr } from './idr';
+import { syncobjFind } from './syncobj';
+import { VmaOffsetManager, type VmaNode } from './vma-manager';
+
+/** Largest object the simulated shmem will back (a guard against garbage sizes eating host memory). */
+export const GEM_MAX_SIZE = 1 << 30;
+
+export interface DrmDeviceSetup {
+  readonly driver: DrmDriver;
+  readonly accelIndex: number;
+  readonly module: string;
+  readonly parentName: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly defects: ReadonlySet<string>;
+}
+
+export class DrmDeviceImpl implements DrmDevice {
+  readonly driver: DrmDriver;
+  readonly accelIndex: number;
+  readonly module: string;
+  readonly parentName: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly defects: ReadonlySet<string>;
+  devPrivate: unknown = null;
+  /** Minor of the render node registered by the render-node defect, else null. */
+  renderIndex: number | null = null;
+
+  readonly vmaManager = new VmaOffsetManager();
+  readonly objectByVmaNode = new Map<VmaNode, GemObjectImpl>();
+  /** dev->object_name_idr: flink names. */
+  readonly objectNames = new Idr<GemObjectImpl>();
+  /** The one handle table of the handles-global defect. */
+  readonly globalObjectIdr: Idr<HandleEntry>;
+  readonly fileList: DrmFileImpl[] = [];
+  readonly objects = new Set<GemObjectImpl>();
+  private nextClientId = 1;
+  /** drm_driver.ioctls indexed by nr; holes are undefined (NULL func). */
+  readonly ioctlTable: (DrmIoctlDesc | undefined)[] = [];
+
+  constructor(
+    setup: DrmDeviceSetup,
+    readonly kernel: KernelServices,
+  ) {
+    this.driver = setup.driver;
+    this.accelIndex = setup.accelIndex;
+    this.module = setup.module;
+    this.parentName = setup.parentName;
+    this.params = { ...setup.params };
+    this.defects = new Set(setup.defects);
+    this.globalObjectIdr = new Idr<HandleEntry>(this.defects.has('handles-no-reuse'));
+    for (const d of setup.driver.ioctls) this.ioctlTable[d.nr] = d;
+  }
+
+  get clock(): VirtualClock {
+    return this.kernel.clock;
+  }
+
+  get acct(): Accounting {
+    return this.kernel.acct;
+  }
+
+  allocClientId(): number {
+    return this.nextClientId++;
+  }
+
+  files(): readonly DrmFile[] {
+    return [...this.fileList];
+  }
+
+  /** drm_gem_object_init over zeroed shmem pages. */
+  gemObjectCreate(size: number, funcs?: GemObjectFuncs): GemObjectImpl {
+    if (!Number.isSafeInteger(size) || size <= 0) throw SysError.of('EINVAL', 'ioctl', `GEM object size ${size}`);
+    const rounded = gemSize(size);
+    if (rounded > GEM_MAX_SIZE) throw SysError.of('ENOMEM', 'ioctl', `GEM object size ${size}`);
+    return this.track(new GemObjectImpl(this, rounded, Buffer.alloc(rounded), funcs));
+  }
+
+  /** An object over pages it does not own (a foreign dma-buf's), for PRIME import. */
+  gemObjectWrap(size: number, memory: Buffer): GemObjectImpl {
+    return this.track(new GemObjectImpl(this, size, memory, undefined));
+  }
+
+  private track(obj: GemObjectImpl): GemObjectImpl {
+    this.objects.add(obj);
+    this.acct.add('gem', obj);
+    return obj;
+  }
+
+  /**
+   * drm_gem_object_release: the fake offset goes, an import drops its
+   * dma-buf (drm_prime_gem_destroy) and the pages return to the system:
+   * zeroed here, so a stale view (mmap-no-ref, dmabuf-no-ref) shows the loss.
+   */
+  gemObjectRelease(obj: GemObjectImpl): void {
+    this.vmaManager.remove(obj.vmaNode);
+    this.objectByVmaNode.delete(obj.vmaNode);
+    this.objects.delete(obj);
+    this.acct.remove('gem', obj);
+    const attach = obj.importAttach;
+    obj.importAttach = null;
+    if (attach) attach.put();
+    else obj.memory.fill(0);
+  }
+
+  gemHandleCreate(file: DrmFile, obj: GemObject): number {
+    return gemHandleCreateTail(asFile(file), asObj(obj));
+  }
+
+  gemObjectLookup(file: DrmFile, handle: number): GemObjectImpl | null {
+    return gemLookup(asFile(file), handle);
+  }
+
+  gemHandleDelete(file: DrmFile, handle: number): void {
+    gemHandleDelete(asFile(file), handle, 'ioctl');
+  }
+
+  /** drm_gem_create_mmap_offset + drm_vma_node_offset_addr. */
+  gemMmapOffset(obj: GemObject): bigint {
+    const o = asObj(obj);
+    const start = this.vmaManager.add(o.vmaNode, BigInt(o.size / 4096));
+    this.objectByVmaNode.set(o.vmaNode, o);
+    return start << PAGE_SHIFT;
+  }
+
+  syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null {
+    return syncobjFind(asFile(file), handle);
+  }
+}
+
+function asFile(f: DrmFile): DrmFileImpl {
+  if (!(f instanceof DrmFileImpl)) throw new TypeError('not a DrmFile of the simulated DRM core');
+  return f;
+}
+
+function asObj(o: GemObject): GemObjectImpl {
+  if (!(o instanceof GemObjectImpl)) throw new TypeError('not a GemObject of the simulated DRM core');
+  return o;
+}

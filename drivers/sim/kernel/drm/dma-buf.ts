@@ -1,0 +1,179 @@
+/**
+ * dma-buf files (drivers/dma-buf/dma-buf.c) exported by the DRM core
+ * (drm_prime.c drm_gem_dmabuf_export / drm_gem_dmabuf_release /
+ * drm_gem_dmabuf_mmap).
+ */
+import { SysError } from '../../../../harness/sys/errno';
+import { MAP_SHARED, O_ACCMODE, O_CLOEXEC, O_NONBLOCK, POLLIN, POLLOUT, SEEK_END, SEEK_SET, S_IFREG } from '../../../../harness/sys/constants';
+import { IOW } from '../../../../harness/uapi/ioctl';
+import {
+  DMA_BUF_IOCTL_EXPORT_SYNC_FILE,
+  DMA_BUF_IOCTL_IMPORT_SYNC_FILE,
+  DMA_BUF_IOCTL_SYNC,
+  DMA_BUF_SET_NAME_B,
+  DMA_BUF_SYNC_RW,
+  DMA_BUF_SYNC_VALID_FLAGS_MASK,
+  dma_buf_export_sync_file,
+  dma_buf_sync,
+} from '../../../../harness/uapi/dma-buf';
+import { DmaFence } from '../fence';
+import type { KernelServices } from '../services';
+import { syncFileCreate, syncFileGetFence } from '../sync-file';
+import { anonInode } from '../vfs/anon';
+import type { CallCtx, FileOperations, KFile } from '../vfs/file';
+import { PAGE_SIZE } from './driver';
+import type { GemObjectImpl } from './gem';
+
+/** DMA_BUF_SET_NAME_A: _IOW('b', 1, __u32), the original 32-bit form. */
+const DMA_BUF_SET_NAME_A = IOW('b', 1, 4);
+const DMA_BUF_NAME_LEN = 32;
+
+export class DmaBuf {
+  file!: KFile;
+  name = '';
+
+  constructor(
+    /** dmabuf->priv: the exporting GEM object. */
+    readonly obj: GemObjectImpl,
+    readonly size: number,
+    /** False with the dmabuf-no-ref defect: the dma-buf took no object reference. */
+    readonly holdsObject: boolean,
+    readonly kernel: KernelServices,
+  ) {}
+
+  get(): void {
+    this.file.get();
+  }
+
+  put(): void {
+    this.file.put();
+  }
+}
+
+function str(buf: Buffer): string {
+  const nul = buf.indexOf(0);
+  return buf.subarray(0, nul < 0 ? buf.length : nul).toString('latin1');
+}
+
+const dmaBufOps: FileOperations = {
+  kind: 'dmabuf',
+  /** dma_buf_release -> drm_gem_dmabuf_release: drops the object reference taken at export. */
+  release(file) {
+    const d = file.privateData as DmaBuf;
+    d.kernel.acct.remove('dmabuf', d);
+    if (d.holdsObject) d.obj.put();
+  },
+  /**
+   * dma_buf_llseek: only SEEK_END(0), for the size, and SEEK_SET(0); every
+   * other offset or whence is EINVAL. f_pos is not changed.
+   */
+  llseek(file, offset, whence) {
+    const d = file.privateData as DmaBuf;
+    let base: bigint;
+    if (whence === SEEK_END) base = BigInt(d.size);
+    else if (whence === SEEK_SET) base = 0n;
+    else throw SysError.of('EINVAL', 'lseek');
+    if (offset !== 0n && !d.obj.dev.defects.has('dmabuf-lseek-any')) throw SysError.of('EINVAL', 'lseek');
+    return base + offset;
+  },
+  /**
+   * dma_buf_mmap_internal: EINVAL past the end of the buffer; then
+   * drm_gem_prime_mmap maps the object's pages and holds a reference.
+   */
+  mmap(file, vma) {
+    const d = file.privateData as DmaBuf;
+    const pages = BigInt(Math.ceil(vma.length / PAGE_SIZE));
+    if (vma.pgoff + pages > BigInt(d.size / PAGE_SIZE)) throw SysError.of('EINVAL', 'mmap', 'beyond the dma-buf');
+    if (!(vma.flags & MAP_SHARED)) throw SysError.of('EINVAL', 'mmap', 'copy-on-write mapping of a dma-buf');
+    const start = Number(vma.pgoff) * PAGE_SIZE;
+    vma.memory = d.obj.memory.subarray(start, start + vma.length);
+    if (d.obj.tryGet()) {
+      const obj = d.obj;
+      d.kernel.acct.add('vma', vma);
+      vma.close = () => {
+        d.kernel.acct.remove('vma', vma);
+        obj.put();
+      };
+    }
+  },
+  ioctl(file, cmd, arg, ctx) {
+    return dmaBufIoctl(file.privateData as DmaBuf, cmd, arg, ctx);
+  },
+  /** dma_buf_poll with no fences attached: readable and writable at once. */
+  poll() {
+    return POLLIN | POLLOUT;
+  },
+};
+
+/** dma_buf_ioctl: the request must match exactly; anything else ENOTTY. */
+function dmaBufIoctl(d: DmaBuf, cmd: number, arg: bigint, ctx: CallCtx): number {
+  switch (cmd >>> 0) {
+    case DMA_BUF_IOCTL_SYNC: {
+      const sync = dma_buf_sync.decode(ctx.mm.copyFromUser(arg, dma_buf_sync.size, 'ioctl'));
+      if (sync.flags & ~DMA_BUF_SYNC_VALID_FLAGS_MASK && !d.obj.dev.defects.has('dmabuf-sync-any-flags')) {
+        throw SysError.of('EINVAL', 'ioctl', 'DMA_BUF_IOCTL_SYNC flags');
+      }
+      // The direction must be READ, WRITE or both (dma_buf_ioctl: default -> EINVAL).
+      if ((sync.flags & DMA_BUF_SYNC_RW) === 0n) throw SysError.of('EINVAL', 'ioctl', 'DMA_BUF_IOCTL_SYNC direction');
+      // begin/end_cpu_access: the DRM GEM exporter has no such ops: nothing to do.
+      return 0;
+    }
+    case DMA_BUF_SET_NAME_A:
+    case DMA_BUF_SET_NAME_B: {
+      // dma_buf_set_name: strndup_user(buf, DMA_BUF_NAME_LEN).
+      const bytes: number[] = [];
+      for (let i = 0; ; i++) {
+        const b = ctx.mm.copyFromUser(arg + BigInt(i), 1, 'ioctl')[0] as number;
+        if (b === 0) break;
+        bytes.push(b);
+        if (bytes.length >= DMA_BUF_NAME_LEN) throw SysError.of('EINVAL', 'ioctl', 'dma-buf name too long');
+      }
+      d.name = str(Buffer.from(bytes));
+      return 0;
+    }
+    case DMA_BUF_IOCTL_EXPORT_SYNC_FILE: {
+      const a = dma_buf_export_sync_file.decode(ctx.mm.copyFromUser(arg, dma_buf_export_sync_file.size, 'ioctl'));
+      const rw = Number(DMA_BUF_SYNC_RW);
+      if (a.flags & ~rw || (a.flags & rw) === 0) throw SysError.of('EINVAL', 'ioctl', 'EXPORT_SYNC_FILE flags');
+      // No fences are ever attached to the reservation object: a signalled stub.
+      const sf = syncFileCreate(d.kernel, DmaFence.signaled('dma-buf'));
+      const fd = ctx.task.files.install(sf, true, 'ioctl');
+      try {
+        ctx.mm.copyToUser(arg, dma_buf_export_sync_file.encode({ flags: a.flags, fd }), 'ioctl');
+      } catch (e) {
+        ctx.task.files.close(fd);
+        throw e;
+      }
+      return 0;
+    }
+    case DMA_BUF_IOCTL_IMPORT_SYNC_FILE: {
+      const a = dma_buf_export_sync_file.decode(ctx.mm.copyFromUser(arg, dma_buf_export_sync_file.size, 'ioctl'));
+      const rw = Number(DMA_BUF_SYNC_RW);
+      if (a.flags & ~rw || (a.flags & rw) === 0) throw SysError.of('EINVAL', 'ioctl', 'IMPORT_SYNC_FILE flags');
+      const f = ctx.task.files.has(a.fd) ? ctx.task.files.lookup(a.fd, 'ioctl') : null;
+      if (!f || !syncFileGetFence(f)) throw SysError.of('EINVAL', 'ioctl', 'not a sync_file');
+      return 0;
+    }
+    default:
+      throw SysError.of('ENOTTY', 'ioctl');
+  }
+}
+
+export function isDmaBufFile(file: KFile): boolean {
+  return file.fop === dmaBufOps;
+}
+
+/**
+ * drm_gem_prime_export -> drm_gem_dmabuf_export -> dma_buf_export: a new
+ * dma-buf file (f_flags = flags & (O_ACCMODE | O_NONBLOCK), dma_buf_getfile)
+ * holding a reference on the object. Returns the creation reference.
+ */
+export function dmaBufExport(k: KernelServices, obj: GemObjectImpl, flags: number): DmaBuf {
+  const holds = !obj.dev.defects.has('dmabuf-no-ref');
+  if (holds) obj.get();
+  const d = new DmaBuf(obj, obj.size, holds, k);
+  d.file = k.newFile(dmaBufOps, anonInode(S_IFREG | 0o600, () => BigInt(d.size)), flags & (O_ACCMODE | O_NONBLOCK) & ~O_CLOEXEC);
+  d.file.privateData = d;
+  k.acct.add('dmabuf', d);
+  return d;
+}

@@ -1,0 +1,269 @@
+/**
+ * The driver-facing interface of the simulated DRM core: what a bundled
+ * driver (drivers/apu/sim) declares and what it may call. It mirrors
+ * include/drm/drm_drv.h (struct drm_driver, enum drm_driver_feature),
+ * include/drm/drm_ioctl.h (struct drm_ioctl_desc, enum drm_ioctl_flags),
+ * include/drm/drm_gem.h, include/drm/drm_syncobj.h and include/drm/drm_file.h.
+ *
+ * Stable contract: drivers are written against this file only (plus
+ * ../clock.ts and ../fence.ts). The core implements it in drm/*.ts.
+ */
+import type { VirtualClock } from '../clock';
+import type { DmaFence } from '../fence';
+
+/* enum drm_driver_feature (include/drm/drm_drv.h). */
+export const DRIVER_GEM = 1 << 0;
+export const DRIVER_MODESET = 1 << 1;
+export const DRIVER_RENDER = 1 << 3;
+export const DRIVER_ATOMIC = 1 << 4;
+export const DRIVER_SYNCOBJ = 1 << 5;
+export const DRIVER_SYNCOBJ_TIMELINE = 1 << 6;
+export const DRIVER_COMPUTE_ACCEL = 1 << 7;
+export const DRIVER_GEM_GPUVA = 1 << 8;
+export const DRIVER_CURSOR_HOTSPOT = 1 << 9;
+
+/* enum drm_ioctl_flags (include/drm/drm_ioctl.h). */
+export const DRM_AUTH = 1 << 0;
+export const DRM_MASTER = 1 << 1;
+export const DRM_ROOT_ONLY = 1 << 2;
+export const DRM_RENDER_ALLOW = 1 << 5;
+
+/** The kernel's page size: GEM sizes and mmap offsets are in these units. */
+export const PAGE_SIZE = 4096;
+export const PAGE_SHIFT = 12n;
+
+/**
+ * What an ioctl handler returns: 0, or (async mode only, through
+ * IoctlContext.sleep) a promise of 0. Failures are thrown as SysError, never
+ * returned, and never any other exception.
+ */
+export type IoctlReturn = number | Promise<number>;
+
+/**
+ * drm_ioctl_t. `data` is the kernel copy of the argument, exactly the size of
+ * the kernel struct (`_IOC_SIZE(desc.cmd)`): the core copied in what user
+ * space gave and zero-filled the rest, and copies `data` back out after the
+ * handler (even when it throws, as drm_ioctl does).
+ */
+export type DrmIoctlFunc = (dev: DrmDevice, data: Buffer, file: DrmFile, ctx: IoctlContext) => IoctlReturn;
+
+/** struct drm_ioctl_desc, as DRM_IOCTL_DEF_DRV builds it. */
+export interface DrmIoctlDesc {
+  /** Index in the driver range: the ioctl's _IOC_NR minus DRM_COMMAND_BASE. */
+  readonly nr: number;
+  readonly name: string;
+  /**
+   * The full request number the kernel declares (DRM_IOWR(DRM_COMMAND_BASE + nr, struct)):
+   * its size is the kernel struct size and its direction bits decide which
+   * copies happen (drm_ioctl: `cmd & ioctl->cmd & IOC_IN`).
+   */
+  readonly cmd: number;
+  /** DRM_AUTH | DRM_MASTER | DRM_ROOT_ONLY | DRM_RENDER_ALLOW. */
+  readonly flags: number;
+  readonly func: DrmIoctlFunc;
+}
+
+/** A read-only debugfs file under /sys/kernel/debug/accel/<minor>/. */
+export interface DebugfsFile {
+  readonly name: string;
+  show(dev: DrmDevice): string;
+}
+
+/** What open() tells the driver about the opener. */
+export interface OpenContext {
+  readonly pid: number;
+  readonly uid: number;
+  /** open(2) flags (O_NONBLOCK, O_EXCL, ...). */
+  readonly flags: number;
+}
+
+/** struct drm_driver: the ops table a driver registers. */
+export interface DrmDriver {
+  readonly name: string;
+  readonly desc: string;
+  /** Kept for older kernels; mainline DRM_IOCTL_VERSION reports "0" (see docs/simulator.md). */
+  readonly date: string;
+  readonly major: number;
+  readonly minor: number;
+  readonly patchlevel: number;
+  /** DRIVER_* bits. */
+  readonly features: number;
+  /** Driver ioctls; a hole in `nr` is an empty slot (EINVAL, as a NULL func in drm_ioctl). */
+  readonly ioctls: readonly DrmIoctlDesc[];
+  /**
+   * drm_driver.open: called from drm_open_helper for each new open file
+   * description, after the core set up the DrmFile. Throwing a SysError
+   * (EBUSY, EAGAIN, ...) fails the open(2) with it; postclose is then not called.
+   */
+  open?(dev: DrmDevice, file: DrmFile, ctx: OpenContext): void;
+  /**
+   * drm_driver.postclose: called from drm_file_free when the LAST reference to
+   * the open file description drops (close of the last fd, exit, last
+   * in-flight SCM_RIGHTS copy gone), after the core released the file's
+   * syncobjs and GEM handles.
+   */
+  postclose?(dev: DrmDevice, file: DrmFile): void;
+  /** Extra debugfs files beside the core's name, clients and gem_objects. */
+  readonly debugfs?: readonly DebugfsFile[];
+  /**
+   * Replaces the core's drm_gem_mmap for mmap(2) of the device node (a
+   * driver's own file_operations.mmap). Must set `vma.memory` or throw.
+   */
+  mmap?(dev: DrmDevice, file: DrmFile, vma: VmArea): void;
+}
+
+/** The part of a vm_area_struct an mmap op sees and fills. */
+export interface VmArea {
+  /** mmap length in bytes (a multiple of PAGE_SIZE after rounding). */
+  readonly length: number;
+  /** vm_pgoff: the mmap offset in pages. */
+  readonly pgoff: bigint;
+  readonly prot: number;
+  readonly flags: number;
+  /** Set by the mmap op: the memory the mapping shows (a live view, `length` bytes). */
+  memory: Buffer | null;
+  /** Set by the mmap op: vm_ops->close, run at munmap or exit (drops what the op took). */
+  close: (() => void) | null;
+}
+
+/** Per-object ops (struct drm_gem_object_funcs). */
+export interface GemObjectFuncs {
+  /** drm_gem_object_funcs.free: the last reference dropped; the core then releases the object. */
+  free?(obj: GemObject): void;
+}
+
+/**
+ * struct drm_gem_object. Refcounted: the creator holds one reference, each
+ * handle one, each exported dma-buf one, each mapping one; drivers take more
+ * with get() (e.g. for a job in flight) and drop them with put().
+ */
+export interface GemObject {
+  readonly dev: DrmDevice;
+  /** Size in bytes (a multiple of PAGE_SIZE). */
+  readonly size: number;
+  /** The live backing store (shmem pages); zeroed at creation. */
+  readonly memory: Buffer;
+  readonly refcount: number;
+  readonly handleCount: number;
+  /** True when the object wraps a dma-buf of another device (obj->import_attach). */
+  readonly imported: boolean;
+  /** Driver-private data (the driver's container_of). */
+  driverPriv: unknown;
+  get(): void;
+  put(): void;
+}
+
+/** struct drm_syncobj. */
+export interface DrmSyncobj {
+  readonly fence: DmaFence | null;
+  /** drm_syncobj_replace_fence: waiters on the syncobj see the new fence. */
+  replaceFence(fence: DmaFence | null): void;
+  get(): void;
+  put(): void;
+}
+
+/** struct drm_file: one per open file description of a device node. */
+export interface DrmFile {
+  /** drm_file.client_id: unique per device lifetime, from 1. */
+  readonly clientId: number;
+  /** pid of the process that opened it. */
+  readonly pid: number;
+  /** The node it was opened through. */
+  readonly minorType: 'accel' | 'render' | 'primary';
+  /** driver_priv: set in open, owned by the driver. */
+  driverPriv: unknown;
+}
+
+/**
+ * Everything a handler needs from the calling process and the clock. Valid
+ * only during the call it was passed to.
+ */
+export interface IoctlContext {
+  /** True for ioctlAsync: the handler may return a promise (through sleep). */
+  readonly async: boolean;
+  readonly pid: number;
+  readonly uid: number;
+  /** capable(CAP_SYS_ADMIN): uid 0 in the simulator. */
+  readonly admin: boolean;
+  readonly clock: VirtualClock;
+  /** copy_from_user: EFAULT (SysError) when any byte is not mapped in the caller. */
+  copyFromUser(address: bigint, length: number): Buffer;
+  /** copy_to_user: EFAULT (SysError) when any byte is not mapped writable in the caller. */
+  copyToUser(address: bigint, data: Buffer): void;
+  /**
+   * Blocks until `done()` holds or the clock reaches `deadlineNs` (absolute
+   * CLOCK_MONOTONIC ns; null = no deadline), then returns `then(done())`.
+   * Sync mode (Sys.ioctl): advances the virtual clock synchronously, firing
+   * timers in order, and returns the value itself. That is faithful: nothing
+   * else in the simulated machine can run while a synchronous call blocks.
+   * Async mode (Sys.ioctlAsync): returns a promise; other work may run.
+   * When no timer is left that could satisfy `done` and there is no deadline,
+   * it gives up and calls then(false) rather than hang the run.
+   */
+  sleep<T>(done: () => boolean, deadlineNs: bigint | null, then: (satisfied: boolean) => T): T | Promise<T>;
+}
+
+/** struct drm_device, as a driver sees it. */
+export interface DrmDevice {
+  readonly driver: DrmDriver;
+  /** The accel minor index (accelN). */
+  readonly accelIndex: number;
+  readonly clock: VirtualClock;
+  readonly module: string;
+  readonly parentName: string;
+  /** Module parameters, as given at registration (also in /sys/module/<module>/parameters). */
+  readonly params: Readonly<Record<string, string>>;
+  readonly defects: ReadonlySet<string>;
+  /** dev->dev_private. */
+  devPrivate: unknown;
+  /** Open files of the device (dev->filelist), oldest first. */
+  files(): readonly DrmFile[];
+
+  /**
+   * drm_gem_object_init + shmem: a zeroed object of `size` bytes rounded up
+   * to PAGE_SIZE, refcount 1 (owned by the caller). ENOMEM above the core's
+   * limit, EINVAL for size 0.
+   */
+  gemObjectCreate(size: number, funcs?: GemObjectFuncs): GemObject;
+  /**
+   * drm_gem_handle_create: a new handle in `file` (lowest free from 1, see
+   * docs/simulator.md); the handle holds its own reference, the caller keeps
+   * (and usually then puts) its own.
+   */
+  gemHandleCreate(file: DrmFile, obj: GemObject): number;
+  /** drm_gem_object_lookup: the object with a NEW reference (put it), or null. */
+  gemObjectLookup(file: DrmFile, handle: number): GemObject | null;
+  /** drm_gem_handle_delete: EINVAL (SysError) for an unknown handle. */
+  gemHandleDelete(file: DrmFile, handle: number): void;
+  /**
+   * drm_gem_create_mmap_offset + drm_vma_node_offset_addr: the fake mmap
+   * offset in bytes (idempotent). Only files holding a handle may map it.
+   */
+  gemMmapOffset(obj: GemObject): bigint;
+
+  /** drm_syncobj_find: the syncobj with a NEW reference (put it), or null (drivers answer ENOENT). */
+  syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null;
+}
+
+/** kernel.registerDrmDriver options. */
+export interface DrmRegisterOptions {
+  /** Module name: /sys/module/<module>/parameters/. */
+  readonly module: string;
+  readonly params: Readonly<Record<string, string>>;
+  /** Name of the platform parent device: /sys/devices/platform/<parentName>. */
+  readonly parentName: string;
+  /** Defect names (drivers/sim/defects.ts) active on this device; the core acts on the 'core' ones. */
+  readonly defects: ReadonlySet<string>;
+}
+
+/** What the simulated kernel offers drivers at registration (implemented by SimKernel). */
+export interface DrmRegistrar {
+  readonly clock: VirtualClock;
+  /**
+   * drm_dev_alloc + drm_dev_register on a new platform device: EINVAL
+   * (SysError) for DRIVER_COMPUTE_ACCEL with DRIVER_RENDER or DRIVER_MODESET
+   * (drm_dev_init), EBUSY when the 256 accel minors are used up (xa_alloc
+   * in drm_minor_alloc).
+   */
+  registerDrmDriver(driver: DrmDriver, options: DrmRegisterOptions): DrmDevice;
+}

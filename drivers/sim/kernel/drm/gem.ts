@@ -1,0 +1,188 @@
+/**
+ * GEM objects and per-file handles (drivers/gpu/drm/drm_gem.c).
+ *
+ * References on an object: the creator's, one for all handles together
+ * (taken when handle_count goes 0 -> 1, drm_gem_handle_create_tail), one per
+ * exported dma-buf (drm_gem_dmabuf_export), one per mapping
+ * (drm_gem_mmap_obj), and whatever drivers take for jobs in flight.
+ */
+import { SysError } from '../../../../harness/sys/errno';
+import { MAP_SHARED } from '../../../../harness/sys/constants';
+import type { GemObject, GemObjectFuncs } from './driver';
+import { PAGE_SIZE } from './driver';
+import { VmaNode } from './vma-manager';
+import type { DrmDeviceImpl } from './device';
+import type { DrmFileImpl, HandleEntry } from './file';
+import type { DmaBuf } from './dma-buf';
+import type { VmaRequest } from '../vfs/file';
+
+let gemSeq = 0;
+
+export class GemObjectImpl implements GemObject {
+  readonly id = ++gemSeq;
+  private count = 1;
+  handleCount = 0;
+  /** Flink name (obj->name), 0 when none. */
+  name = 0;
+  /** obj->dma_buf: the dma-buf exported from (or imported into) this object while it has handles. */
+  dmaBuf: DmaBuf | null = null;
+  /** obj->import_attach->dmabuf: the foreign dma-buf this object wraps (holds a reference). */
+  importAttach: DmaBuf | null = null;
+  readonly vmaNode = new VmaNode();
+  driverPriv: unknown = null;
+  freed = false;
+
+  constructor(
+    readonly dev: DrmDeviceImpl,
+    readonly size: number,
+    readonly memory: Buffer,
+    private readonly funcs: GemObjectFuncs | undefined,
+  ) {}
+
+  get refcount(): number {
+    return this.count;
+  }
+
+  get imported(): boolean {
+    return this.importAttach !== null;
+  }
+
+  /** drm_gem_object_get. */
+  get(): void {
+    if (this.freed || this.count <= 0) {
+      this.dev.acct.bug(`drm_gem_object_get on freed object #${this.id}`);
+      return;
+    }
+    this.count++;
+  }
+
+  /** kref_get_unless_zero. */
+  tryGet(): boolean {
+    if (this.freed || this.count <= 0) return false;
+    this.count++;
+    return true;
+  }
+
+  /** drm_gem_object_put: the last reference frees (drm_gem_object_free -> funcs->free -> drm_gem_object_release). */
+  put(): void {
+    if (this.freed || this.count <= 0) {
+      this.dev.acct.bug(`drm_gem_object_put underflow on object #${this.id}`);
+      return;
+    }
+    if (--this.count > 0) return;
+    this.freed = true;
+    try {
+      this.funcs?.free?.(this);
+    } finally {
+      this.dev.gemObjectRelease(this);
+    }
+  }
+}
+
+/** Rounds to pages as drm_gem_object_init requires (it BUGs on unaligned sizes; the shmem helper rounds). */
+export function gemSize(size: number): number {
+  return Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/**
+ * drm_gem_handle_create_tail: lowest free handle >= 1 (idr_alloc), the
+ * handle reference, and permission to mmap (drm_vma_node_allow).
+ */
+export function gemHandleCreateTail(file: DrmFileImpl, obj: GemObjectImpl): number {
+  if (obj.handleCount++ === 0) obj.get();
+  const entry: HandleEntry = { obj, owner: file };
+  const handle = file.objectIdr.alloc(entry);
+  obj.vmaNode.allow(file);
+  return handle;
+}
+
+/** drm_gem_object_handle_put_unlocked: the last handle drops the flink name and the export cache. */
+export function gemHandlePut(obj: GemObjectImpl): void {
+  if (obj.handleCount <= 0) {
+    obj.dev.acct.bug(`handle_count underflow on object #${obj.id}`);
+    return;
+  }
+  if (--obj.handleCount === 0) {
+    // drm_gem_object_handle_free
+    if (obj.name) {
+      obj.dev.objectNames.remove(obj.name);
+      obj.name = 0;
+    }
+    // drm_gem_object_exported_dma_buf_free
+    const d = obj.dmaBuf;
+    obj.dmaBuf = null;
+    if (d) d.put();
+    obj.put();
+  }
+}
+
+/** drm_gem_object_release_handle: prime cache entry, mmap permission, handle reference. */
+export function gemReleaseHandle(file: DrmFileImpl, handle: number, obj: GemObjectImpl): void {
+  file.prime.removeByHandle(handle);
+  obj.vmaNode.revoke(file);
+  gemHandlePut(obj);
+}
+
+/** drm_gem_handle_delete: EINVAL for a handle this file does not hold (idr_replace gives NULL or -ENOENT). */
+export function gemHandleDelete(file: DrmFileImpl, handle: number, syscall: string): void {
+  const e = file.objectIdr.find(handle);
+  if (!e) {
+    if (file.dev.defects.has('gem-close-unknown-ok')) return;
+    throw SysError.of('EINVAL', syscall, `no GEM handle ${handle}`);
+  }
+  file.objectIdr.remove(handle);
+  gemReleaseHandle(e.owner, handle, e.obj);
+}
+
+/** drm_gem_object_lookup: a new reference, or null. */
+export function gemLookup(file: DrmFileImpl, handle: number): GemObjectImpl | null {
+  const e = file.objectIdr.find(handle);
+  if (!e) return null;
+  e.obj.get();
+  return e.obj;
+}
+
+/** drm_gem_release: at drm_file_free, every handle of the file goes. */
+export function gemReleaseFile(file: DrmFileImpl): void {
+  if (file.dev.defects.has('close-leaks-objects')) return;
+  for (const [handle, e] of file.objectIdr.entries()) {
+    if (e.owner !== file) continue;
+    file.objectIdr.remove(handle);
+    gemReleaseHandle(file, handle, e.obj);
+  }
+}
+
+/**
+ * drm_gem_mmap: the fake offset must be exactly an object's start and the
+ * mapping no longer than the object (drm_vma_offset_exact_lookup_locked ->
+ * EINVAL), the file must hold a handle (drm_vma_node_is_allowed -> EACCES);
+ * the mapping holds a reference (drm_gem_mmap_obj), dropped at munmap
+ * (drm_gem_vm_close). Private writable mappings are refused as
+ * drm_gem_shmem_mmap does (is_cow_mapping -> EINVAL).
+ */
+export function drmGemMmap(file: DrmFileImpl, vma: VmaRequest): void {
+  const dev = file.dev;
+  const pages = BigInt(Math.ceil(vma.length / PAGE_SIZE));
+  const node = dev.vmaManager.exactLookup(vma.pgoff, pages);
+  const obj = node ? dev.objectByVmaNode.get(node) : undefined;
+  if (!obj || !obj.tryGet()) throw SysError.of('EINVAL', 'mmap', 'no GEM object at this offset');
+  if (!obj.vmaNode.isAllowed(file) && !dev.defects.has('mmap-any-file')) {
+    obj.put();
+    throw SysError.of('EACCES', 'mmap', 'file holds no handle to the object');
+  }
+  if (!(vma.flags & MAP_SHARED)) {
+    obj.put();
+    throw SysError.of('EINVAL', 'mmap', 'copy-on-write mapping of a GEM object');
+  }
+  vma.memory = obj.memory.subarray(0, vma.length);
+  if (dev.defects.has('mmap-no-ref')) {
+    obj.put();
+    vma.close = null;
+    return;
+  }
+  dev.acct.add('vma', vma);
+  vma.close = () => {
+    dev.acct.remove('vma', vma);
+    obj.put();
+  };
+}

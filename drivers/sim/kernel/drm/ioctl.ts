@@ -1,0 +1,234 @@
+/**
+ * drm_ioctl (drivers/gpu/drm/drm_ioctl.c): request decoding, the core
+ * ioctl table, drm_ioctl_permit, and the copy-in / copy-out protocol.
+ */
+import { SysError } from '../../../../harness/sys/errno';
+import { IOC, IOC_DIRSHIFT, IOC_NONE, IOC_READ, IOC_WRITE, decodeIoctl } from '../../../../harness/uapi/ioctl';
+import {
+  DRM_COMMAND_BASE,
+  DRM_COMMAND_END,
+  DRM_IOCTL_BASE_CODE,
+  drm_gem_close,
+  drm_gem_flink,
+  drm_gem_open,
+  drm_get_cap,
+  drm_mode_card_res,
+  drm_mode_create_dumb,
+  drm_mode_destroy_dumb,
+  drm_mode_map_dumb,
+  drm_prime_handle,
+  drm_set_client_cap,
+  drm_syncobj_array,
+  drm_syncobj_create,
+  drm_syncobj_destroy,
+  drm_version,
+  drm_auth,
+} from '../../../../harness/uapi/drm';
+import type { IoctlCtx } from './ctx';
+import * as core from './core-ioctls';
+import type { DrmDeviceImpl } from './device';
+import { DRM_AUTH, DRM_MASTER, DRM_RENDER_ALLOW, DRM_ROOT_ONLY } from './driver';
+import type { DrmFileImpl } from './file';
+import { primeFdToHandleIoctl, primeHandleToFdIoctl } from './prime';
+import {
+  k_drm_syncobj_handle,
+  k_drm_syncobj_wait,
+  syncobjCreateIoctl,
+  syncobjDestroyIoctl,
+  syncobjFdToHandleIoctl,
+  syncobjHandleToFdIoctl,
+  syncobjResetIoctl,
+  syncobjSignalIoctl,
+  syncobjWaitIoctl,
+} from './syncobj';
+
+const IOC_IN = IOC_WRITE << IOC_DIRSHIFT;
+const IOC_OUT = IOC_READ << IOC_DIRSHIFT;
+
+interface CoreIoctlDesc {
+  readonly cmd: number;
+  readonly name: string;
+  readonly flags: number;
+  readonly func: core.CoreIoctlFunc;
+}
+
+const d = DRM_IOCTL_BASE_CODE;
+const RW = IOC_READ | IOC_WRITE;
+const def = (dir: number, nr: number, size: number, name: string, flags: number, func: core.CoreIoctlFunc): CoreIoctlDesc => ({
+  cmd: IOC(dir, d, nr, size),
+  name,
+  flags,
+  func,
+});
+
+/** struct drm_mode_* sizes the KMS entries are declared with (include/uapi/drm/drm_mode.h). */
+const KMS: readonly [number, string, number, number][] = [
+  // nr, name, struct size, flags
+  [0xa1, 'MODE_GETCRTC', 104, 0],
+  [0xa2, 'MODE_SETCRTC', 104, DRM_MASTER],
+  [0xa3, 'MODE_CURSOR', 28, DRM_MASTER],
+  [0xa4, 'MODE_GETGAMMA', 32, 0],
+  [0xa5, 'MODE_SETGAMMA', 32, DRM_MASTER],
+  [0xa6, 'MODE_GETENCODER', 20, 0],
+  [0xa7, 'MODE_GETCONNECTOR', 80, 0],
+  [0xaa, 'MODE_GETPROPERTY', 64, 0],
+  [0xab, 'MODE_SETPROPERTY', 16, DRM_MASTER],
+  [0xac, 'MODE_GETPROPBLOB', 16, 0],
+  [0xad, 'MODE_GETFB', 28, 0],
+  [0xae, 'MODE_ADDFB', 28, 0],
+  [0xaf, 'MODE_RMFB', 4, 0],
+  [0xb0, 'MODE_PAGE_FLIP', 24, DRM_MASTER],
+  [0xb1, 'MODE_DIRTYFB', 24, DRM_MASTER],
+  [0xb5, 'MODE_GETPLANERESOURCES', 16, 0],
+  [0xb6, 'MODE_GETPLANE', 32, 0],
+  [0xb7, 'MODE_SETPLANE', 48, DRM_MASTER],
+  [0xb8, 'MODE_ADDFB2', 104, 0],
+  [0xb9, 'MODE_OBJ_GETPROPERTIES', 32, 0],
+  [0xba, 'MODE_OBJ_SETPROPERTY', 24, DRM_MASTER],
+  [0xbb, 'MODE_CURSOR2', 36, DRM_MASTER],
+  [0xbc, 'MODE_ATOMIC', 56, DRM_MASTER],
+  [0xbd, 'MODE_CREATEPROPBLOB', 16, 0],
+  [0xbe, 'MODE_DESTROYPROPBLOB', 4, 0],
+  [0xc6, 'MODE_CREATE_LEASE', 24, DRM_MASTER],
+  [0xc7, 'MODE_LIST_LESSEES', 16, DRM_MASTER],
+  [0xc8, 'MODE_GET_LEASE', 16, DRM_MASTER],
+  [0xc9, 'MODE_REVOKE_LEASE', 4, DRM_MASTER],
+  [0xce, 'MODE_GETFB2', 64, 0],
+  [0xd0, 'MODE_CLOSEFB', 8, 0],
+  [0x3b, 'CRTC_GET_SEQUENCE', 24, 0],
+  [0x3c, 'CRTC_QUEUE_SEQUENCE', 24, 0],
+  [0x3a, 'WAIT_VBLANK', 24, 0],
+];
+
+/**
+ * drm_ioctls[], indexed by nr. Entries the simulator leaves out (legacy
+ * ioctls, GET_UNIQUE/GET_MAGIC/GET_CLIENT, SET_CLIENT_NAME) are empty
+ * slots: EINVAL, as a NULL func. Flags follow the mainline table.
+ */
+function buildCoreTable(): Map<number, CoreIoctlDesc> {
+  const t = new Map<number, CoreIoctlDesc>();
+  const add = (e: CoreIoctlDesc): void => void t.set(e.cmd & 0xff, e);
+  add(def(RW, 0x00, drm_version.size, 'VERSION', DRM_RENDER_ALLOW, core.drmVersion));
+  add(def(IOC_READ, 0x06, 248, 'GET_STATS', 0, core.drmGetStats));
+  add(def(IOC_WRITE, 0x07, 16, 'SET_VERSION', DRM_MASTER, () => 0));
+  add(def(RW, 0x0c, drm_get_cap.size, 'GET_CAP', DRM_RENDER_ALLOW, core.drmGetCap));
+  add(def(IOC_WRITE, 0x0d, drm_set_client_cap.size, 'SET_CLIENT_CAP', 0, core.drmSetClientCap));
+  add(def(IOC_WRITE, 0x10, 16, 'SET_UNIQUE', DRM_AUTH | DRM_MASTER | DRM_ROOT_ONLY, () => {
+    throw SysError.of('EINVAL', 'ioctl'); // drm_invalid_op
+  }));
+  add(def(IOC_WRITE, 0x11, drm_auth.size, 'AUTH_MAGIC', DRM_MASTER, () => 0));
+  add(def(IOC_NONE, 0x1e, 0, 'SET_MASTER', 0, core.drmSetMaster));
+  add(def(IOC_NONE, 0x1f, 0, 'DROP_MASTER', 0, core.drmDropMaster));
+  add(def(IOC_WRITE, 0x09, drm_gem_close.size, 'GEM_CLOSE', DRM_RENDER_ALLOW, core.drmGemClose));
+  add(def(RW, 0x0a, drm_gem_flink.size, 'GEM_FLINK', DRM_AUTH, core.drmGemFlink));
+  add(def(RW, 0x0b, drm_gem_open.size, 'GEM_OPEN', DRM_AUTH, core.drmGemOpen));
+  add(def(RW, 0x2d, drm_prime_handle.size, 'PRIME_HANDLE_TO_FD', DRM_RENDER_ALLOW, primeHandleToFdIoctl));
+  add(def(RW, 0x2e, drm_prime_handle.size, 'PRIME_FD_TO_HANDLE', DRM_RENDER_ALLOW, primeFdToHandleIoctl));
+  add(def(RW, 0xa0, drm_mode_card_res.size, 'MODE_GETRESOURCES', 0, core.drmModeNoKms));
+  add(def(RW, 0xa8, 68, 'MODE_ATTACHMODE', DRM_MASTER, () => 0));
+  add(def(RW, 0xa9, 68, 'MODE_DETACHMODE', DRM_MASTER, () => 0));
+  for (const [nr, name, size, flags] of KMS) add(def(RW, nr, size, name, flags, core.drmModeNoKms));
+  add(def(RW, 0xb2, drm_mode_create_dumb.size, 'MODE_CREATE_DUMB', 0, core.drmModeCreateDumb));
+  add(def(RW, 0xb3, drm_mode_map_dumb.size, 'MODE_MAP_DUMB', 0, core.drmModeMapDumb));
+  add(def(RW, 0xb4, drm_mode_destroy_dumb.size, 'MODE_DESTROY_DUMB', 0, core.drmModeDestroyDumb));
+  add(def(RW, 0xbf, drm_syncobj_create.size, 'SYNCOBJ_CREATE', DRM_RENDER_ALLOW, syncobjCreateIoctl));
+  add(def(RW, 0xc0, drm_syncobj_destroy.size, 'SYNCOBJ_DESTROY', DRM_RENDER_ALLOW, syncobjDestroyIoctl));
+  add(def(RW, 0xc1, k_drm_syncobj_handle.size, 'SYNCOBJ_HANDLE_TO_FD', DRM_RENDER_ALLOW, syncobjHandleToFdIoctl));
+  add(def(RW, 0xc2, k_drm_syncobj_handle.size, 'SYNCOBJ_FD_TO_HANDLE', DRM_RENDER_ALLOW, syncobjFdToHandleIoctl));
+  add(def(RW, 0xc3, k_drm_syncobj_wait.size, 'SYNCOBJ_WAIT', DRM_RENDER_ALLOW, syncobjWaitIoctl));
+  add(def(RW, 0xc4, drm_syncobj_array.size, 'SYNCOBJ_RESET', DRM_RENDER_ALLOW, syncobjResetIoctl));
+  add(def(RW, 0xc5, drm_syncobj_array.size, 'SYNCOBJ_SIGNAL', DRM_RENDER_ALLOW, syncobjSignalIoctl));
+  add(def(RW, 0xca, 48, 'SYNCOBJ_TIMELINE_WAIT', DRM_RENDER_ALLOW, core.drmSyncobjTimeline));
+  add(def(RW, 0xcb, 24, 'SYNCOBJ_QUERY', DRM_RENDER_ALLOW, core.drmSyncobjTimeline));
+  add(def(RW, 0xcc, 32, 'SYNCOBJ_TRANSFER', DRM_RENDER_ALLOW, core.drmSyncobjTimeline));
+  add(def(RW, 0xcd, 24, 'SYNCOBJ_TIMELINE_SIGNAL', DRM_RENDER_ALLOW, core.drmSyncobjTimeline));
+  add(def(RW, 0xcf, 24, 'SYNCOBJ_EVENTFD', DRM_RENDER_ALLOW, core.drmSyncobjTimeline));
+  return t;
+}
+
+const CORE = buildCoreTable();
+/** DRM_CORE_IOCTL_COUNT: ARRAY_SIZE(drm_ioctls), one past the last core nr (SET_CLIENT_NAME 0xd1, GEM_CHANGE_HANDLE 0xd2). */
+const DRM_CORE_IOCTL_COUNT = 0xd3;
+
+/**
+ * drm_ioctl_permit. Accel files are neither render clients nor masters;
+ * `authenticated` is capable(CAP_SYS_ADMIN) at open (drm_file_alloc), so
+ * DRM_AUTH ioctls are root-only on accel nodes and DRM_MASTER ones always
+ * EACCES. DRM_RENDER_ALLOW only matters on render nodes.
+ */
+function permit(flags: number, file: DrmFileImpl, ctx: IoctlCtx): void {
+  const render = file.minorType === 'render';
+  if (flags & DRM_ROOT_ONLY && !ctx.admin) throw SysError.of('EACCES', 'ioctl', 'DRM_ROOT_ONLY');
+  if (flags & DRM_AUTH && !render && !file.authenticated) throw SysError.of('EACCES', 'ioctl', 'DRM_AUTH: not authenticated');
+  if (flags & DRM_MASTER && !file.dev.defects.has('master-allowed')) throw SysError.of('EACCES', 'ioctl', 'DRM_MASTER: not master');
+  if (!(flags & DRM_RENDER_ALLOW) && render) throw SysError.of('EACCES', 'ioctl', 'not DRM_RENDER_ALLOW');
+}
+
+function unknown(dev: DrmDeviceImpl, what: string): SysError {
+  return SysError.of(dev.defects.has('unknown-ioctl-enotty') ? 'ENOTTY' : 'EINVAL', 'ioctl', what);
+}
+
+/** One dispatched call: what to run and how many bytes move each way. */
+interface Dispatch {
+  readonly flags: number;
+  readonly func: core.CoreIoctlFunc;
+  readonly drvSize: number;
+  readonly inSize: number;
+  readonly outSize: number;
+}
+
+function dispatch(dev: DrmDeviceImpl, cmd: number): Dispatch {
+  const { type, nr, size } = decodeIoctl(cmd);
+  // "if (DRM_IOCTL_TYPE(cmd) != DRM_IOCTL_BASE) return -ENOTTY" (since 5.14; isatty() on DRM fds).
+  if (type !== DRM_IOCTL_BASE_CODE) throw SysError.of('ENOTTY', 'ioctl', 'not a DRM ioctl');
+  let desc: { cmd: number; flags: number; func: core.CoreIoctlFunc } | undefined;
+  if (nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END) {
+    const index = nr - DRM_COMMAND_BASE;
+    if (index >= dev.ioctlTable.length) throw unknown(dev, `driver ioctl ${index} beyond num_ioctls`);
+    const drv = dev.ioctlTable[index];
+    // Driver handlers get the same objects through the driver-facing interfaces.
+    desc = drv && { cmd: drv.cmd, flags: drv.flags, func: drv.func as core.CoreIoctlFunc };
+  } else {
+    if (nr >= DRM_CORE_IOCTL_COUNT) throw unknown(dev, `core ioctl ${nr} beyond DRM_CORE_IOCTL_COUNT`);
+    desc = CORE.get(nr);
+  }
+  if (!desc) throw unknown(dev, `no function for ioctl nr 0x${nr.toString(16)}`);
+  const drvSize = decodeIoctl(desc.cmd).size;
+  const inSize = cmd & desc.cmd & IOC_IN ? size : 0;
+  const outSize = cmd & desc.cmd & IOC_OUT ? size : 0;
+  return { flags: desc.flags, func: desc.func, drvSize, inSize, outSize };
+}
+
+/**
+ * The whole of drm_ioctl: kernel buffer of max(in, out, driver size), user
+ * bytes copied in and the rest zeroed, permission check, handler, and the
+ * copy-out of `out_size` bytes even when the handler failed (a copy-out
+ * fault turns the result into EFAULT).
+ */
+export function drmIoctl(file: DrmFileImpl, cmd: number, arg: bigint, ctx: IoctlCtx): number | Promise<number> {
+  const dev = file.dev;
+  const dsp = dispatch(dev, cmd >>> 0);
+  const kdata = Buffer.alloc(Math.max(dsp.inSize, dsp.outSize, dsp.drvSize));
+  ctx.task.mm.copyFromUser(arg, dsp.inSize, 'ioctl').copy(kdata);
+  // A copy-out fault replaces the handler's result with EFAULT.
+  const finish = (err: unknown): number => {
+    ctx.task.mm.copyToUser(arg, kdata.subarray(0, dsp.outSize), 'ioctl');
+    if (err !== null) throw err;
+    return 0;
+  };
+  let ret: number | Promise<number>;
+  try {
+    permit(dsp.flags, file, ctx);
+    ret = dsp.func(dev, kdata.subarray(0, dsp.drvSize), file, ctx);
+  } catch (e) {
+    return finish(e);
+  }
+  if (typeof ret === 'number') return finish(null);
+  if (!ctx.async) {
+    throw new Error('driver ioctl returned a promise to a synchronous call: use IoctlContext.sleep');
+  }
+  return ret.then(
+    () => finish(null),
+    (e: unknown) => finish(e),
+  );
+}

@@ -1,0 +1,314 @@
+/**
+ * Sync objects (drivers/gpu/drm/drm_syncobj.c): a per-file handle table of
+ * containers for one dma_fence, exportable as syncobj fds or sync_files.
+ * Timeline points are not modelled (point 0 only).
+ */
+import { SysError } from '../../../../harness/sys/errno';
+import { O_RDONLY, S_IFREG } from '../../../../harness/sys/constants';
+import {
+  DRM_SYNCOBJ_CREATE_SIGNALED,
+  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE,
+  DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE,
+  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+  DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE,
+  DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+  drm_syncobj_array,
+  drm_syncobj_create,
+  drm_syncobj_destroy,
+} from '../../../../harness/uapi/drm';
+import { s32, s64, struct, u32, u64 } from '../../../../harness/uapi/layout';
+import { DmaFence } from '../fence';
+import type { KernelServices } from '../services';
+import { syncFileCreate, syncFileGetFence } from '../sync-file';
+import { anonInode } from '../vfs/anon';
+import type { FileOperations, KFile } from '../vfs/file';
+import type { IoctlCtx } from './ctx';
+import type { DrmDeviceImpl } from './device';
+import type { DrmSyncobj } from './driver';
+import { DRIVER_SYNCOBJ } from './driver';
+import type { DrmFileImpl } from './file';
+
+/** The kernel's current structs (6.15+ handle with `point`, 6.5+ wait with `deadline_nsec`). */
+export const k_drm_syncobj_handle = struct('drm_syncobj_handle', { handle: u32, flags: u32, fd: s32, pad: u32, point: u64 });
+export const k_drm_syncobj_wait = struct('drm_syncobj_wait', {
+  handles: u64,
+  timeout_nsec: s64,
+  count_handles: u32,
+  flags: u32,
+  first_signaled: u32,
+  pad: u32,
+  deadline_nsec: u64,
+});
+
+let syncobjSeq = 0;
+
+export class DrmSyncobjImpl implements DrmSyncobj {
+  readonly id = ++syncobjSeq;
+  private count = 1;
+  private current: DmaFence | null = null;
+  private freed = false;
+  /** syncobj->cb_list: WAIT_FOR_SUBMIT waiters learning of a new fence. */
+  readonly watchers = new Set<() => void>();
+
+  constructor(private readonly k: KernelServices) {
+    k.acct.add('syncobj', this);
+  }
+
+  get fence(): DmaFence | null {
+    return this.current;
+  }
+
+  /** drm_syncobj_replace_fence. */
+  replaceFence(fence: DmaFence | null): void {
+    this.current = fence;
+    for (const w of [...this.watchers]) w();
+    if (fence) fence.onSignal(() => this.k.clock.kick());
+    this.k.clock.kick();
+  }
+
+  get(): void {
+    if (this.freed) {
+      this.k.acct.bug(`drm_syncobj_get on freed syncobj #${this.id}`);
+      return;
+    }
+    this.count++;
+  }
+
+  put(): void {
+    if (this.freed || this.count <= 0) {
+      this.k.acct.bug(`drm_syncobj_put underflow on syncobj #${this.id}`);
+      return;
+    }
+    if (--this.count > 0) return;
+    this.freed = true;
+    this.current = null;
+    this.k.acct.remove('syncobj', this);
+  }
+}
+
+/** drm_syncobj_file_fops: the file of a syncobj fd holds one reference. */
+const syncobjFileOps: FileOperations = {
+  kind: 'syncobj',
+  release(file) {
+    (file.privateData as DrmSyncobjImpl).put();
+  },
+};
+
+function needSyncobj(dev: DrmDeviceImpl): void {
+  if (!(dev.driver.features & DRIVER_SYNCOBJ)) throw SysError.of('EOPNOTSUPP', 'ioctl', 'driver has no DRIVER_SYNCOBJ');
+}
+
+/** drm_syncobj_find: a new reference, or null. */
+export function syncobjFind(file: DrmFileImpl, handle: number): DrmSyncobjImpl | null {
+  const s = file.syncobjIdr.find(handle);
+  if (!s) return null;
+  s.get();
+  return s;
+}
+
+/** drm_syncobj_release: at drm_file_free every handle drops its reference. */
+export function syncobjReleaseFile(file: DrmFileImpl): void {
+  for (const [h, s] of file.syncobjIdr.entries()) {
+    file.syncobjIdr.remove(h);
+    s.put();
+  }
+}
+
+export function syncobjCreateIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
+  needSyncobj(dev);
+  const a = drm_syncobj_create.decode(data);
+  if (a.flags & ~DRM_SYNCOBJ_CREATE_SIGNALED) throw SysError.of('EINVAL', 'ioctl', 'SYNCOBJ_CREATE flags');
+  const s = new DrmSyncobjImpl(ctx.kernel);
+  // drm_syncobj_assign_null_handle: an already signalled stub fence.
+  if (a.flags & DRM_SYNCOBJ_CREATE_SIGNALED) s.replaceFence(DmaFence.signaled('syncobj'));
+  const handle = file.syncobjIdr.alloc(s);
+  data.writeUInt32LE(handle, drm_syncobj_create.offsets.handle);
+  return 0;
+}
+
+export function syncobjDestroyIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl): number {
+  needSyncobj(dev);
+  const a = drm_syncobj_destroy.decode(data);
+  if (a.pad) throw SysError.of('EINVAL', 'ioctl', 'pad');
+  const s = file.syncobjIdr.remove(a.handle);
+  if (!s) throw SysError.of('EINVAL', 'ioctl', `no syncobj handle ${a.handle}`);
+  s.put();
+  return 0;
+}
+
+export function syncobjHandleToFdIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
+  needSyncobj(dev);
+  const a = k_drm_syncobj_handle.decode(data);
+  if (a.pad) throw SysError.of('EINVAL', 'ioctl', 'pad');
+  if (a.flags & ~(DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE | DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)) {
+    throw SysError.of('EINVAL', 'ioctl', 'SYNCOBJ_HANDLE_TO_FD flags');
+  }
+  const point = a.flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE ? a.point : 0n;
+  let fd: number;
+  if (a.flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE) {
+    if (point !== 0n) throw SysError.of('EINVAL', 'ioctl', 'timeline points are not modelled');
+    // drm_syncobj_export_sync_file -> drm_syncobj_find_fence: ENOENT, then EINVAL without a fence.
+    const s = syncobjFind(file, a.handle);
+    if (!s) throw SysError.of('ENOENT', 'ioctl', `no syncobj handle ${a.handle}`);
+    const fence = s.fence;
+    s.put();
+    if (!fence) throw SysError.of('EINVAL', 'ioctl', 'syncobj has no fence');
+    fd = ctx.task.files.install(syncFileCreate(ctx.kernel, fence), true, 'ioctl');
+  } else {
+    if (a.point) throw SysError.of('EINVAL', 'ioctl', 'point without TIMELINE');
+    // drm_syncobj_handle_to_fd: EINVAL for an unknown handle; the fd is always O_CLOEXEC.
+    const s = syncobjFind(file, a.handle);
+    if (!s) throw SysError.of('EINVAL', 'ioctl', `no syncobj handle ${a.handle}`);
+    const f = ctx.kernel.newFile(syncobjFileOps, anonInode(S_IFREG | 0o600), O_RDONLY);
+    f.privateData = s;
+    fd = ctx.task.files.install(f, true, 'ioctl');
+  }
+  data.writeInt32LE(fd, k_drm_syncobj_handle.offsets.fd);
+  return 0;
+}
+
+export function syncobjFdToHandleIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
+  needSyncobj(dev);
+  const a = k_drm_syncobj_handle.decode(data);
+  if (a.pad) throw SysError.of('EINVAL', 'ioctl', 'pad');
+  if (a.flags & ~(DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE | DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)) {
+    throw SysError.of('EINVAL', 'ioctl', 'SYNCOBJ_FD_TO_HANDLE flags');
+  }
+  const point = a.flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE ? a.point : 0n;
+  const f: KFile | null = ctx.task.files.has(a.fd) ? ctx.task.files.lookup(a.fd, 'ioctl') : null;
+  if (a.flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE) {
+    if (point !== 0n) throw SysError.of('EINVAL', 'ioctl', 'timeline points are not modelled');
+    // drm_syncobj_import_sync_file_fence: EINVAL for a non-sync_file, then ENOENT.
+    const fence = f ? syncFileGetFence(f) : null;
+    if (!fence) throw SysError.of('EINVAL', 'ioctl', 'not a sync_file');
+    const s = syncobjFind(file, a.handle);
+    if (!s) throw SysError.of('ENOENT', 'ioctl', `no syncobj handle ${a.handle}`);
+    s.replaceFence(fence);
+    s.put();
+    return 0;
+  }
+  if (a.point) throw SysError.of('EINVAL', 'ioctl', 'point without TIMELINE');
+  // drm_syncobj_fd_to_handle: fdget failure and a foreign file are both EINVAL.
+  if (!f || f.fop !== syncobjFileOps) throw SysError.of('EINVAL', 'ioctl', 'not a syncobj fd');
+  const s = f.privateData as DrmSyncobjImpl;
+  s.get();
+  data.writeUInt32LE(file.syncobjIdr.alloc(s), k_drm_syncobj_handle.offsets.handle);
+  return 0;
+}
+
+/** drm_syncobj_array_find: EFAULT for the handle array, ENOENT for any unknown handle. */
+function arrayFind(file: DrmFileImpl, ctx: IoctlCtx, ptr: bigint, count: number): DrmSyncobjImpl[] {
+  const raw = ctx.copyFromUser(ptr, count * 4);
+  const out: DrmSyncobjImpl[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = syncobjFind(file, raw.readUInt32LE(i * 4));
+    if (!s) {
+      for (const o of out) o.put();
+      throw SysError.of('ENOENT', 'ioctl', 'unknown syncobj handle');
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+/**
+ * drm_syncobj_wait_ioctl + drm_syncobj_array_wait_timeout. Timeouts are
+ * absolute CLOCK_MONOTONIC ns (drm_timeout_abs_to_jiffies: 0 or a time not
+ * after now means poll). ETIME on expiry; EINVAL when an entry has no fence
+ * and WAIT_FOR_SUBMIT is not set; first_signaled only written on success.
+ */
+export function syncobjWaitIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number | Promise<number> {
+  needSyncobj(dev);
+  const a = k_drm_syncobj_wait.decode(data);
+  const possible = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE;
+  if (a.flags & ~possible) throw SysError.of('EINVAL', 'ioctl', 'SYNCOBJ_WAIT flags');
+  // Mainline returns 0 for an empty wait (changed from EINVAL with the deadline series, 6.5).
+  if (a.count_handles === 0) return 0;
+  const syncobjs = arrayFind(file, ctx, a.handles, a.count_handles);
+  const release = (): void => syncobjs.forEach((s) => s.put());
+  const waitAll = (a.flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL) !== 0;
+  const forSubmit = (a.flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT) !== 0;
+  const entries: (DmaFence | null)[] = [];
+  let first = 0xffffffff;
+  let signaled = 0;
+  for (let i = 0; i < syncobjs.length; i++) {
+    const fence = (syncobjs[i] as DrmSyncobjImpl).fence;
+    entries.push(fence);
+    if (!fence) {
+      if (forSubmit) continue;
+      release();
+      throw SysError.of('EINVAL', 'ioctl', 'syncobj has no fence (not WAIT_FOR_SUBMIT)');
+    }
+    if (fence.signaled) {
+      if (signaled === 0) first = i;
+      signaled++;
+    }
+  }
+  const finish = (ok: boolean): number => {
+    release();
+    if (!ok) throw SysError.of('ETIME', 'ioctl', 'SYNCOBJ_WAIT timed out');
+    data.writeUInt32LE(first >>> 0, k_drm_syncobj_wait.offsets.first_signaled);
+    return 0;
+  };
+  if (signaled === syncobjs.length || (signaled > 0 && !waitAll)) return finish(true);
+
+  // WAIT_FOR_SUBMIT: a fence-less entry takes the first fence its syncobj gets (syncobj_wait_syncobj_func).
+  const unwatch: (() => void)[] = [];
+  syncobjs.forEach((s, i) => {
+    if (entries[i]) return;
+    const w = (): void => {
+      if (!entries[i] && s.fence) {
+        entries[i] = s.fence;
+        s.watchers.delete(w);
+      }
+    };
+    s.watchers.add(w);
+    unwatch.push(() => s.watchers.delete(w));
+  });
+  for (const f of entries) f?.onSignal(() => ctx.clock.kick());
+  const done = (): boolean => {
+    let count = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const f = entries[i];
+      if (!f || !f.signaled) continue;
+      if (!waitAll) {
+        first = i;
+        return true;
+      }
+      count++;
+    }
+    return count === entries.length;
+  };
+  const now = ctx.clock.nowNs();
+  const deadline = a.timeout_nsec === 0n || a.timeout_nsec <= now ? now : a.timeout_nsec;
+  return ctx.sleep(done, deadline, (ok) => {
+    unwatch.forEach((u) => u());
+    return finish(ok);
+  });
+}
+
+function arrayArgs(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): DrmSyncobjImpl[] {
+  needSyncobj(dev);
+  const a = drm_syncobj_array.decode(data);
+  if (a.pad !== 0) throw SysError.of('EINVAL', 'ioctl', 'pad');
+  if (a.count_handles === 0) throw SysError.of('EINVAL', 'ioctl', 'count_handles == 0');
+  return arrayFind(file, ctx, a.handles, a.count_handles);
+}
+
+export function syncobjResetIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
+  for (const s of arrayArgs(dev, data, file, ctx)) {
+    s.replaceFence(null);
+    s.put();
+  }
+  return 0;
+}
+
+export function syncobjSignalIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
+  for (const s of arrayArgs(dev, data, file, ctx)) {
+    s.replaceFence(DmaFence.signaled('syncobj'));
+    s.put();
+  }
+  return 0;
+}
