@@ -55,4 +55,9 @@ export interface AccelDevice {
   readonly openError?: OpenFailure;
   /** Set for devices of the bundled simulated kernel: the `sim:` spec that made them. */
   readonly simSpec?: string;
+  /**
+   * One line per sysfs entry that could not be read, devnode defect or failed
+   * DRM_IOCTL_VERSION: what discovery could not learn about this device and why.
+   */
+  readonly problems?: readonly string[];
 }

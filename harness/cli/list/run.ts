@@ -1,0 +1,32 @@
+/** The `list` command's implementation, loaded only when `list` runs. */
+import { DeviceSelectionError } from '../../discovery/errors';
+import { findDevices, type FindOptions } from '../../discovery/find';
+import { resolveRoots } from '../../discovery/roots';
+import { CliError, type CliIo } from '../command';
+import { EXIT, type ExitCode } from '../exit-codes';
+import { listJson } from './json';
+import { renderList } from './table';
+
+export interface ListOptions {
+  readonly json: boolean;
+  readonly device?: string;
+  readonly root?: string;
+  readonly sysfsRoot?: string;
+  readonly devRoot?: string;
+}
+
+/** Backends can be replaced (specs); by default the native Sys and the bundled simulator. */
+export type ListBackends = Pick<FindOptions, 'nativeSys' | 'bootSim'>;
+
+export async function runList(options: ListOptions, io: CliIo, backends: ListBackends = {}): Promise<ExitCode> {
+  const roots = resolveRoots({ root: options.root, sysfsRoot: options.sysfsRoot, devRoot: options.devRoot });
+  let result;
+  try {
+    result = findDevices({ deviceOption: options.device, env: io.env, roots, ...backends });
+  } catch (e) {
+    if (e instanceof DeviceSelectionError) throw new CliError(e.message, EXIT.USAGE, e.details);
+    throw e;
+  }
+  io.stdout(options.json ? `${JSON.stringify(listJson(result), null, 2)}\n` : renderList(result));
+  return EXIT.OK;
+}
