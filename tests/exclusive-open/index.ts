@@ -1,0 +1,256 @@
+/**
+ * exclusive-open: the open policy belongs to the open file description, not
+ * to the fd. dup(), fork inheritance and SCM_RIGHTS share one context; the
+ * device is free again only when the last reference drops (drm_release).
+ */
+import type { DriverAdapter } from '../../drivers/adapter';
+import { check, checkEq, doIoctlErr, expectErrno, must, mustAsync } from '../../harness/testing/assert';
+import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { O_CLOEXEC, O_RDWR } from '../../harness/sys/constants';
+import { isSysError } from '../../harness/sys/errno';
+import type { PeerProcess } from '../../harness/sys/types';
+import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
+import { needSecondContext, openRetry } from '../lib/device';
+
+const REOPEN_ROUNDS = 100;
+
+const exclusive = (t: TestContext): boolean => t.dev.profile.openPolicy === 'exclusive';
+const policyText = (t: TestContext): string => `${t.dev.profile.openPolicy} (${t.dev.profile.openPolicySource})`;
+
+/** A second open now must give EBUSY on an exclusive device. */
+function expectBusy(t: TestContext, when: string): void {
+  expectErrno('EBUSY', () => t.open(), `second open ${when}`);
+}
+
+/** The adapter when there is one, else null with a log line saying what is not checked. */
+function optionalAdapter(t: TestContext, what: string): DriverAdapter | null {
+  if (t.dev.adapter?.capabilities.has('buffers')) return t.dev.adapter;
+  t.log(`no adapter with buffers for ${t.dev.profile.driver}: ${what} not checked`);
+  return null;
+}
+
+/**
+ * A handle made through one fd is closed through `closeElsewhere` (another fd
+ * or process); the original fd must then find it gone: one handle table.
+ */
+async function checkSharedTable(
+  t: TestContext,
+  adapter: DriverAdapter,
+  fd: number,
+  via: string,
+  closeElsewhere: (handle: number) => Promise<void>,
+): Promise<void> {
+  const bo = adapter.createBuffer(fd, 4096);
+  await closeElsewhere(bo.handle);
+  t.log(`handle ${bo.handle} closed through ${via}`);
+  // The second close must miss: the context that made the handle already lost it.
+  doIoctlErr(t.sys, fd, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: bo.handle }), 'EINVAL');
+}
+
+async function peerGemClose(peer: PeerProcess, fd: number, handle: number, who: string): Promise<void> {
+  const r = await mustAsync(`DRM_IOCTL_GEM_CLOSE in ${who}`, () =>
+    peer.ioctl(fd, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle })),
+  );
+  checkEq(r.ret, 0, `DRM_IOCTL_GEM_CLOSE in ${who}: return value`);
+}
+
+async function basicSecondOpen(t: TestContext): Promise<void> {
+  await openRetry(t);
+  t.log(`policy ${policyText(t)}`);
+  if (exclusive(t)) expectBusy(t, 'while the first is held');
+  else must('second open of a shared-policy device', () => t.open());
+}
+
+async function sharedContextsIsolated(t: TestContext): Promise<void> {
+  needSecondContext(t, 'two contexts cannot be open at once');
+  const adapter = t.adapter();
+  const a = await openRetry(t);
+  const b = await openRetry(t);
+  const boA = adapter.createBuffer(a, 4096);
+  doIoctlErr(t.sys, b, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: boA.handle }), 'EINVAL');
+  const boB = adapter.createBuffer(b, 4096);
+  t.log(`file A handle ${boA.handle}, file B handle ${boB.handle}`);
+  // Both files allocate their first handle from their own table.
+  checkEq(boB.handle, boA.handle, 'first handle of a fresh file vs first handle of another fresh file');
+  must('GEM_CLOSE of A\'s handle in A', () => t.sys.ioctl(a, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: boA.handle })));
+  // B's object survives A's close of the same number.
+  must('mmap of B\'s object after A closed its own', () => t.sys.munmap(adapter.mmapBuffer(b, boB)));
+}
+
+async function dupSharesContext(t: TestContext): Promise<void> {
+  const adapter = optionalAdapter(t, 'handle sharing through the dup');
+  if (!adapter && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a dup could be shown to share');
+  const fd = await openRetry(t);
+  const dup = t.sys.dup(fd);
+  let dupOpen = true;
+  t.defer(() => {
+    if (dupOpen) t.sys.close(dup);
+  });
+  if (adapter) {
+    await checkSharedTable(t, adapter, fd, 'the dup', async (h) => {
+      must('DRM_IOCTL_GEM_CLOSE through the dup', () => t.sys.ioctl(dup, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: h })));
+    });
+    if (adapter.capabilities.has('jobs')) {
+      const job = adapter.submit(dup, { kind: 'nop' });
+      const r = await mustAsync('waiting for a nop submitted through the dup', () => adapter.wait(job, 5000));
+      checkEq(r.status, 'ok', 'nop job submitted through the dup');
+    }
+  }
+  if (!exclusive(t)) return;
+  expectBusy(t, 'while a dup is held');
+  t.close(fd);
+  expectBusy(t, 'after closing the original fd while its dup lives');
+  t.sys.close(dup);
+  dupOpen = false;
+  await mustAsync('open after the last fd (the dup) closed', () => openRetry(t));
+}
+
+interface HeldPeer {
+  readonly peer: PeerProcess;
+  /** Ends the process once; the test's cleanup does it if the test did not. */
+  exit(): Promise<void>;
+}
+
+async function spawnPeer(t: TestContext, inheritFds: number[]): Promise<HeldPeer> {
+  const peer = await t.sys.spawn({ inheritFds });
+  let alive = true;
+  const exit = async (): Promise<void> => {
+    if (!alive) return;
+    alive = false;
+    await peer.exit();
+  };
+  t.defer(exit);
+  return { peer, exit };
+}
+
+/** After the parent's own fd closes, only the peer holds the description. */
+async function checkPeerHolds(t: TestContext, fd: number, held: HeldPeer, who: string): Promise<void> {
+  if (!exclusive(t)) return;
+  expectBusy(t, `while ${who} holds the file`);
+  t.close(fd);
+  expectBusy(t, `after the parent closed its fd while ${who} still holds the file`);
+  await held.exit();
+  await mustAsync(`open after ${who} exited`, () => openRetry(t));
+}
+
+async function inheritedFdSharesContext(t: TestContext): Promise<void> {
+  const adapter = optionalAdapter(t, 'handle sharing with the child');
+  if (!adapter && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a child could be shown to share');
+  const fd = await openRetry(t);
+  const held = await spawnPeer(t, [fd]);
+  const child = held.peer;
+  const childFd = child.inherited.get(fd);
+  check(childFd !== undefined, `the child did not inherit fd ${fd}`);
+  if (adapter) await checkSharedTable(t, adapter, fd, `child ${child.pid}`, (h) => peerGemClose(child, childFd, h, 'the child'));
+  await checkPeerHolds(t, fd, held, 'a child process');
+}
+
+async function passedFdSharesContext(t: TestContext): Promise<void> {
+  const adapter = optionalAdapter(t, 'handle sharing with the receiving process');
+  if (!adapter && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a peer could be shown to share');
+  const fd = await openRetry(t);
+  const [mine, theirs] = t.sys.socketpair();
+  t.defer(() => t.sys.close(mine));
+  t.defer(() => t.sys.close(theirs));
+  const held = await spawnPeer(t, [theirs]);
+  const peer = held.peer;
+  const peerSock = peer.inherited.get(theirs);
+  check(peerSock !== undefined, `the peer did not inherit socket fd ${theirs}`);
+  t.sys.sendFd(mine, fd);
+  const peerFd = await mustAsync('recvFd (SCM_RIGHTS) in the peer', () => peer.recvFd(peerSock));
+  if (adapter) await checkSharedTable(t, adapter, fd, `peer ${peer.pid} (SCM_RIGHTS)`, (h) => peerGemClose(peer, peerFd, h, 'the peer'));
+  await checkPeerHolds(t, fd, held, 'a process that received the fd');
+}
+
+async function reopenAfterClose(t: TestContext): Promise<void> {
+  for (let i = 0; i < REOPEN_ROUNDS; i++) {
+    let fd: number;
+    try {
+      fd = await openRetry(t);
+    } catch (e) {
+      if (isSysError(e)) check(false, `open #${i + 1} after the last close failed with ${e.code}`);
+      throw e;
+    }
+    if (exclusive(t)) expectBusy(t, `in round ${i + 1}`);
+    t.close(fd);
+  }
+  t.log(`${REOPEN_ROUNDS} open/close rounds`);
+}
+
+async function controlNode(t: TestContext): Promise<void> {
+  if (!t.dev.profile.controlNode) t.skip(`the profile of ${t.dev.profile.driver} declares no control node`);
+  const node = t.dev.info.drmNodes.find((n) => n.kind === 'control');
+  check(node !== undefined, `the profile declares a control node but none shares ${t.dev.info.parent ?? 'the parent'}`);
+  const adapter = t.adapter();
+  const accel = await openRetry(t);
+  const ctl = must(`open ${node.devnode} beside the accel node`, () => t.sys.open(node.devnode, O_RDWR | O_CLOEXEC));
+  t.defer(() => t.sys.close(ctl));
+  must('buffer on the accel node while the control node is open', () => adapter.createBuffer(accel, 4096));
+  let allocated = false;
+  try {
+    adapter.createBuffer(ctl, 4096);
+    allocated = true;
+  } catch (e) {
+    if (!isSysError(e)) throw e;
+    t.log(`allocation on the control node: ${e.code}`);
+  }
+  check(!allocated, 'a buffer could be allocated through the control node');
+  let submitted = false;
+  try {
+    adapter.submit(ctl, { kind: 'nop' });
+    submitted = true;
+  } catch (e) {
+    if (!isSysError(e)) throw e;
+    t.log(`submission on the control node: ${e.code}`);
+  }
+  check(!submitted, 'a job could be submitted through the control node');
+}
+
+const REF_RELEASE = 'drivers/gpu/drm/drm_file.c: drm_release; docs/uapi-apu.md: Contexts';
+
+export default defineFamily('exclusive-open', 'the open policy per open file description: dup, inherited and passed fds share one context', [
+  {
+    name: 'basic-second-open',
+    description: 'a second open succeeds on a shared-policy device and gives EBUSY on an exclusive one',
+    reference: 'docs/uapi-apu.md: Contexts (open policy); drivers/gpu/drm/drm_file.c: drm_open_helper',
+    run: basicSecondOpen,
+  },
+  {
+    name: 'shared-contexts-isolated',
+    description: 'two open files of a shared device have separate handle tables',
+    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_open (per-file object_idr)',
+    run: sharedContextsIsolated,
+  },
+  {
+    name: 'dup-shares-context',
+    description: 'a dup sees the same handles and can submit; closing the original while the dup lives keeps an exclusive device busy',
+    reference: REF_RELEASE,
+    run: dupSharesContext,
+  },
+  {
+    name: 'inherited-fd-shares-context',
+    description: 'an fd inherited by a child process shares the context and keeps an exclusive device busy until the child exits',
+    reference: REF_RELEASE,
+    timeoutMs: 30_000,
+    run: inheritedFdSharesContext,
+  },
+  {
+    name: 'passed-fd-shares-context',
+    description: 'an fd passed over a unix socket (SCM_RIGHTS) shares the context and keeps an exclusive device busy',
+    reference: REF_RELEASE,
+    timeoutMs: 30_000,
+    run: passedFdSharesContext,
+  },
+  {
+    name: 'reopen-after-close',
+    description: 'after the last close the device opens again, 100 times in a row, each open exclusive again where the policy says so',
+    reference: 'docs/uapi-apu.md: Contexts (EAGAIN while tearing down); drivers/gpu/drm/drm_file.c: drm_release',
+    run: reopenAfterClose,
+  },
+  {
+    name: 'control-node',
+    description: 'a declared control node opens beside the accel node and can neither allocate nor submit',
+    reference: 'drivers/gpu/drm/drm_ioctl.c: drm_ioctl_permit (DRM_CONTROL_ALLOW)',
+    run: controlNode,
+  },
+]);

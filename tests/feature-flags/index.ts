@@ -1,0 +1,120 @@
+/**
+ * feature-flags: DRIVER_COMPUTE_ACCEL excludes DRIVER_RENDER and
+ * DRIVER_MODESET (drm_dev_init), so an accel device has no card or render
+ * node and every KMS entry point answers as it does for a driver without
+ * MODESET.
+ */
+import { check, checkEq, doIoctlErr, expectErrno } from '../../harness/testing/assert';
+import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { simRegistrarFor } from '../../harness/session';
+import {
+  DRM_CAP_DUMB_BUFFER,
+  DRM_IOCTL_GET_CAP,
+  DRM_IOCTL_MODE_CREATE_DUMB,
+  DRM_IOCTL_MODE_DESTROY_DUMB,
+  DRM_IOCTL_MODE_GETRESOURCES,
+  DRM_IOCTL_MODE_MAP_DUMB,
+  drm_get_cap,
+  drm_mode_card_res,
+  drm_mode_create_dumb,
+  drm_mode_destroy_dumb,
+  drm_mode_map_dumb,
+} from '../../harness/uapi/drm';
+import {
+  DRIVER_COMPUTE_ACCEL,
+  DRIVER_GEM,
+  DRIVER_MODESET,
+  DRIVER_RENDER,
+  type DrmDriver,
+} from '../../drivers/sim/kernel/drm/driver';
+import { openRetry } from '../lib/device';
+
+function noDrmNodes(t: TestContext): void {
+  const { info } = t.dev;
+  if (info.parent === null) t.skip(`${info.name}: discovery found no parent device link in sysfs, so sibling DRM nodes cannot be looked for`);
+  const siblings = info.drmNodes.filter((n) => n.kind === 'card' || n.kind === 'render' || n.kind === 'control');
+  t.log(`parent ${info.parent}; DRM nodes sharing it: ${info.drmNodes.map((n) => n.name).join(', ') || 'none'}`);
+  check(
+    siblings.length === 0,
+    `DRM nodes share the accel device's parent: ${siblings.map((n) => `${n.name} (${n.kind})`).join(', ')}`,
+  );
+}
+
+async function badKmsIoctls(t: TestContext): Promise<void> {
+  const fd = await openRetry(t);
+  // drm_mode_getresources: !DRIVER_MODESET -> -EOPNOTSUPP.
+  const res = drm_mode_card_res.encode({});
+  doIoctlErr(t.sys, fd, DRM_IOCTL_MODE_GETRESOURCES, res, 'EOPNOTSUPP');
+  const out = drm_mode_card_res.decode(res);
+  checkEq(out.count_crtcs + out.count_connectors + out.count_encoders + out.count_fbs, 0, 'MODE_GETRESOURCES counts');
+  // drm_getcap answers only the UMS/render caps without MODESET; DUMB_BUFFER is a KMS cap.
+  doIoctlErr(t.sys, fd, DRM_IOCTL_GET_CAP, drm_get_cap.encode({ capability: DRM_CAP_DUMB_BUFFER }), 'EOPNOTSUPP');
+}
+
+async function badDumbBuffers(t: TestContext): Promise<void> {
+  const fd = await openRetry(t);
+  // drm_mode_create_dumb: no dumb_create hook -> -ENOSYS, before the arguments are looked at.
+  const create = drm_mode_create_dumb.encode({ width: 64, height: 64, bpp: 32 });
+  doIoctlErr(t.sys, fd, DRM_IOCTL_MODE_CREATE_DUMB, create, 'ENOSYS');
+  const c = drm_mode_create_dumb.decode(create);
+  checkEq(c.handle, 0, 'MODE_CREATE_DUMB handle after the failure');
+  checkEq(c.size, 0n, 'MODE_CREATE_DUMB size after the failure');
+  doIoctlErr(t.sys, fd, DRM_IOCTL_MODE_MAP_DUMB, drm_mode_map_dumb.encode({ handle: 1 }), 'ENOSYS');
+  doIoctlErr(t.sys, fd, DRM_IOCTL_MODE_DESTROY_DUMB, drm_mode_destroy_dumb.encode({ handle: 1 }), 'ENOSYS');
+}
+
+function probeDriver(features: number): DrmDriver {
+  return {
+    name: 'accel-probe',
+    desc: 'registration probe of accel-conformance',
+    date: '0',
+    major: 1,
+    minor: 0,
+    patchlevel: 0,
+    features,
+    ioctls: [],
+  };
+}
+
+function simRejectsAccelRender(t: TestContext): void {
+  const kernel = simRegistrarFor(t.dev);
+  if (!kernel) t.skip('a real kernel: registering a driver is the simulated kernel\'s rule only');
+  const opts = { module: 'accel_probe', params: {}, parentName: 'accel-probe.0', defects: new Set<string>() };
+  for (const [what, extra] of [
+    ['DRIVER_COMPUTE_ACCEL | DRIVER_RENDER', DRIVER_RENDER],
+    ['DRIVER_COMPUTE_ACCEL | DRIVER_MODESET', DRIVER_MODESET],
+  ] as const) {
+    expectErrno(
+      'EINVAL',
+      () => kernel.registerDrmDriver(probeDriver(DRIVER_COMPUTE_ACCEL | DRIVER_GEM | extra), opts),
+      `registering a driver with ${what}`,
+    );
+  }
+}
+
+export default defineFamily('feature-flags', 'DRIVER_COMPUTE_ACCEL excludes render and KMS: no card/render node, KMS ioctls refused', [
+  {
+    name: 'no-drm-nodes',
+    description: 'no /dev/dri card, render or control node shares the accel device\'s parent',
+    reference: 'drivers/gpu/drm/drm_drv.c: drm_dev_init (accel excludes render/modeset minors)',
+    run: noDrmNodes,
+  },
+  {
+    name: 'bad-kms-ioctls',
+    description: 'MODE_GETRESOURCES and GET_CAP(DUMB_BUFFER) give EOPNOTSUPP on a driver without MODESET',
+    reference: 'drivers/gpu/drm/drm_mode_config.c: drm_mode_getresources; drivers/gpu/drm/drm_ioctl.c: drm_getcap',
+    run: badKmsIoctls,
+  },
+  {
+    name: 'bad-dumb-buffers',
+    description: 'MODE_CREATE_DUMB, MAP_DUMB and DESTROY_DUMB give ENOSYS without a dumb_create hook',
+    reference: 'drivers/gpu/drm/drm_dumb_buffers.c: drm_mode_create_dumb, drm_mode_mmap_dumb_ioctl',
+    run: badDumbBuffers,
+  },
+  {
+    name: 'sim-rejects-accel-render',
+    description: 'the simulated kernel refuses to register a driver with COMPUTE_ACCEL plus RENDER or MODESET (EINVAL)',
+    reference: 'drivers/gpu/drm/drm_drv.c: drm_dev_init',
+    run: simRejectsAccelRender,
+  },
+]);

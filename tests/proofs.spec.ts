@@ -1,0 +1,167 @@
+/**
+ * The suite, run in-process through execute.ts on the bundled simulated
+ * drivers: clean devices pass (or skip with a reason); every catalogued
+ * defect makes its listed subtests fail; every subtest is proven by some
+ * defect or mutation. On the virtual clock a hang costs microseconds.
+ */
+import * as assert from 'node:assert/strict';
+import { DEFECTS, type DefectName } from '../drivers/sim/defects';
+import { openSession, type Session } from '../harness/session';
+import { type DeviceUnderTest, type RunOptions, type Subtest, fullName } from '../harness/testing/define';
+import { runSubtest, type SubtestResult } from '../harness/testing/execute';
+import { families } from './index';
+import { DEFECT_PROOFS, MUTATION_PROOFS, provenTests, type SimDriver } from './proofs';
+
+const OPTIONS: RunOptions = { allowDestructive: true };
+
+const ALL: { name: string; subtest: Subtest }[] = families.flatMap((f) =>
+  f.subtests.map((s) => ({ name: fullName(f.name, s.name), subtest: s })),
+);
+const byName = new Map(ALL.map((e) => [e.name, e.subtest]));
+
+const OTHER: Record<SimDriver, SimDriver> = { apu: 'mt8183', mt8183: 'apu' };
+
+async function session(device: string): Promise<Session> {
+  return openSession({ device, env: {} });
+}
+
+function describeResult(name: string, label: string, r: SubtestResult): string {
+  return `${name} on ${label}: ${r.status}${r.message ? ` (${r.message})` : ''}`;
+}
+
+describe('conformance suite on the bundled simulated drivers', function () {
+  this.timeout(120_000);
+
+  it('every subtest passes, or skips with a stated reason, on sim:apu and sim:mt8183', async () => {
+    const s = await session('sim:apu;sim:mt8183');
+    try {
+      assert.equal(s.devices.length, 2);
+      const bad: string[] = [];
+      for (const dev of s.devices) {
+        const others = s.devices.filter((d) => d !== dev);
+        for (const { name, subtest } of ALL) {
+          const r = await runSubtest(subtest, dev, others, OPTIONS);
+          if (r.status === 'fail' || (r.status === 'skip' && !r.message?.trim())) bad.push(describeResult(name, dev.label, r));
+        }
+      }
+      assert.deepEqual(bad, [], `failures on healthy simulated devices:\n${bad.join('\n')}`);
+    } finally {
+      s.close();
+    }
+  });
+
+  describe('every catalogued defect fails its listed subtests', () => {
+    for (const proof of DEFECT_PROOFS) {
+      it(`${proof.defect} (sim:${proof.sim}) fails ${proof.mustFail.join(', ')}`, async () => {
+        const s = await session(`sim:${proof.sim}?defect=${proof.defect};sim:${OTHER[proof.sim]}`);
+        try {
+          const [dev, other] = s.devices as [DeviceUnderTest, DeviceUnderTest];
+          const missed: string[] = [];
+          for (const name of proof.mustFail) {
+            const subtest = byName.get(name);
+            assert.ok(subtest, `proof table names unknown subtest ${name}`);
+            const r = await runSubtest(subtest, dev, [other], OPTIONS);
+            if (r.status !== 'fail') missed.push(describeResult(name, dev.label, r));
+          }
+          assert.deepEqual(missed, [], `defect ${proof.defect} went unnoticed:\n${missed.join('\n')}`);
+        } finally {
+          s.close();
+        }
+      });
+    }
+  });
+
+  describe('every mutation fails its listed subtests', () => {
+    for (const m of MUTATION_PROOFS) {
+      it(`${m.name} fails ${m.mustFail.join(', ')}`, async () => {
+        const s = await session('sim:apu;sim:mt8183');
+        try {
+          const { device, others } = m.mutate(s.devices);
+          const missed: string[] = [];
+          for (const name of m.mustFail) {
+            const subtest = byName.get(name);
+            assert.ok(subtest, `mutation names unknown subtest ${name}`);
+            const r = await runSubtest(subtest, device, others, OPTIONS);
+            if (r.status !== 'fail') missed.push(describeResult(name, device.label, r));
+          }
+          assert.deepEqual(missed, [], `mutation ${m.name} went unnoticed:\n${missed.join('\n')}`);
+        } finally {
+          s.close();
+        }
+      });
+    }
+  });
+
+  it('a driver with no profile or adapter still runs core, feature-flags and the open policy; the rest skips with a reason', async () => {
+    const s = await session('sim:apu;sim:mt8183');
+    try {
+      const bad: string[] = [];
+      for (const known of s.devices) {
+        const unknown: DeviceUnderTest = {
+          ...known,
+          adapter: null,
+          profile: {
+            driver: known.profile.driver,
+            openPolicy: known.profile.openPolicy,
+            openPolicySource: 'detected',
+            controlNode: false,
+            jobTimeoutMs: null,
+            iommu: 'none',
+            prime: false,
+            syncobj: false,
+          },
+        };
+        const mustRun = ['core', 'feature-flags'];
+        for (const f of families) {
+          for (const st of f.subtests) {
+            const name = fullName(f.name, st.name);
+            const r = await runSubtest(st, unknown, [], OPTIONS);
+            const skipOk = r.status === 'skip' && !!r.message?.trim();
+            const required = mustRun.includes(f.name) && !['basic-prime-cap'].includes(st.name);
+            if (r.status === 'fail' || (!skipOk && r.status !== 'pass') || (required && r.status !== 'pass')) {
+              bad.push(describeResult(name, `${known.label} (no adapter)`, r));
+            }
+          }
+        }
+        for (const name of ['basic-second-open', 'reopen-after-close']) {
+          const r = await runSubtest(byName.get(`accel@exclusive-open@${name}`) as Subtest, unknown, [], OPTIONS);
+          if (r.status !== 'pass') bad.push(describeResult(name, `${known.label} (no adapter)`, r));
+        }
+      }
+      assert.deepEqual(bad, []);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('--job-timeout-ms is what hang-timeout holds the driver to', async () => {
+    const s = await session('sim:apu');
+    try {
+      const [dev] = s.devices as [DeviceUnderTest];
+      const hang = byName.get('accel@sched@hang-timeout') as Subtest;
+      // sim:apu times out at 500 ms: a claimed 100 ms must be caught, a claimed 450 ms must pass.
+      const strict = await runSubtest(hang, dev, [], { ...OPTIONS, jobTimeoutMs: 100 });
+      assert.equal(strict.status, 'fail', describeResult('hang-timeout with --job-timeout-ms 100', dev.label, strict));
+      const loose = await runSubtest(hang, dev, [], { ...OPTIONS, jobTimeoutMs: 450 });
+      assert.equal(loose.status, 'pass', describeResult('hang-timeout with --job-timeout-ms 450', dev.label, loose));
+    } finally {
+      s.close();
+    }
+  });
+
+  it('every defect of the catalogue is in the proof table', () => {
+    const mapped = new Set<DefectName>(DEFECT_PROOFS.map((p) => p.defect));
+    const unmapped = (Object.keys(DEFECTS) as DefectName[]).filter((d) => !mapped.has(d));
+    if (unmapped.length > 0) console.log(`defects with no proof: ${unmapped.join(', ')}`);
+    assert.deepEqual(unmapped, []);
+  });
+
+  it('every subtest is proven able to fail', () => {
+    const proven = provenTests();
+    const unknown = [...proven].filter((n) => !byName.has(n));
+    assert.deepEqual(unknown, [], 'proofs name subtests that do not exist');
+    const unproven = ALL.map((e) => e.name).filter((n) => !proven.has(n));
+    if (unproven.length > 0) console.log(`unproven subtests:\n  ${unproven.join('\n  ')}`);
+    assert.deepEqual(unproven, []);
+  });
+});

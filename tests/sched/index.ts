@@ -1,0 +1,194 @@
+/**
+ * sched: the scheduler's promises around a hanging job (drm_sched timeout
+ * handling as the reference APU documents it): timed out on time, the device
+ * reset and back, jobs queued behind and jobs of other contexts unharmed.
+ */
+import type { DriverAdapter, JobResult, SubmittedJob } from '../../drivers/adapter';
+import { check, checkBytes, checkEq, doIoctlErr, mustAsync } from '../../harness/testing/assert';
+import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { DRM_IOCTL_APU_GEM_DEQUEUE, drm_apu_gem_dequeue, fnv1a32 } from '../../harness/uapi/apu';
+import { mappedBuffer, needCaps, needSecondContext, openRetry, pattern, runJob, waitBudgetMs, waitOnline } from '../lib/device';
+import { syncobjWait } from '../lib/drm';
+
+const HANGS_IN_A_ROW = 10;
+/** Device time a reset plus firmware boot may take before STATE must say ONLINE again. */
+const RECOVERY_BUDGET_MS = 5000;
+
+function timeoutOf(t: TestContext): number {
+  if (t.jobTimeoutMs === null) {
+    t.skip(`the profile of ${t.dev.profile.driver} declares no job timeout: pass --job-timeout-ms to test hangs`);
+  }
+  return t.jobTimeoutMs;
+}
+
+/**
+ * Leaves the device as the test found it: a hang resets the device, and the
+ * next test (or the runner's health check) must not meet it mid-reset. Not
+ * coming back is hang-recovery's failure to report, so here it is only logged.
+ */
+function recoverAfterHang(t: TestContext, adapter: DriverAdapter, fd: number): void {
+  if (!adapter.capabilities.has('state')) return;
+  t.defer(async () => {
+    if (!(await waitOnline(t, fd, RECOVERY_BUDGET_MS))) t.log(`device not ONLINE ${RECOVERY_BUDGET_MS} ms after the test`);
+  });
+}
+
+function wait(t: TestContext, adapter: DriverAdapter, job: SubmittedJob, what: string): Promise<JobResult> {
+  const budget = waitBudgetMs(t);
+  return mustAsync(`waiting ${budget} ms (device clock) for ${what}`, () => adapter.wait(job, budget));
+}
+
+async function hangTimeout(t: TestContext): Promise<void> {
+  const timeout = timeoutOf(t);
+  const adapter = needCaps(t, ['jobs', 'hang']);
+  const fd = await openRetry(t);
+  recoverAfterHang(t, adapter, fd);
+  const job = adapter.submit(fd, { kind: 'hang' });
+  const r = await wait(t, adapter, job, 'the hanging job');
+  const ms = Number(r.completedNs - job.submittedNs) / 1e6;
+  t.log(`hang reported ${r.status} (errno ${r.errno}) after ${ms.toFixed(3)} ms; timeout ${timeout} ms`);
+  checkEq(r.status, 'timedout', 'status of a job that never completes');
+  check(ms >= timeout, `the hang was reported after ${ms.toFixed(3)} ms, before the ${timeout} ms timeout`);
+  const latest = timeout * 1.5 + 100;
+  check(ms <= latest, `the hang was reported after ${ms.toFixed(3)} ms, later than 1.5 x ${timeout} + 100 = ${latest} ms`);
+}
+
+async function hangQueuedJob(t: TestContext): Promise<void> {
+  timeoutOf(t);
+  const adapter = needCaps(t, ['jobs', 'hang', 'iommu', 'fill']);
+  const fd = await openRetry(t);
+  recoverAfterHang(t, adapter, fd);
+  const { bo, map } = mappedBuffer(t, fd, 4096);
+  const [addr] = adapter.mapToDevice(fd, [bo.handle]);
+  const hang = adapter.submit(fd, { kind: 'hang' });
+  const fill = adapter.submit(fd, { kind: 'fill', dst: addr as bigint, len: 4096, value: 0x6b }, [bo.handle]);
+  checkEq((await wait(t, adapter, hang, 'the hanging job')).status, 'timedout', 'status of the hanging job');
+  checkEq((await wait(t, adapter, fill, 'the FILL queued behind the hang')).status, 'ok', 'status of the FILL queued behind the hang');
+  checkBytes(map.bytes.subarray(0, 4096), 0x6b, 'buffer filled by the job queued behind the hang');
+}
+
+async function hangInnocentContext(t: TestContext): Promise<void> {
+  timeoutOf(t);
+  needSecondContext(t, 'no other context can exist beside the hanging one (a dup would share its context)');
+  const adapter = needCaps(t, ['jobs', 'hang', 'iommu', 'fill']);
+  const guilty = await openRetry(t);
+  recoverAfterHang(t, adapter, guilty);
+  const innocent = await openRetry(t);
+  const { bo, map } = mappedBuffer(t, innocent, 4096);
+  const [addr] = adapter.mapToDevice(innocent, [bo.handle]);
+  const hang = adapter.submit(guilty, { kind: 'hang' });
+  const fill = adapter.submit(innocent, { kind: 'fill', dst: addr as bigint, len: 4096, value: 0x2d }, [bo.handle]);
+  checkEq((await wait(t, adapter, hang, 'the hanging job')).status, 'timedout', 'status of the hanging job');
+  const r = await wait(t, adapter, fill, 'the other context\'s FILL');
+  checkEq(r.status, 'ok', 'status of another context\'s job submitted during the hang');
+  checkBytes(map.bytes.subarray(0, 4096), 0x2d, 'the other context\'s buffer');
+}
+
+async function hangRecovery(t: TestContext): Promise<void> {
+  timeoutOf(t);
+  const adapter = needCaps(t, ['jobs', 'hang', 'state']);
+  const fd = await openRetry(t);
+  const job = adapter.submit(fd, { kind: 'hang' });
+  checkEq((await wait(t, adapter, job, 'the hanging job')).status, 'timedout', 'status of the hanging job');
+  const state = adapter.deviceState(fd);
+  t.log(`STATE right after the timeout: online=${state.online} timedOut=${state.timedOut} crashed=${state.crashed}`);
+  const back = await waitOnline(t, fd, RECOVERY_BUDGET_MS);
+  check(back, `STATE is not ONLINE ${RECOVERY_BUDGET_MS} ms (device clock) after the timeout`);
+  checkEq((await runJob(t, fd, { kind: 'nop' })).status, 'ok', 'a NOP after recovery');
+}
+
+async function hangTenInARow(t: TestContext): Promise<void> {
+  timeoutOf(t);
+  const adapter = needCaps(t, ['jobs', 'hang']);
+  // A fresh file per hang: ban_after consecutive timeouts would ban one context.
+  for (let i = 0; i < HANGS_IN_A_ROW; i++) {
+    const fd = await openRetry(t);
+    const job = adapter.submit(fd, { kind: 'hang' });
+    checkEq((await wait(t, adapter, job, `hang ${i + 1}`)).status, 'timedout', `status of hang ${i + 1}`);
+    t.close(fd);
+  }
+  const fd = await openRetry(t);
+  checkEq((await runJob(t, fd, { kind: 'nop' })).status, 'ok', `a NOP after ${HANGS_IN_A_ROW} hangs`);
+}
+
+async function basicChecksum(t: TestContext): Promise<void> {
+  const adapter = needCaps(t, ['jobs', 'iommu', 'checksum']);
+  const fd = await openRetry(t);
+  const size = 3 * 4096 + 512;
+  const { bo, map } = mappedBuffer(t, fd, size);
+  const data = pattern(size, 9);
+  data.copy(map.bytes);
+  const [addr] = adapter.mapToDevice(fd, [bo.handle]);
+  const r = await runJob(t, fd, { kind: 'checksum', src: addr as bigint, len: size }, [bo.handle]);
+  checkEq(r.status, 'ok', 'CHECKSUM job status');
+  check(r.output.length >= 4, `CHECKSUM job returned ${r.output.length} result bytes, expected 8`);
+  checkEq(r.output.readUInt32LE(0), fnv1a32(data), 'CHECKSUM (FNV-1a) of the buffer');
+}
+
+async function badDequeueForeign(t: TestContext): Promise<void> {
+  if (t.dev.profile.adapter !== 'apu') {
+    t.skip(`result collection is driver uAPI; only the APU's GEM_DEQUEUE is known (driver ${t.dev.profile.driver})`);
+  }
+  needSecondContext(t, 'no other file exists to try another file\'s job from');
+  const adapter = needCaps(t, ['jobs']);
+  const owner = await openRetry(t);
+  const stranger = await openRetry(t);
+  const job = adapter.submit(owner, { kind: 'nop' });
+  await mustAsync('SYNCOBJ_WAIT for the owner\'s job', () => syncobjWait(t.sys, owner, job.syncobj, waitBudgetMs(t)));
+  const arg = drm_apu_gem_dequeue.encode({ out_sync: job.syncobj });
+  doIoctlErr(t.sys, stranger, DRM_IOCTL_APU_GEM_DEQUEUE, arg, 'ENOENT');
+  checkEq((await wait(t, adapter, job, 'the owner\'s job')).status, 'ok', 'the owner still collects its job');
+}
+
+const REF_TIMEOUT = 'drivers/gpu/drm/scheduler/sched_main.c: drm_sched_job_timedout; docs/uapi-apu.md: Job results';
+
+export default defineFamily('sched', 'job timeouts, reset and recovery; innocent jobs survive a hang', [
+  {
+    name: 'hang-timeout',
+    description: 'a hanging job is reported timed out no sooner than the timeout and no later than 1.5 x timeout + 100 ms',
+    reference: REF_TIMEOUT,
+    destructive: true,
+    run: hangTimeout,
+  },
+  {
+    name: 'hang-queued-job',
+    description: 'a job queued behind a hanging job of the same context runs and completes correctly',
+    reference: REF_TIMEOUT,
+    destructive: true,
+    run: hangQueuedJob,
+  },
+  {
+    name: 'hang-innocent-context',
+    description: 'another context\'s job submitted during a hang completes correctly',
+    reference: 'drivers/gpu/drm/scheduler/sched_main.c: drm_sched_stop/drm_sched_start (guilty job only); docs/uapi-apu.md',
+    destructive: true,
+    run: hangInnocentContext,
+  },
+  {
+    name: 'hang-recovery',
+    description: 'after a timeout the device reports ONLINE again and runs the next job',
+    reference: 'docs/uapi-apu.md: STATE',
+    destructive: true,
+    run: hangRecovery,
+  },
+  {
+    name: 'hang-ten-in-a-row',
+    description: 'ten hangs in a row, each from a fresh file, are each timed out and do not wedge the device',
+    reference: REF_TIMEOUT,
+    destructive: true,
+    timeoutMs: 60_000,
+    run: hangTenInARow,
+  },
+  {
+    name: 'basic-checksum',
+    description: 'a CHECKSUM job returns the FNV-1a of the buffer the CPU wrote',
+    reference: 'docs/uapi-apu.md: Firmware commands',
+    run: basicChecksum,
+  },
+  {
+    name: 'bad-dequeue-foreign',
+    description: 'GEM_DEQUEUE of another file\'s job gives ENOENT and leaves the job to its owner',
+    reference: 'docs/uapi-apu.md: GEM_DEQUEUE',
+    run: badDequeueForeign,
+  },
+]);
