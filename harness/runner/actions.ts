@@ -1,0 +1,81 @@
+/**
+ * What `run`, `resume` and `compare` do, apart from parsing argv: each
+ * returns an Outcome the command maps to its exit code. Configuration
+ * mistakes are thrown as ConfigError / NoTestMatched before anything runs;
+ * once tests run, results are in the journal and reports are always written.
+ */
+import { compareRuns, formatComparison, loadResults } from '../reports/compare';
+import { runVerdict } from '../reports/build';
+import { summaryTable } from '../reports/summary';
+import { writeReports } from '../reports/write';
+import { ConsoleEvents, consoleMode, type Out } from './console';
+import { RunControl } from './control';
+import { loadExpectations } from './expectation-files';
+import { planTests, prepareRun, type RunRequest } from './prepare';
+import { readSavedRun, type SavedRun } from './run-config';
+import { runSession } from './session-run';
+import { loadSuite } from './suite';
+
+export type Outcome = 'ok' | 'unexpected' | 'aborted' | 'regressions';
+
+export interface CliIO {
+  readonly stdout: Out & { readonly isTTY?: boolean };
+  readonly stderr: Out;
+  readonly env: NodeJS.ProcessEnv;
+  /** Installs handlers that stop the run on SIGINT/SIGTERM; returns their remover. */
+  readonly onSignal?: (stop: (why: string) => void) => () => void;
+}
+
+export function listSubtests(suiteModule: string, req: Pick<RunRequest, 'include' | 'exclude' | 'testList' | 'skips'>, io: CliIO): void {
+  const suite = loadSuite(suiteModule);
+  const skips = req.skips ? loadExpectations({ skips: req.skips }).parsed.skips : [];
+  const filtered = req.include.length + req.exclude.length > 0 || req.testList !== undefined || skips.length > 0;
+  const tests = filtered ? planTests(suite, req, skips) : planTests(suite, { include: [], exclude: [] }, []);
+  io.stdout.write(tests.map((t) => t.name).join('\n') + '\n');
+}
+
+export function describeTests(suiteModule: string, glob: string | undefined, io: CliIO): void {
+  const suite = loadSuite(suiteModule);
+  const tests = planTests(suite, { include: glob ? [glob] : [], exclude: [] }, []);
+  const text = tests
+    .map((t) => `${t.name}${t.destructive ? ' [destructive]' : ''}\n  ${t.description}\n  reference: ${t.reference}`)
+    .join('\n\n');
+  io.stdout.write(text + '\n');
+}
+
+async function session(dir: string, saved: SavedRun, resumed: boolean, quiet: boolean, io: CliIO): Promise<Outcome> {
+  // With TAP on stdout, everything else goes to stderr so the TAP stays parseable.
+  const talk = saved.outputs.tap === '-' ? io.stderr : io.stdout;
+  const mode = consoleMode({ quiet, isTTY: talk === io.stdout && io.stdout.isTTY === true, env: io.env });
+  const totals = new Map(saved.devices.map((d) => [d.label, saved.plan[d.label]?.length ?? 0]));
+  const events = new ConsoleEvents(talk, mode, totals);
+  for (const n of saved.notices) events.onNotice(n);
+  const control = new RunControl();
+  const removeSignals = io.onSignal?.((why) => control.stop(why));
+  try {
+    await runSession(dir, saved, resumed, { events, control });
+  } finally {
+    removeSignals?.();
+    events.finish();
+  }
+  const written = writeReports(dir, saved);
+  if (written.tapToStdout !== undefined) io.stdout.write(written.tapToStdout);
+  talk.write(`\n${summaryTable(written.report)}\nreports: ${dir}\n  ${written.files.map((f) => f.replace(`${dir}/`, '')).join(' ')}\n`);
+  return runVerdict(written.report);
+}
+
+export async function doRun(req: RunRequest, quiet: boolean, io: CliIO): Promise<Outcome> {
+  const { dir, saved } = await prepareRun(req);
+  return session(dir, saved, false, quiet, io);
+}
+
+export async function doResume(dir: string, quiet: boolean, io: CliIO): Promise<Outcome> {
+  const saved = readSavedRun(dir);
+  return session(dir, saved, true, quiet, io);
+}
+
+export function doCompare(a: string, b: string, io: CliIO): Outcome {
+  const list = compareRuns(loadResults(a), loadResults(b));
+  io.stdout.write(formatComparison(list));
+  return list.some((c) => c.regressions.length > 0) ? 'regressions' : 'ok';
+}

@@ -1,0 +1,134 @@
+/**
+ * Kernel log capture for real devices: the records of /dev/kmsg that
+ * appeared while a test ran, and the kernel's taint before and after.
+ * Reads are non-blocking and start from the log's current end, so a
+ * long-running machine's old warnings are never blamed on a test.
+ */
+import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
+
+export interface KmsgRecord {
+  readonly seq: number;
+  /** syslog level 0 (emerg) .. 7 (debug). */
+  readonly level: number;
+  readonly usec: number;
+  readonly text: string;
+}
+
+export interface KernelLogPaths {
+  readonly kmsg: string;
+  readonly tainted: string;
+}
+
+export const DEFAULT_PATHS: KernelLogPaths = { kmsg: '/dev/kmsg', tainted: '/proc/sys/kernel/tainted' };
+
+export interface Mark {
+  readonly seq: number;
+  readonly taint: number | null;
+}
+
+export interface Captured {
+  readonly records: readonly KmsgRecord[];
+  readonly taintBefore: number | null;
+  readonly taintAfter: number | null;
+}
+
+/** Warnings a driver maintainer must look at (IGT's runner flags the same kinds). */
+const ALARM = /\b(WARNING:|BUG:|kernel BUG|Oops|general protection fault|Call Trace|UBSAN:|KASAN:|possible circular locking|refcount_t:|list_add corruption|INFO: task .* blocked)/;
+
+const KEEP = 20000;
+
+export function parseRecord(raw: string): KmsgRecord | null {
+  const semi = raw.indexOf(';');
+  if (semi < 0) return null;
+  const [prio, seq, usec] = raw.slice(0, semi).split(',');
+  const body = raw.slice(semi + 1).split('\n')[0];
+  const text = body.replace(/\\x([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+  const p = Number(prio);
+  if (!Number.isFinite(p)) return null;
+  return { seq: Number(seq), level: p & 7, usec: Number(usec), text };
+}
+
+export class KernelLog {
+  private readonly records: KmsgRecord[] = [];
+  private lastSeq = -1;
+  private readonly buf = Buffer.alloc(8192);
+
+  private constructor(
+    private fd: number | null,
+    private readonly paths: KernelLogPaths,
+  ) {
+    this.drain();
+    this.records.length = 0;
+  }
+
+  /** Opens the log, or says why not (once, to the user: usually EACCES or dmesg_restrict). */
+  static open(paths: KernelLogPaths = DEFAULT_PATHS): { log: KernelLog } | { problem: string } {
+    try {
+      const fd = openSync(paths.kmsg, constants.O_RDONLY | constants.O_NONBLOCK);
+      return { log: new KernelLog(fd, paths) };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      return { problem: `cannot read the kernel log ${paths.kmsg} (${code}): dmesg-warn/dmesg-fail will not be reported` };
+    }
+  }
+
+  private drain(): void {
+    if (this.fd === null) return;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.fd, this.buf, 0, this.buf.length, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') continue; // records were overwritten before we read them
+        if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return;
+        throw e;
+      }
+      if (n <= 0) return;
+      const rec = parseRecord(this.buf.toString('utf8', 0, n));
+      if (!rec || rec.seq <= this.lastSeq) continue;
+      this.lastSeq = rec.seq;
+      this.records.push(rec);
+    }
+  }
+
+  private taint(): number | null {
+    try {
+      return Number(readFileSync(this.paths.tainted, 'utf8').trim());
+    } catch {
+      return null;
+    }
+  }
+
+  mark(): Mark {
+    this.drain();
+    if (this.records.length > KEEP) this.records.splice(0, this.records.length - KEEP);
+    return { seq: this.lastSeq, taint: this.taint() };
+  }
+
+  since(mark: Mark): Captured {
+    this.drain();
+    return { records: this.records.filter((r) => r.seq > mark.seq), taintBefore: mark.taint, taintAfter: this.taint() };
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+export interface DmesgVerdict {
+  readonly flagged: boolean;
+  readonly reason?: string;
+  readonly text: string;
+}
+
+export function judge(c: Captured): DmesgVerdict {
+  const text = c.records.map((r) => `<${r.level}>[${(r.usec / 1e6).toFixed(6)}] ${r.text}`).join('\n');
+  const alarm = c.records.find((r) => ALARM.test(r.text));
+  if (alarm) return { flagged: true, reason: `kernel log: ${alarm.text}`, text };
+  if (c.taintBefore !== null && c.taintAfter !== null && c.taintAfter !== c.taintBefore) {
+    return { flagged: true, reason: `kernel taint changed from ${c.taintBefore} to ${c.taintAfter}`, text };
+  }
+  return { flagged: false, text };
+}

@@ -1,0 +1,217 @@
+/**
+ * Everything checked before a single test runs: globs, test list,
+ * expectation files, that some test matches, that the results directory
+ * and report files can be written, that the session has devices. A mistake
+ * here is a ConfigError (exit 2) or NoTestMatched (exit 4), and no results
+ * directory is left half made.
+ */
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { availableParallelism, hostname, machine, release, type as osType, version } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { DeviceMeta } from '../reports/model';
+import type { DeviceUnderTest } from '../testing/define';
+import { ConfigError } from './config-error';
+import { loadExpectations, type SavedExpectationInput } from './expectation-files';
+import { GlobError, parseGlobs } from './glob';
+import { JOURNAL_FILE } from './journal';
+import { allTests, selectTests, type PlannedTest } from './plan';
+import { writeSavedRun, type SavedRun } from './run-config';
+import { loadSuite, type SuiteProvider } from './suite';
+import { readTestList } from './test-list';
+
+export class NoTestMatched extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoTestMatched';
+  }
+}
+
+export interface RunRequest {
+  readonly suiteModule: string;
+  readonly device?: string;
+  readonly jobs?: number;
+  readonly perTestTimeoutS?: number;
+  readonly overallTimeoutS?: number;
+  readonly maxTimeoutsInRow: number;
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  readonly testList?: string;
+  readonly expectations?: string;
+  readonly flakes?: string;
+  readonly skips?: string;
+  readonly allowDestructive: boolean;
+  readonly jobTimeoutMs?: number;
+  readonly resultsDir?: string;
+  readonly junit?: string;
+  readonly tap?: string;
+  readonly ktap: boolean;
+  readonly kernelLog: 'auto' | 'on' | 'off';
+  readonly killGraceMs: number;
+  readonly recoveryMs: number;
+  readonly startupMs: number;
+  readonly argv: readonly string[];
+}
+
+export function unameString(): string {
+  return `${osType()} ${hostname()} ${release()} ${version()} ${machine()}`;
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+function globs(values: readonly string[], option: string): ReturnType<typeof parseGlobs> | undefined {
+  if (values.length === 0) return undefined;
+  try {
+    return parseGlobs(values);
+  } catch (e) {
+    if (e instanceof GlobError) throw new ConfigError(`${option}: ${e.message}`);
+    throw e;
+  }
+}
+
+function checkWritableFile(file: string, option: string): string {
+  if (file === '-') return file;
+  const abs = resolve(file);
+  try {
+    accessSync(dirname(abs), constants.W_OK);
+  } catch {
+    throw new ConfigError(`${option} ${file}: directory ${dirname(abs)} does not exist or is not writable`);
+  }
+  return abs;
+}
+
+/**
+ * mkdir -p, one level at a time: node's recursive mkdir never returns on
+ * some pseudo file systems (/proc), and a hang is the worst answer to a typo.
+ */
+function mkdirs(dir: string): void {
+  const parent = dirname(dir);
+  if (parent !== dir && !existsSync(parent)) mkdirs(parent);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
+function makeResultsDir(requested: string | undefined, id: string, now: Date): string {
+  const dir = resolve(requested ?? join('reports', `${stamp(now)}-${hostname()}-${id}`));
+  if (existsSync(join(dir, JOURNAL_FILE))) {
+    throw new ConfigError(`${dir} already holds a run: use 'accel-conformance resume ${dir}' or another --results-dir`);
+  }
+  try {
+    mkdirs(dir);
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new ConfigError(`results directory ${dir} cannot be written: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return dir;
+}
+
+export function deviceMeta(d: DeviceUnderTest): DeviceMeta {
+  const v = d.info.version;
+  const pci = d.info.pci;
+  const hex = (n: number): string => n.toString(16).padStart(4, '0');
+  return {
+    label: d.label,
+    driver: d.info.driver ?? d.profile.driver,
+    simulated: d.simulated,
+    devnode: d.info.devnode,
+    bus: d.info.bus,
+    jobTimeoutMs: d.profile.jobTimeoutMs,
+    ...(pci ? { pciSlot: pci.slot, pciId: `${hex(pci.vendor)}:${hex(pci.device)}` } : {}),
+    ...(v ? { version: `${v.name} ${v.major}.${v.minor}.${v.patchlevel} (${v.date})` } : {}),
+    ...(d.info.simSpec ? { simSpec: d.info.simSpec } : {}),
+  };
+}
+
+/** Loads the suite and applies every test filter: no device needed. */
+export function planTests(suite: SuiteProvider, req: Pick<RunRequest, 'include' | 'exclude' | 'testList' | 'skips'>, skips: readonly RegExp[]): PlannedTest[] {
+  const include = globs(req.include, '--run-subtest');
+  const exclude = globs(req.exclude, '--exclude');
+  const known = new Set(allTests(suite.families).map((t) => t.name));
+  const testList = req.testList !== undefined ? readTestList(req.testList, known) : undefined;
+  const tests = selectTests(suite.families, {
+    ...(include ? { include } : {}),
+    ...(exclude ? { exclude } : {}),
+    ...(testList ? { testList } : {}),
+    skips,
+  });
+  if (tests.length === 0) {
+    const what = [
+      ...req.include.map((g) => `-t ${g}`),
+      ...req.exclude.map((g) => `-x ${g}`),
+      ...(req.testList ? [`--test-list ${req.testList}`] : []),
+      ...(req.skips ? [`--skips ${req.skips}`] : []),
+    ].join(' ');
+    throw new NoTestMatched(`no test matched ${what || 'the selection'} (see --list-subtests)`);
+  }
+  return tests;
+}
+
+export interface Prepared {
+  readonly dir: string;
+  readonly saved: SavedRun;
+}
+
+export async function prepareRun(req: RunRequest, now = new Date()): Promise<Prepared> {
+  const expectationInput: SavedExpectationInput = {
+    ...(req.expectations ? { fails: req.expectations } : {}),
+    ...(req.flakes ? { flakes: req.flakes } : {}),
+    ...(req.skips ? { skips: req.skips } : {}),
+  };
+  const { saved: savedExpectations, parsed } = loadExpectations(expectationInput);
+  const suite = loadSuite(req.suiteModule);
+  const tests = planTests(suite, req, parsed.skips);
+  const junit = req.junit !== undefined ? checkWritableFile(req.junit, '--junit') : undefined;
+  const tap = req.tap !== undefined ? checkWritableFile(req.tap, '--tap') : undefined;
+
+  const session = await suite.openSession(req.device);
+  let devices: readonly DeviceUnderTest[];
+  try {
+    devices = session.devices;
+  } finally {
+    await session.close?.();
+  }
+  if (devices.length === 0) throw new ConfigError(`no device matched --device ${req.device ?? '(all)'}`);
+
+  const id = randomBytes(3).toString('hex');
+  const dir = makeResultsDir(req.resultsDir, id, now);
+  const names = tests.map((t) => t.name);
+  const saved: SavedRun = {
+    format: 'accel-conformance-run',
+    version: 1,
+    id,
+    name: `accel-conformance ${stamp(now)} ${hostname()}`,
+    host: hostname(),
+    uname: unameString(),
+    createdAt: now.getTime() / 1000,
+    argv: req.argv,
+    suiteModule: req.suiteModule,
+    ...(req.device !== undefined ? { deviceFilter: req.device } : {}),
+    jobs: Math.max(1, Math.min(req.jobs ?? availableParallelism(), devices.length)),
+    ...(req.perTestTimeoutS !== undefined ? { perTestTimeoutMs: Math.round(req.perTestTimeoutS * 1000) } : {}),
+    ...(req.overallTimeoutS !== undefined ? { overallTimeoutMs: Math.round(req.overallTimeoutS * 1000) } : {}),
+    maxTimeoutsInRow: req.maxTimeoutsInRow,
+    recoveryMs: req.recoveryMs,
+    killGraceMs: req.killGraceMs,
+    startupMs: req.startupMs,
+    kernelLog: req.kernelLog,
+    runOptions: { allowDestructive: req.allowDestructive, ...(req.jobTimeoutMs !== undefined ? { jobTimeoutMs: req.jobTimeoutMs } : {}) },
+    expectations: savedExpectations,
+    outputs: { ...(junit ? { junit } : {}), ...(tap ? { tap } : {}), ktap: req.ktap },
+    devices: devices.map(deviceMeta),
+    plan: Object.fromEntries(devices.map((d) => [d.label, names])),
+    notices: session.notice ? [session.notice] : [],
+  };
+  try {
+    writeSavedRun(dir, saved);
+  } catch (e) {
+    if (!req.resultsDir) rmSync(dir, { recursive: true, force: true });
+    throw new ConfigError(`results directory ${dir} cannot be written: ${(e as Error).message}`);
+  }
+  return { dir, saved };
+}
+

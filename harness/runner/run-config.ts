@@ -1,0 +1,71 @@
+/**
+ * run.json: everything a results directory needs to be resumed or reported
+ * again without the original command line: options, expectation file
+ * contents, the devices and the resolved test plan per device.
+ */
+import { readFileSync, writeFileSync, renameSync, fsyncSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeviceMeta } from '../reports/model';
+import type { RunOptions } from '../testing/define';
+import { ConfigError } from './config-error';
+
+export const RUN_FILE = 'run.json';
+
+export interface SavedFile {
+  readonly file: string;
+  readonly text: string;
+}
+
+export interface SavedRun {
+  readonly format: 'accel-conformance-run';
+  readonly version: 1;
+  readonly id: string;
+  readonly name: string;
+  readonly host: string;
+  readonly uname: string;
+  readonly createdAt: number;
+  readonly argv: readonly string[];
+  /** Absolute path of the suite module the workers load. */
+  readonly suiteModule: string;
+  readonly deviceFilter?: string;
+  readonly jobs: number;
+  readonly perTestTimeoutMs?: number;
+  readonly overallTimeoutMs?: number;
+  readonly maxTimeoutsInRow: number;
+  readonly recoveryMs: number;
+  readonly killGraceMs: number;
+  readonly startupMs: number;
+  /** 'auto': real devices only. */
+  readonly kernelLog: 'auto' | 'on' | 'off';
+  readonly runOptions: RunOptions;
+  readonly expectations: { readonly fails?: SavedFile; readonly flakes?: SavedFile; readonly skips?: SavedFile };
+  readonly outputs: { readonly junit?: string; readonly tap?: string; readonly ktap: boolean };
+  readonly devices: readonly DeviceMeta[];
+  /** Test names per device label, in run order. */
+  readonly plan: Readonly<Record<string, readonly string[]>>;
+  readonly notices: readonly string[];
+}
+
+export function writeSavedRun(dir: string, run: SavedRun): void {
+  const tmp = join(dir, `${RUN_FILE}.tmp`);
+  writeFileSync(tmp, JSON.stringify(run, null, 2) + '\n');
+  const fd = openSync(tmp, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, join(dir, RUN_FILE));
+}
+
+export function readSavedRun(dir: string): SavedRun {
+  const path = join(dir, RUN_FILE);
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`${dir} is not a results directory of accel-conformance: cannot read ${RUN_FILE} (${(e as Error).message})`);
+  }
+  const r = v as Partial<SavedRun>;
+  if (r.format !== 'accel-conformance-run' || r.version !== 1 || typeof r.plan !== 'object' || !Array.isArray(r.devices)) {
+    throw new ConfigError(`${path} is not a run description this version understands`);
+  }
+  return v as SavedRun;
+}

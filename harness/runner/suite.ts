@@ -1,0 +1,59 @@
+/**
+ * What the runner needs from the rest of the project, behind one small
+ * interface so the runner can be proven on fixture families and a fake
+ * session. A suite module (the real one is ./real-suite) exports `suite`.
+ * The parent loads it to plan; each worker child loads it again to run,
+ * because devices (a Sys, a simulated kernel) cannot cross a process boundary.
+ */
+import type { DeviceUnderTest, Family, RunOptions, Subtest } from '../testing/define';
+
+export interface OpenedSession {
+  readonly devices: readonly DeviceUnderTest[];
+  /** Said once to the user, e.g. "no accel device found: running sim:apu;sim:mt8183". */
+  readonly notice?: string;
+  close?(): Promise<void> | void;
+}
+
+export type SubtestStatus = 'pass' | 'fail' | 'skip';
+
+export interface SubtestOutcome {
+  readonly status: SubtestStatus;
+  readonly log: readonly string[];
+  /** Failure message or skip reason. */
+  readonly message?: string;
+  /** Stack or further detail of a failure. */
+  readonly details?: string;
+  readonly durationMs: number;
+}
+
+export interface RunSubtestRequest {
+  readonly family: Family;
+  readonly subtest: Subtest;
+  readonly dev: DeviceUnderTest;
+  readonly others: readonly DeviceUnderTest[];
+  readonly options: RunOptions;
+}
+
+export interface SuiteProvider {
+  readonly families: readonly Family[];
+  openSession(device: string | undefined): Promise<OpenedSession>;
+  runSubtest(req: RunSubtestRequest): Promise<SubtestOutcome>;
+}
+
+/** The module a `suiteModule` path points at. */
+export interface SuiteModule {
+  readonly suite: SuiteProvider;
+}
+
+function isSuiteModule(m: unknown): m is SuiteModule {
+  if (typeof m !== 'object' || m === null || !('suite' in m)) return false;
+  const s = (m as { suite: unknown }).suite;
+  return typeof s === 'object' && s !== null && 'families' in s && 'openSession' in s && 'runSubtest' in s;
+}
+
+export function loadSuite(modulePath: string): SuiteProvider {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const m: unknown = require(modulePath);
+  if (!isSuiteModule(m)) throw new Error(`${modulePath} does not export a 'suite' (SuiteProvider)`);
+  return m.suite;
+}

@@ -1,0 +1,24 @@
+/**
+ * The watchdog's budget for one test. A hang test waits out the driver's
+ * job timeout a few times (submit, detect, reset), so the default is a
+ * multiple of it with a fixed margin for process start and teardown.
+ */
+export const DEFAULT_TEST_TIMEOUT_MS = 60_000;
+const JOB_TIMEOUT_FACTOR = 4;
+const MARGIN_MS = 10_000;
+
+export interface TimeoutInputs {
+  /** --per-test-timeout, in ms: wins over everything, it is the user's explicit choice. */
+  readonly perTestTimeoutMs?: number;
+  /** The subtest's own budget (Subtest.timeoutMs). */
+  readonly subtestTimeoutMs?: number;
+  /** --job-timeout-ms, else the profile's jobTimeoutMs. */
+  readonly jobTimeoutMs: number | null;
+}
+
+export function testTimeoutMs(i: TimeoutInputs): number {
+  if (i.perTestTimeoutMs !== undefined) return i.perTestTimeoutMs;
+  if (i.subtestTimeoutMs !== undefined) return i.subtestTimeoutMs;
+  if (i.jobTimeoutMs !== null) return Math.max(DEFAULT_TEST_TIMEOUT_MS / 2, i.jobTimeoutMs * JOB_TIMEOUT_FACTOR + MARGIN_MS);
+  return DEFAULT_TEST_TIMEOUT_MS;
+}
