@@ -1,0 +1,64 @@
+// A simulated driver written from scratch against the simulated kernel's
+// driver interface (drivers/sim/kernel/drm/driver.ts): a compute accelerator
+// with GEM and one ioctl, NULL_INFO (nr 0x00, struct { u32 opens; u32 pad; }).
+// See docs/plugins.md.
+'use strict';
+
+/** @param {import('../../drivers').PluginApi} api */
+module.exports = function nullAccel(api) {
+  const { DRIVER_COMPUTE_ACCEL, DRIVER_GEM, DRM_RENDER_ALLOW } = api.constants;
+  const NULL_INFO = api.driverIoctl(0x00, 8);
+  return api.defineDriver({
+    name: 'null-accel',
+    driverName: 'null-accel',
+    module: 'null_accel',
+    params: { max_opens: '0' },
+    probe(kernel, config) {
+      const maxOpens = Number(config.params.max_opens ?? '0');
+      let opens = 0;
+      return kernel.registerDrmDriver(
+        {
+          name: 'null-accel',
+          desc: 'A do-nothing accelerator (plugin example)',
+          date: '20250101',
+          major: 1,
+          minor: 0,
+          patchlevel: 0,
+          features: DRIVER_COMPUTE_ACCEL | DRIVER_GEM,
+          ioctls: [
+            {
+              nr: 0x00,
+              name: 'DRM_IOCTL_NULL_INFO',
+              cmd: NULL_INFO,
+              flags: DRM_RENDER_ALLOW,
+              func(_dev, data) {
+                data.writeUInt32LE(opens, 0);
+                return 0;
+              },
+            },
+          ],
+          open() {
+            if (maxOpens > 0 && opens >= maxOpens) throw api.SysError.of('EBUSY', 'open');
+            opens++;
+          },
+          postclose() {
+            opens--;
+          },
+        },
+        { module: 'null_accel', params: { max_opens: String(maxOpens) }, parentName: `null-accel.${config.instance}`, defects: config.defects },
+      );
+    },
+    profile() {
+      return {
+        driver: 'null-accel',
+        openPolicy: 'shared',
+        openPolicySource: 'declared',
+        controlNode: false,
+        jobTimeoutMs: null,
+        iommu: 'none',
+        prime: true,
+        syncobj: false,
+      };
+    },
+  });
+};

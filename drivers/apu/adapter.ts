@@ -1,0 +1,251 @@
+/**
+ * The APU driver adapter: buffers and jobs through the uAPI of
+ * drivers/apu/uapi/apu_drm.h (docs/uapi-apu.md), over any `Sys`. The same code
+ * drives sim:apu, sim:mt8183 and the kernel module under QEMU, so it only ever
+ * speaks ioctls and never peeks into a simulated kernel.
+ */
+import type {
+  AdapterCapability,
+  BufferObject,
+  DeviceState,
+  DriverAdapter,
+  JobResult,
+  JobSpec,
+  JobStatus,
+  SubmittedJob,
+} from '../adapter';
+import { ERRNO } from '../../harness/sys/errno';
+import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
+import type { Mapping, Sys, UserMemory } from '../../harness/sys/types';
+import {
+  APU_BO_DEVICE_RO,
+  APU_CMD_CHECKSUM,
+  APU_CMD_COPY,
+  APU_CMD_CRASH,
+  APU_CMD_FILL,
+  APU_CMD_HANG,
+  APU_CMD_NOP,
+  APU_CRASHED,
+  APU_ONLINE,
+  APU_PAGE_SIZE,
+  APU_TIMEDOUT,
+  DRM_IOCTL_APU_GEM_DEQUEUE,
+  DRM_IOCTL_APU_GEM_IOMMU_MAP,
+  DRM_IOCTL_APU_GEM_IOMMU_UNMAP,
+  DRM_IOCTL_APU_GEM_NEW,
+  DRM_IOCTL_APU_GEM_QUEUE,
+  DRM_IOCTL_APU_STATE,
+  apu_cmd_checksum,
+  apu_cmd_checksum_out,
+  apu_cmd_copy,
+  apu_cmd_fill,
+  drm_apu_gem_dequeue,
+  drm_apu_gem_iommu_map,
+  drm_apu_gem_new,
+  drm_apu_gem_queue,
+  drm_apu_state,
+} from '../../harness/uapi/apu';
+import {
+  DRM_IOCTL_SYNCOBJ_CREATE,
+  DRM_IOCTL_SYNCOBJ_DESTROY,
+  DRM_IOCTL_SYNCOBJ_WAIT,
+  drm_syncobj_create,
+  drm_syncobj_destroy,
+  drm_syncobj_wait,
+} from '../../harness/uapi/drm';
+
+export const APU_ADAPTER_NAME = 'apu';
+
+/** The command, its argument bytes and its result size, as GEM_QUEUE takes them. */
+export interface EncodedCommand {
+  readonly cmd: number;
+  readonly args: Buffer;
+  readonly sizeOut: number;
+}
+
+export function encodeJob(job: JobSpec): EncodedCommand {
+  switch (job.kind) {
+    case 'nop':
+      return { cmd: APU_CMD_NOP, args: Buffer.alloc(0), sizeOut: 0 };
+    case 'fill':
+      return { cmd: APU_CMD_FILL, args: apu_cmd_fill.encode({ dst: job.dst, len: job.len, value: job.value }), sizeOut: 0 };
+    case 'copy':
+      return { cmd: APU_CMD_COPY, args: apu_cmd_copy.encode({ src: job.src, dst: job.dst, len: job.len }), sizeOut: 0 };
+    case 'checksum':
+      return {
+        cmd: APU_CMD_CHECKSUM,
+        args: apu_cmd_checksum.encode({ src: job.src, len: job.len }),
+        sizeOut: apu_cmd_checksum_out.size,
+      };
+    case 'hang':
+      return { cmd: APU_CMD_HANG, args: Buffer.alloc(0), sizeOut: 0 };
+    case 'crash':
+      return { cmd: APU_CMD_CRASH, args: Buffer.alloc(0), sizeOut: 0 };
+  }
+}
+
+/** Job result errno -> status, per the result table of docs/uapi-apu.md. */
+export function jobStatusOf(errno: number): JobStatus {
+  switch (errno) {
+    case 0:
+      return 'ok';
+    case ERRNO.ETIMEDOUT:
+      return 'timedout';
+    case ERRNO.EFAULT:
+      return 'fault';
+    case ERRNO.ECANCELED:
+      return 'canceled';
+    case ERRNO.EIO:
+      return 'crashed';
+    default:
+      return 'error';
+  }
+}
+
+const ALL_CAPABILITIES: ReadonlySet<AdapterCapability> = new Set<AdapterCapability>([
+  'buffers',
+  'device-ro-buffers',
+  'iommu',
+  'jobs',
+  'fill',
+  'copy',
+  'checksum',
+  'hang',
+  'crash',
+  'state',
+]);
+
+const pageAlign = (n: number): number => Math.ceil(n / APU_PAGE_SIZE) * APU_PAGE_SIZE;
+
+export class ApuAdapter implements DriverAdapter {
+  readonly name = APU_ADAPTER_NAME;
+  readonly capabilities = ALL_CAPABILITIES;
+  /** Result sizes of submitted jobs, by the job object the caller holds. */
+  private readonly sizeOut = new WeakMap<SubmittedJob, number>();
+
+  constructor(private readonly sys: Sys) {}
+
+  createBuffer(fd: number, size: number, opts?: { readonly deviceReadOnly?: boolean }): BufferObject {
+    const arg = drm_apu_gem_new.encode({ size, flags: opts?.deviceReadOnly ? APU_BO_DEVICE_RO : 0 });
+    this.sys.ioctl(fd, DRM_IOCTL_APU_GEM_NEW, arg);
+    const out = drm_apu_gem_new.decode(arg);
+    return { handle: out.handle, size: pageAlign(size), mmapOffset: out.offset };
+  }
+
+  mmapBuffer(fd: number, bo: BufferObject): Mapping {
+    return this.sys.mmap(fd, bo.size, PROT_READ | PROT_WRITE, MAP_SHARED, bo.mmapOffset);
+  }
+
+  mapToDevice(fd: number, handles: readonly number[]): bigint[] {
+    return this.withMemory([handles.length * 4, handles.length * 8], ([hm, am]) => {
+      handles.forEach((h, i) => hm.bytes.writeUInt32LE(h >>> 0, i * 4));
+      const arg = drm_apu_gem_iommu_map.encode({
+        bo_handles: hm.address,
+        bo_handle_count: handles.length,
+        bo_device_addresses: am.address,
+      });
+      this.sys.ioctl(fd, DRM_IOCTL_APU_GEM_IOMMU_MAP, arg);
+      return handles.map((_, i) => am.bytes.readBigUInt64LE(i * 8));
+    });
+  }
+
+  unmapFromDevice(fd: number, handles: readonly number[]): void {
+    this.withMemory([handles.length * 4], ([hm]) => {
+      handles.forEach((h, i) => hm.bytes.writeUInt32LE(h >>> 0, i * 4));
+      const arg = drm_apu_gem_iommu_map.encode({ bo_handles: hm.address, bo_handle_count: handles.length });
+      this.sys.ioctl(fd, DRM_IOCTL_APU_GEM_IOMMU_UNMAP, arg);
+    });
+  }
+
+  submit(fd: number, job: JobSpec, bos: readonly number[] = []): SubmittedJob {
+    const enc = encodeJob(job);
+    const create = drm_syncobj_create.encode({});
+    this.sys.ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, create);
+    const syncobj = drm_syncobj_create.decode(create).handle;
+    try {
+      this.withMemory([bos.length * 4, enc.args.length], ([bm, dm]) => {
+        bos.forEach((h, i) => bm.bytes.writeUInt32LE(h >>> 0, i * 4));
+        enc.args.copy(dm.bytes);
+        const arg = drm_apu_gem_queue.encode({
+          device: 0,
+          cmd: enc.cmd,
+          out_sync: syncobj,
+          bo_handles: bos.length > 0 ? bm.address : 0n,
+          bo_handle_count: bos.length,
+          size_in: enc.args.length,
+          size_out: enc.sizeOut,
+          data: enc.args.length > 0 ? dm.address : 0n,
+        });
+        this.sys.ioctl(fd, DRM_IOCTL_APU_GEM_QUEUE, arg);
+      });
+    } catch (e) {
+      this.destroySyncobj(fd, syncobj);
+      throw e;
+    }
+    const submitted: SubmittedJob = { fd, spec: job, syncobj, submittedNs: this.sys.monotonicNs() };
+    this.sizeOut.set(submitted, enc.sizeOut);
+    return submitted;
+  }
+
+  /**
+   * Waits with an absolute deadline `timeoutMs` from now on the device clock
+   * (SYNCOBJ_WAIT takes CLOCK_MONOTONIC absolute time), then dequeues. A wait
+   * that expires throws the SysError (ETIME) and keeps the syncobj, so the
+   * caller may wait again.
+   */
+  async wait(job: SubmittedJob, timeoutMs: number): Promise<JobResult> {
+    const deadline = this.sys.monotonicNs() + BigInt(Math.max(0, Math.round(timeoutMs))) * 1_000_000n;
+    const hm = this.sys.alloc(4);
+    try {
+      hm.bytes.writeUInt32LE(job.syncobj, 0);
+      const arg = drm_syncobj_wait.encode({ handles: hm.address, timeout_nsec: deadline, count_handles: 1 });
+      await this.sys.ioctlAsync(job.fd, DRM_IOCTL_SYNCOBJ_WAIT, arg);
+    } finally {
+      this.sys.free(hm);
+    }
+    const completedNs = this.sys.monotonicNs();
+    const size = this.sizeOut.get(job) ?? encodeJob(job.spec).sizeOut;
+    const output = this.withMemory([size], ([om]) => {
+      const arg = drm_apu_gem_dequeue.encode({ out_sync: job.syncobj, size, data: size > 0 ? om.address : 0n });
+      this.sys.ioctl(job.fd, DRM_IOCTL_APU_GEM_DEQUEUE, arg);
+      const out = drm_apu_gem_dequeue.decode(arg);
+      return { errno: out.result, bytes: Buffer.from(om.bytes.subarray(0, Math.min(size, out.size))) };
+    });
+    this.destroySyncobj(job.fd, job.syncobj);
+    return { status: jobStatusOf(output.errno), errno: output.errno, output: output.bytes, completedNs };
+  }
+
+  deviceState(fd: number): DeviceState {
+    const arg = drm_apu_state.encode({ device: 0 });
+    this.sys.ioctl(fd, DRM_IOCTL_APU_STATE, arg);
+    const flags = drm_apu_state.decode(arg).flags;
+    return {
+      online: (flags & APU_ONLINE) !== 0,
+      crashed: (flags & APU_CRASHED) !== 0,
+      timedOut: (flags & APU_TIMEDOUT) !== 0,
+    };
+  }
+
+  private destroySyncobj(fd: number, handle: number): void {
+    try {
+      this.sys.ioctl(fd, DRM_IOCTL_SYNCOBJ_DESTROY, drm_syncobj_destroy.encode({ handle }));
+    } catch {
+      // The file may be gone already; the syncobj went with it.
+    }
+  }
+
+  /** Allocates user memory of the given sizes (at least 1 byte each) for one call. */
+  private withMemory<T>(sizes: readonly number[], fn: (mems: UserMemory[]) => T): T {
+    const mems: UserMemory[] = [];
+    try {
+      for (const s of sizes) mems.push(this.sys.alloc(Math.max(1, s)));
+      return fn(mems);
+    } finally {
+      for (const m of mems) this.sys.free(m);
+    }
+  }
+}
+
+export function createApuAdapter(sys: Sys): DriverAdapter {
+  return new ApuAdapter(sys);
+}

@@ -1,0 +1,102 @@
+/**
+ * Builds the DRM driver (struct drm_driver) of an APU model over an ops
+ * table and registers one device with the simulated kernel.
+ */
+import {
+  DRM_IOCTL_APU_GEM_DEQUEUE,
+  DRM_IOCTL_APU_GEM_IOMMU_MAP,
+  DRM_IOCTL_APU_GEM_IOMMU_UNMAP,
+  DRM_IOCTL_APU_GEM_NEW,
+  DRM_IOCTL_APU_GEM_QUEUE,
+  DRM_IOCTL_APU_STATE,
+  DRM_APU_GEM_DEQUEUE,
+  DRM_APU_GEM_IOMMU_MAP,
+  DRM_APU_GEM_IOMMU_UNMAP,
+  DRM_APU_GEM_NEW,
+  DRM_APU_GEM_QUEUE,
+  DRM_APU_STATE,
+} from '../../../harness/uapi/apu';
+import {
+  DRIVER_COMPUTE_ACCEL,
+  DRIVER_GEM,
+  DRIVER_SYNCOBJ,
+  DRM_RENDER_ALLOW,
+  type DrmDevice,
+  type DrmDriver,
+  type DrmFile,
+  type DrmIoctlDesc,
+  type DrmRegistrar,
+} from '../../sim/kernel/drm/driver';
+import type { DefectName } from '../../sim/defects';
+import type { ApuModelConfig } from './config';
+import { defaultParams, parseParams } from './config';
+import { ApuDevice } from './device';
+import type { ApuIoctlName } from './ioctls';
+import type { ApuDriverOps } from './ops';
+
+const IOCTLS: readonly { nr: number; name: ApuIoctlName; cmd: number }[] = [
+  { nr: DRM_APU_STATE, name: 'STATE', cmd: DRM_IOCTL_APU_STATE },
+  { nr: DRM_APU_GEM_NEW, name: 'GEM_NEW', cmd: DRM_IOCTL_APU_GEM_NEW },
+  { nr: DRM_APU_GEM_QUEUE, name: 'GEM_QUEUE', cmd: DRM_IOCTL_APU_GEM_QUEUE },
+  { nr: DRM_APU_GEM_DEQUEUE, name: 'GEM_DEQUEUE', cmd: DRM_IOCTL_APU_GEM_DEQUEUE },
+  { nr: DRM_APU_GEM_IOMMU_MAP, name: 'GEM_IOMMU_MAP', cmd: DRM_IOCTL_APU_GEM_IOMMU_MAP },
+  { nr: DRM_APU_GEM_IOMMU_UNMAP, name: 'GEM_IOMMU_UNMAP', cmd: DRM_IOCTL_APU_GEM_IOMMU_UNMAP },
+];
+
+/** drm_driver plus file_operations.flush, which the core calls at every close() when present. */
+export interface DrmDriverWithFlush extends DrmDriver {
+  flush?(dev: DrmDevice, file: DrmFile): void;
+}
+
+export interface ApuProbeConfig {
+  readonly params: Readonly<Record<string, string>>;
+  readonly defects: ReadonlySet<DefectName>;
+  /** Devices of this model probed before (their platform devices need distinct names). */
+  readonly instance: number;
+  /** Replaces the model's driver name / module (plugins deriving a new driver). */
+  readonly model: ApuModelConfig;
+  readonly ops: ApuDriverOps;
+}
+
+export function buildApuDriver(model: ApuModelConfig, ops: ApuDriverOps, device: () => ApuDevice): DrmDriverWithFlush {
+  const ioctls: DrmIoctlDesc[] = IOCTLS.map((d) => ({
+    nr: d.nr,
+    name: `DRM_IOCTL_APU_${d.name}`,
+    cmd: d.cmd,
+    flags: DRM_RENDER_ALLOW,
+    func: (_drm, data, file, ctx) => ops.ioctls[d.name](device(), data, file, ctx),
+  }));
+  return {
+    name: model.driverName,
+    desc: model.desc,
+    date: '20230517',
+    major: 1,
+    minor: 0,
+    patchlevel: 0,
+    features: DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ,
+    ioctls,
+    open: (_drm, file, ctx) => ops.open(device(), file, ctx),
+    postclose: (_drm, file) => ops.release(device(), file),
+    flush: (_drm, file) => ops.flush(device(), file),
+  };
+}
+
+/** Registers one APU device: the driver, its module parameters and its defects. */
+export function probeApu(kernel: DrmRegistrar, cfg: ApuProbeConfig): ApuDevice {
+  const params = parseParams(cfg.model, cfg.params);
+  let apu: ApuDevice | null = null;
+  const device = (): ApuDevice => {
+    if (!apu) throw new Error('APU device used before registration finished');
+    return apu;
+  };
+  const driver = buildApuDriver(cfg.model, cfg.ops, device);
+  const drm = kernel.registerDrmDriver(driver, {
+    module: cfg.model.module,
+    params: { ...defaultParams(cfg.model), ...cfg.params },
+    parentName: cfg.instance === 0 ? cfg.model.parentName : `${cfg.model.parentName}.${cfg.instance}`,
+    defects: cfg.defects,
+  });
+  apu = new ApuDevice(drm, cfg.model, params, cfg.defects, cfg.ops);
+  drm.devPrivate = apu;
+  return apu;
+}

@@ -1,0 +1,41 @@
+/**
+ * Package exports for driver and plugin authors: the plugin API, the
+ * simulated kernel's driver interface, the bundled APU models and their ops,
+ * profiles, adapters and the machine.
+ */
+export type {
+  ApuExtension,
+  ApuIoctlOverride,
+  ApuOpsOverrides,
+  OpOverride,
+  PluginApi,
+  PluginConstants,
+  PluginModule,
+  ProbeConfig,
+  SimDriverModel,
+} from './sim/plugin-api';
+export type * from './sim/kernel/drm/driver';
+export { bootSimMachine, loadPlugin, parseSpec, SimSpecError, BUNDLED_MODELS } from './sim/machine';
+export type { SimDeviceInfo, SimMachine, ParsedSpec } from './sim/machine';
+export { SIM_APU, SIM_MT8183, extendApuDriver, overrideOps } from './apu/sim/models';
+export { defaultApuOps } from './apu/sim/ops';
+export type { ApuDriverOps, ApuIoctlHandler } from './apu/sim/ops';
+export type { ApuIoctlName } from './apu/sim/ioctls';
+export { ApuDevice } from './apu/sim/device';
+export { ApuContext } from './apu/sim/context';
+export type { ApuJob, ApuBo } from './apu/sim/context';
+export type { Execution, Outcome } from './apu/sim/firmware';
+export { plan as planFirmwareCommand } from './apu/sim/firmware';
+export { GpuScheduler, SchedEntity, SchedJob } from './sim/kernel/sched';
+export type { SchedBackend, SchedOptions, SchedState, HwCompletion, HwRun } from './sim/kernel/sched';
+export { IommuDomain, ContextMappings, IOMMU_PAGE_SIZE } from './sim/kernel/iommu';
+export type { Aperture, Segment, AccessResult, MapError } from './sim/kernel/iommu';
+export { DEFECTS, isDefectName } from './sim/defects';
+export type { DefectName, DefectInfo } from './sim/defects';
+export type { DriverProfile, OpenPolicy, IommuKind } from './profile';
+export type * from './adapter';
+export { ApuAdapter, createApuAdapter, jobStatusOf } from './apu/adapter';
+export { profileFor, adapterFor, detectProfile, registerProfile, registerAdapter, knownDrivers } from './registry';
+export type { ProfileSource } from './registry';
+export { benchSimulator } from './sim/bench';
+export type { BenchResult } from './sim/bench';

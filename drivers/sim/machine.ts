@@ -1,0 +1,203 @@
+/**
+ * Boots a simulated machine: one simulated kernel with one accel device per
+ * `sim:` spec, in order (minor 0, 1, ...), so devices can share dma-bufs.
+ *
+ *   apu | mt8183 | ./path/plugin.js   [?defect=A,B&timeout_ms=300&ban_after=0]
+ */
+import * as path from 'node:path';
+import { ERRNO, SysError } from '../../harness/sys/errno';
+import type { Sys } from '../../harness/sys/types';
+import { DRM_COMMAND_BASE, DRM_IOCTL_BASE } from '../../harness/uapi/drm';
+import { IOWR } from '../../harness/uapi/ioctl';
+import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM, DRIVER_SYNCOBJ, DRM_RENDER_ALLOW, PAGE_SIZE } from './kernel/drm/driver';
+import { registerProfile } from '../registry';
+import { SIM_APU, SIM_MT8183, extendApuDriver } from '../apu/sim/models';
+import { type DefectName, isDefectName } from './defects';
+import type { PluginApi, SimDriverModel } from './plugin-api';
+import { SimKernel } from './kernel/kernel';
+import { drmFops } from './kernel/drm/fops';
+import { DrmFileImpl } from './kernel/drm/file';
+import type { DrmDriverWithFlush } from '../apu/sim/driver';
+import type { Credentials } from './kernel/task';
+import { createSimSys } from './sys';
+
+/** The init process's credentials: root, as the harness runs the simulator. */
+const ROOT_CRED: Credentials = { uid: 0, gid: 0, groups: [0] };
+
+/** A bad `sim:` spec: unknown driver, defect or parameter, or a plugin that fails to load. */
+export class SimSpecError extends Error {
+  override readonly name = 'SimSpecError';
+}
+
+export interface SimDeviceInfo {
+  /** The spec text after `sim:`, as given. */
+  readonly spec: string;
+  readonly minor: number;
+  /** accelN */
+  readonly name: string;
+}
+
+export interface SimMachine {
+  readonly kernel: SimKernel;
+  /** The init process (pid 1, uid 0). */
+  readonly sys: Sys;
+  readonly devices: readonly SimDeviceInfo[];
+}
+
+export interface ParsedSpec {
+  /** `apu`, `mt8183`, or the plugin path as written. */
+  readonly target: string;
+  readonly isPlugin: boolean;
+  readonly defects: ReadonlySet<DefectName>;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+export const BUNDLED_MODELS: Readonly<Record<string, SimDriverModel>> = { apu: SIM_APU, mt8183: SIM_MT8183 };
+
+const isPluginPath = (t: string): boolean => t.startsWith('.') || t.startsWith('/') || t.includes('/') || /\.[cm]?[jt]s$/.test(t);
+
+export function parseSpec(spec: string): ParsedSpec {
+  const q = spec.indexOf('?');
+  const target = (q < 0 ? spec : spec.slice(0, q)).trim();
+  if (target === '') throw new SimSpecError(`sim:${spec}: no driver name`);
+  const defects = new Set<DefectName>();
+  const params: Record<string, string> = {};
+  if (q >= 0) {
+    for (const part of spec.slice(q + 1).split('&')) {
+      if (part === '') continue;
+      const eq = part.indexOf('=');
+      if (eq <= 0) throw new SimSpecError(`sim:${spec}: '${part}' is not key=value`);
+      const key = decodeURIComponent(part.slice(0, eq));
+      const value = decodeURIComponent(part.slice(eq + 1));
+      if (key === 'defect') {
+        for (const d of value.split(',').filter((x) => x !== '')) {
+          if (!isDefectName(d)) throw new SimSpecError(`sim:${spec}: unknown defect '${d}'`);
+          defects.add(d);
+        }
+      } else {
+        if (Object.prototype.hasOwnProperty.call(params, key)) throw new SimSpecError(`sim:${spec}: parameter '${key}' given twice`);
+        params[key] = value;
+      }
+    }
+  }
+  return { target, isPlugin: isPluginPath(target), defects, params };
+}
+
+const pluginApi: PluginApi = {
+  SysError,
+  ERRNO,
+  constants: { DRIVER_GEM, DRIVER_SYNCOBJ, DRIVER_COMPUTE_ACCEL, DRM_RENDER_ALLOW, PAGE_SIZE },
+  driverIoctl: (nr, size) => IOWR(DRM_IOCTL_BASE, DRM_COMMAND_BASE + nr, size),
+  extendApuDriver,
+  defineDriver: (model) => model,
+  bundled: { apu: SIM_APU, mt8183: SIM_MT8183 },
+};
+
+function isModel(x: unknown): x is SimDriverModel {
+  return typeof x === 'object' && x !== null && typeof (x as SimDriverModel).probe === 'function' &&
+    typeof (x as SimDriverModel).name === 'string';
+}
+
+/** Loads a plugin module (resolved against process.cwd()) and returns its model. */
+export function loadPlugin(target: string): SimDriverModel {
+  const file = path.resolve(process.cwd(), target);
+  let exported: unknown;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    exported = require(file) as unknown;
+  } catch (e) {
+    throw new SimSpecError(`sim:${target}: cannot load plugin: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  const candidates: unknown[] = [exported];
+  if (typeof exported === 'object' && exported !== null && 'default' in exported) {
+    candidates.unshift((exported as { default: unknown }).default);
+  }
+  for (const c of candidates) {
+    if (isModel(c)) return c;
+    if (typeof c === 'function') {
+      let made: unknown;
+      try {
+        made = (c as (api: PluginApi) => unknown)(pluginApi);
+      } catch (e) {
+        throw new SimSpecError(`sim:${target}: plugin factory failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (isModel(made)) return made;
+    }
+  }
+  throw new SimSpecError(`sim:${target}: plugin exports no driver model (see docs/plugins.md)`);
+}
+
+function modelFor(p: ParsedSpec, spec: string): SimDriverModel {
+  if (p.isPlugin) return loadPlugin(p.target);
+  const m = BUNDLED_MODELS[p.target];
+  if (!m) throw new SimSpecError(`sim:${spec}: unknown driver '${p.target}' (bundled: ${Object.keys(BUNDLED_MODELS).join(', ')})`);
+  return m;
+}
+
+/**
+ * file_operations.flush for DRM files. fs/open.c filp_close calls
+ * f_op->flush at every close() before fput; a driver that releases per-open
+ * state there (the excl-release-on-close defect) needs it. The simulated core
+ * does not call a flush op yet, so the machine wraps the fput of each DRM file
+ * it creates to call DrmDriver.flush first. It does nothing for drivers
+ * without flush, and stands aside once the core has a flush op of its own.
+ */
+function installFlushShim(kernel: SimKernel): void {
+  if ((drmFops as { flush?: unknown }).flush !== undefined) return;
+  const newFile = kernel.newFile.bind(kernel);
+  kernel.newFile = (fop, inode, flags) => {
+    const f = newFile(fop, inode, flags);
+    if (fop !== drmFops) return f;
+    const put = f.put.bind(f);
+    f.put = () => {
+      const df: unknown = f.privateData;
+      if (df instanceof DrmFileImpl) (df.dev.driver as DrmDriverWithFlush).flush?.(df.dev, df);
+      put();
+    };
+    return f;
+  };
+}
+
+/** Boots one kernel with a device per spec (text after `sim:`). Throws SimSpecError for bad specs. */
+export function bootSimMachine(specs: readonly string[]): SimMachine {
+  const parsed = specs.map((spec) => {
+    const p = parseSpec(spec);
+    const model = modelFor(p, spec);
+    for (const key of Object.keys(p.params)) {
+      if (!Object.prototype.hasOwnProperty.call(model.params, key)) {
+        throw new SimSpecError(
+          `sim:${spec}: unknown parameter '${key}' (${model.name} takes: ${['defect', ...Object.keys(model.params)].join(', ')})`,
+        );
+      }
+    }
+    return { spec, p, model };
+  });
+  // One module, one set of parameters: a second device of the same module must agree.
+  const moduleParams = new Map<string, { spec: string; params: string }>();
+  for (const { spec, p, model } of parsed) {
+    const key = JSON.stringify({ ...model.params, ...p.params });
+    const prev = moduleParams.get(model.module);
+    if (prev && prev.params !== key) {
+      throw new SimSpecError(`sim:${spec}: module ${model.module} is already loaded with other parameters (sim:${prev.spec})`);
+    }
+    moduleParams.set(model.module, { spec, params: key });
+  }
+  const kernel = new SimKernel();
+  installFlushShim(kernel);
+  const devices: SimDeviceInfo[] = [];
+  const instances = new Map<string, number>();
+  for (const { spec, p, model } of parsed) {
+    let minor: number;
+    const instance = instances.get(model.name) ?? 0;
+    instances.set(model.name, instance + 1);
+    try {
+      minor = model.probe(kernel, { params: p.params, defects: p.defects, instance }).accelIndex;
+    } catch (e) {
+      throw new SimSpecError(`sim:${spec}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const profile = model.profile;
+    if (p.isPlugin && profile) registerProfile(model.driverName, (sys) => profile(sys));
+    devices.push({ spec, minor, name: `accel${minor}` });
+  }
+  return { kernel, sys: createSimSys(kernel, ROOT_CRED), devices };
+}

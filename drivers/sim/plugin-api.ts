@@ -1,0 +1,128 @@
+/**
+ * The plugin API of the simulated machine. A plugin is a CommonJS module
+ * named in a spec (`sim:./path/driver.js`) that exports either
+ *
+ *   - a function `(api: PluginApi) => SimDriverModel` (no import needed, so a
+ *     plain .js file works from any directory), or
+ *   - a `SimDriverModel` itself (module.exports or `default`).
+ *
+ * A model is either written from scratch against the simulated kernel's
+ * driver interface (`defineDriver`, probe registers a DrmDriver) or derived
+ * from a bundled APU driver with some ops replaced (`extendApuDriver`).
+ * docs/plugins.md walks through both; docs/examples/ holds a complete one.
+ */
+import type { ERRNO, SysError } from '../../harness/sys/errno';
+import type { Sys } from '../../harness/sys/types';
+import type { DriverProfile } from '../profile';
+import type { DefectName } from './defects';
+import type {
+  DrmDevice,
+  DrmFile,
+  DrmRegistrar,
+  GemObject,
+  IoctlContext,
+  IoctlReturn,
+  OpenContext,
+} from './kernel/drm/driver';
+import type { MapError } from './kernel/iommu';
+import type { ApuContext, ApuJob } from '../apu/sim/context';
+import type { ApuDevice } from '../apu/sim/device';
+import type { Execution } from '../apu/sim/firmware';
+import type { ApuIoctlName } from '../apu/sim/ioctls';
+import type { ApuDriverOps } from '../apu/sim/ops';
+
+/** What a model's probe gets for one device. */
+export interface ProbeConfig {
+  /** Module parameters given in the spec (validated against SimDriverModel.params). */
+  readonly params: Readonly<Record<string, string>>;
+  /** Defects given in the spec (names of drivers/sim/defects.ts). */
+  readonly defects: ReadonlySet<DefectName>;
+  /** How many devices of this model the machine probed before this one (0 for the first). */
+  readonly instance: number;
+}
+
+export interface SimDriverModel {
+  /** Name of the model (the bundled ones: `apu`, `mt8183`). */
+  readonly name: string;
+  /** Driver name as DRM_IOCTL_VERSION and sysfs report it; the registry keys profiles by it. */
+  readonly driverName: string;
+  readonly module: string;
+  /** Every module parameter the model accepts, with its default value. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Registers one device with the kernel; throws an Error for unusable parameters. */
+  probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice;
+  /** The profile of devices of this driver; without one, the harness detects it. */
+  profile?(sys: Sys): DriverProfile;
+}
+
+/**
+ * An op replacement receives the op's arguments plus the bundled op (`base`)
+ * to wrap or ignore.
+ */
+export type OpOverride<F extends (...args: never[]) => unknown> = (...args: [...Parameters<F>, F]) => ReturnType<F>;
+
+export type ApuIoctlOverride = (
+  dev: ApuDevice,
+  data: Buffer,
+  file: DrmFile,
+  ctx: IoctlContext,
+  base: (dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext) => IoctlReturn,
+) => IoctlReturn;
+
+export interface ApuOpsOverrides {
+  readonly open?: (dev: ApuDevice, file: DrmFile, ctx: OpenContext, base: ApuDriverOps['open']) => void;
+  readonly release?: (dev: ApuDevice, file: DrmFile, base: ApuDriverOps['release']) => void;
+  readonly flush?: (dev: ApuDevice, file: DrmFile, base: ApuDriverOps['flush']) => void;
+  readonly ioctls?: Partial<Record<ApuIoctlName, ApuIoctlOverride>>;
+  readonly executeJob?: (dev: ApuDevice, job: ApuJob, base: ApuDriverOps['executeJob']) => Execution;
+  readonly iommuMap?: (
+    dev: ApuDevice,
+    ctx: ApuContext,
+    objs: readonly GemObject[],
+    base: ApuDriverOps['iommuMap'],
+  ) => bigint[] | MapError;
+  readonly iommuUnmap?: (
+    dev: ApuDevice,
+    ctx: ApuContext,
+    objs: readonly GemObject[],
+    base: ApuDriverOps['iommuUnmap'],
+  ) => MapError | null;
+}
+
+export interface ApuExtension {
+  /** The bundled driver to start from. */
+  readonly base: 'apu' | 'mt8183';
+  /** Model name (defaults to the base's). */
+  readonly name?: string;
+  /** New driver name; defaults to the base's (then the base's profile applies). */
+  readonly driverName?: string;
+  readonly module?: string;
+  readonly desc?: string;
+  readonly overrides?: ApuOpsOverrides;
+}
+
+/** Values a .js plugin may need without importing anything. */
+export interface PluginConstants {
+  readonly DRIVER_GEM: number;
+  readonly DRIVER_SYNCOBJ: number;
+  readonly DRIVER_COMPUTE_ACCEL: number;
+  readonly DRM_RENDER_ALLOW: number;
+  readonly PAGE_SIZE: number;
+}
+
+export interface PluginApi {
+  /** The error every failing syscall or ioctl throws: `new api.SysError(errno, 'ioctl')` or `api.SysError.of('EINVAL', 'ioctl')`. */
+  readonly SysError: typeof SysError;
+  readonly ERRNO: typeof ERRNO;
+  readonly constants: PluginConstants;
+  /** Builds the argument ioctl number of a driver ioctl: DRM_IOWR(DRM_COMMAND_BASE + nr, size). */
+  driverIoctl(nr: number, size: number): number;
+  /** A model derived from a bundled APU driver with some ops replaced. */
+  extendApuDriver(ext: ApuExtension): SimDriverModel;
+  /** A model written from scratch; returned as is (typing help for .js plugins). */
+  defineDriver(model: SimDriverModel): SimDriverModel;
+  /** The bundled models, to inspect or wrap. */
+  readonly bundled: { readonly apu: SimDriverModel; readonly mt8183: SimDriverModel };
+}
+
+export type PluginModule = SimDriverModel | ((api: PluginApi) => SimDriverModel);
