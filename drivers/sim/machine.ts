@@ -15,9 +15,6 @@ import { SIM_APU, SIM_MT8183, extendApuDriver } from '../apu/sim/models';
 import { type DefectName, isDefectName } from './defects';
 import type { PluginApi, SimDriverModel } from './plugin-api';
 import { SimKernel } from './kernel/kernel';
-import { drmFops } from './kernel/drm/fops';
-import { DrmFileImpl } from './kernel/drm/file';
-import type { DrmDriverWithFlush } from '../apu/sim/driver';
 import type { Credentials } from './kernel/task';
 import { createSimSys } from './sys';
 
@@ -134,30 +131,6 @@ function modelFor(p: ParsedSpec, spec: string): SimDriverModel {
   return m;
 }
 
-/**
- * file_operations.flush for DRM files. fs/open.c filp_close calls
- * f_op->flush at every close() before fput; a driver that releases per-open
- * state there (the excl-release-on-close defect) needs it. The simulated core
- * does not call a flush op yet, so the machine wraps the fput of each DRM file
- * it creates to call DrmDriver.flush first. It does nothing for drivers
- * without flush, and stands aside once the core has a flush op of its own.
- */
-function installFlushShim(kernel: SimKernel): void {
-  if ((drmFops as { flush?: unknown }).flush !== undefined) return;
-  const newFile = kernel.newFile.bind(kernel);
-  kernel.newFile = (fop, inode, flags) => {
-    const f = newFile(fop, inode, flags);
-    if (fop !== drmFops) return f;
-    const put = f.put.bind(f);
-    f.put = () => {
-      const df: unknown = f.privateData;
-      if (df instanceof DrmFileImpl) (df.dev.driver as DrmDriverWithFlush).flush?.(df.dev, df);
-      put();
-    };
-    return f;
-  };
-}
-
 /** Boots one kernel with a device per spec (text after `sim:`). Throws SimSpecError for bad specs. */
 export function bootSimMachine(specs: readonly string[]): SimMachine {
   const parsed = specs.map((spec) => {
@@ -183,7 +156,6 @@ export function bootSimMachine(specs: readonly string[]): SimMachine {
     moduleParams.set(model.module, { spec, params: key });
   }
   const kernel = new SimKernel();
-  installFlushShim(kernel);
   const devices: SimDeviceInfo[] = [];
   const instances = new Map<string, number>();
   for (const { spec, p, model } of parsed) {

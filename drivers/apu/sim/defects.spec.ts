@@ -165,17 +165,6 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
   },
 };
 
-/**
- * excl-release-on-close lives in file_operations.flush (every close()); it
- * needs the simulated core to call DrmDriver.flush, which it may not yet do.
- */
-function coreCallsFlush(): boolean {
-  const m = bootSimMachine(['mt8183?defect=excl-release-on-close']);
-  const fd = openDev(m.sys);
-  m.sys.close(m.sys.dup(fd));
-  return errnoOf(() => openDev(m.sys)) === 'ok';
-}
-
 describe('apu/sim: driver defects', () => {
   const driverDefects = (Object.keys(DEFECTS) as DefectName[]).filter((d) => DEFECTS[d].layer === 'driver');
 
@@ -186,8 +175,7 @@ describe('apu/sim: driver defects', () => {
   for (const name of driverDefects) {
     const c = CHECKS[name];
     if (!c) continue;
-    it(`${name}: the rule holds without it and breaks with it`, async function () {
-      if (name === 'excl-release-on-close' && !coreCallsFlush()) this.skip();
+    it(`${name}: the rule holds without it and breaks with it`, async () => {
       const clean = bootSimMachine([c.spec]);
       expect(await c.check({ sys: clean.sys, a: new ApuAdapter(clean.sys) }), 'without the defect').to.equal(true);
       const bad = bootSimMachine([`${c.spec}?defect=${name}`]);

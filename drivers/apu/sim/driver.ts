@@ -21,9 +21,7 @@ import {
   DRIVER_GEM,
   DRIVER_SYNCOBJ,
   DRM_RENDER_ALLOW,
-  type DrmDevice,
   type DrmDriver,
-  type DrmFile,
   type DrmIoctlDesc,
   type DrmRegistrar,
 } from '../../sim/kernel/drm/driver';
@@ -43,10 +41,6 @@ const IOCTLS: readonly { nr: number; name: ApuIoctlName; cmd: number }[] = [
   { nr: DRM_APU_GEM_IOMMU_UNMAP, name: 'GEM_IOMMU_UNMAP', cmd: DRM_IOCTL_APU_GEM_IOMMU_UNMAP },
 ];
 
-/** drm_driver plus file_operations.flush, which the core calls at every close() when present. */
-export interface DrmDriverWithFlush extends DrmDriver {
-  flush?(dev: DrmDevice, file: DrmFile): void;
-}
 
 export interface ApuProbeConfig {
   readonly params: Readonly<Record<string, string>>;
@@ -58,7 +52,7 @@ export interface ApuProbeConfig {
   readonly ops: ApuDriverOps;
 }
 
-export function buildApuDriver(model: ApuModelConfig, ops: ApuDriverOps, device: () => ApuDevice): DrmDriverWithFlush {
+export function buildApuDriver(model: ApuModelConfig, ops: ApuDriverOps, device: () => ApuDevice): DrmDriver {
   const ioctls: DrmIoctlDesc[] = IOCTLS.map((d) => ({
     nr: d.nr,
     name: `DRM_IOCTL_APU_${d.name}`,

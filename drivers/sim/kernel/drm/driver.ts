@@ -103,6 +103,11 @@ export interface DrmDriver {
    * syncobjs and GEM handles.
    */
   postclose?(dev: DrmDevice, file: DrmFile): void;
+  /**
+   * file_operations.flush of a driver with its own fops: runs at every
+   * close(2) of an fd of the file (fs/open.c filp_close), not only the last.
+   */
+  flush?(dev: DrmDevice, file: DrmFile): void;
   /** Extra debugfs files beside the core's name, clients and gem_objects. */
   readonly debugfs?: readonly DebugfsFile[];
   /**

@@ -34,6 +34,12 @@ export const drmFops: FileOperations = {
   release(kfile) {
     drmFileFree(kfile.privateData as DrmFileImpl);
   },
+  flush(kfile) {
+    // DEFINE_DRM_ACCEL_FOPS has no .flush; a driver that defines its own
+    // file_operations may add one, which the simulator routes to the driver.
+    const file = kfile.privateData as DrmFileImpl;
+    file.dev.driver.flush?.(file.dev, file);
+  },
   ioctl(kfile, cmd, arg, c) {
     const file = kfile.privateData as DrmFileImpl;
     return drmIoctl(file, cmd, arg, new IoctlCtx(c.task, file.dev.kernel, c.async));

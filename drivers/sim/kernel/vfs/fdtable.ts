@@ -53,11 +53,12 @@ export class FdTable {
     e.cloexec = on;
   }
 
-  /** close_fd: removes the fd and drops its reference. */
+  /** close_fd → filp_close (fs/open.c): removes the fd, flushes, drops its reference. */
   close(fd: number, syscall = 'close'): void {
     const e = Number.isInteger(fd) ? this.fds.get(fd) : undefined;
     if (!e) throw SysError.of('EBADF', syscall);
     this.fds.delete(fd);
+    e.file.fop.flush?.(e.file);
     e.file.put();
   }
 

@@ -43,6 +43,12 @@ export interface FileOperations {
   /** A name for stats and debugging: 'accel', 'pipe', 'dmabuf', ... */
   readonly kind: string;
   release?(file: KFile): void;
+  /**
+   * Called at every close(2) of an fd (and at exit), before the reference
+   * drops: fs/open.c filp_close → filp_flush. Unlike release, it runs even
+   * when other fds still share the description.
+   */
+  flush?(file: KFile): void;
   /** unlocked_ioctl; absent: ENOTTY (fs/ioctl.c vfs_ioctl). `arg` is the raw user argument. */
   ioctl?(file: KFile, cmd: number, arg: bigint, ctx: CallCtx): IoctlResult;
   /** absent: ENODEV (mm/mmap.c do_mmap: !file->f_op->mmap). */
