@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The emulated APU: a firmware that runs one job at a time on an ordered
+ * workqueue, signalling a hardware fence per job as a real device's
+ * interrupt handler would (compare the fence handling of
+ * drivers/gpu/drm/v3d/v3d_fence.c and v3d_irq.c).
+ *
+ * States (STATE ioctl): ONLINE; TIMEDOUT while the device resets after a job
+ * timeout; CRASHED while the firmware reboots after APU_CMD_CRASH. A job
+ * handed over while the device is not online waits until it is back.
+ */
+
+#include <linux/slab.h>
+#include <linux/unaligned.h>
+
+#include "apu_drv.h"
+
+struct apu_fence {
+	struct dma_fence base;
+	spinlock_t lock;
+};
+
+static const char *apu_fence_driver_name(struct dma_fence *fence)
+{
+	return APU_DRIVER_NAME;
+}
+
+static const char *apu_fence_timeline_name(struct dma_fence *fence)
+{
+	return "apu-firmware";
+}
+
+static const struct dma_fence_ops apu_fence_ops = {
+	.get_driver_name = apu_fence_driver_name,
+	.get_timeline_name = apu_fence_timeline_name,
+};
+
+static struct dma_fence *apu_fence_create(struct apu_device *adev)
+{
+	struct apu_fence *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return NULL;
+	spin_lock_init(&f->lock);
+	dma_fence_init(&f->base, &apu_fence_ops, &f->lock, adev->fence_context,
+		       atomic64_inc_return(&adev->fence_seqno));
+	return &f->base;
+}
+
+/* Ends @job with @result (0 or a positive errno): the "interrupt". */
+static void apu_hw_end(struct apu_job *job, int result)
+{
+	struct apu_record *rec = job->rec;
+
+	rec->result = result;
+	rec->size_out = job->size_out;
+	memcpy(rec->out, job->out, sizeof(rec->out));
+	job->rec = NULL;
+	if (result)
+		dma_fence_set_error(job->hw_fence, -result);
+	dma_fence_signal(job->hw_fence);
+}
+
+/*
+ * Arguments are little-endian structs (apu_drm.h): decoded by offset, so the
+ * firmware reads them the same on any host.
+ */
+#define APU_ARG64(job, type, field)	get_unaligned_le64((job)->args + offsetof(type, field))
+#define APU_ARG32(job, type, field)	get_unaligned_le32((job)->args + offsetof(type, field))
+
+static int apu_fw_copy(struct apu_ctx *ctx, void *bounce, u64 src, u64 dst, u64 len)
+{
+	u64 off, n;
+
+	if (apu_mmu_check(ctx, src, len, false) || apu_mmu_check(ctx, dst, len, true))
+		return EFAULT;
+	/* memmove semantics: go backwards when dst overlaps src from above. */
+	if (dst > src && dst < src + len) {
+		for (off = len; off; off -= n) {
+			n = min_t(u64, off, PAGE_SIZE);
+			apu_mmu_read(ctx, src + off - n, bounce, n);
+			apu_mmu_write(ctx, dst + off - n, bounce, n);
+			cond_resched();
+		}
+	} else {
+		for (off = 0; off < len; off += n) {
+			n = min_t(u64, len - off, PAGE_SIZE);
+			apu_mmu_read(ctx, src + off, bounce, n);
+			apu_mmu_write(ctx, dst + off, bounce, n);
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+/* Runs FILL, COPY or CHECKSUM through the job's context: 0 or a positive errno. */
+static int apu_fw_run(struct apu_job *job)
+{
+	struct apu_ctx *ctx = job->ctx;
+	u64 src, dst;
+	u32 len;
+	int ret = 0;
+
+	mutex_lock(&ctx->pt_lock);
+	switch (job->cmd) {
+	case APU_CMD_FILL:
+		dst = APU_ARG64(job, struct apu_cmd_fill, dst);
+		len = APU_ARG32(job, struct apu_cmd_fill, len);
+		if (!len)
+			ret = EINVAL;
+		else if (apu_mmu_check(ctx, dst, len, true))
+			ret = EFAULT;
+		else
+			apu_mmu_fill(ctx, dst, len, APU_ARG32(job, struct apu_cmd_fill, value) & 0xff);
+		break;
+	case APU_CMD_COPY:
+		src = APU_ARG64(job, struct apu_cmd_copy, src);
+		dst = APU_ARG64(job, struct apu_cmd_copy, dst);
+		len = APU_ARG32(job, struct apu_cmd_copy, len);
+		ret = len ? apu_fw_copy(ctx, ctx->adev->bounce, src, dst, len) : EINVAL;
+		break;
+	case APU_CMD_CHECKSUM:
+		src = APU_ARG64(job, struct apu_cmd_checksum, src);
+		len = APU_ARG32(job, struct apu_cmd_checksum, len);
+		if (!len)
+			ret = EINVAL;
+		else if (apu_mmu_check(ctx, src, len, false))
+			ret = EFAULT;
+		else
+			put_unaligned_le32(apu_mmu_fnv1a(ctx, src, len), job->out +
+					   offsetof(struct apu_cmd_checksum_out, checksum));
+		break;
+	default:
+		/* NOP; HANG and CRASH never get here. */
+		break;
+	}
+	mutex_unlock(&ctx->pt_lock);
+	return ret;
+}
+
+static void apu_hw_work(struct work_struct *work)
+{
+	struct apu_device *adev = container_of(work, struct apu_device, hw_work);
+	struct apu_job *job;
+	int result;
+
+	spin_lock(&adev->hw_lock);
+	job = adev->hw_job;
+	if (!job || job->started || adev->hw_state != APU_HW_ONLINE) {
+		spin_unlock(&adev->hw_lock);
+		return;
+	}
+	job->started = true;
+	if (job->cmd == APU_CMD_HANG) {
+		/* Never completes: only a reset (timeout) or teardown ends it. */
+		job->hung = true;
+		spin_unlock(&adev->hw_lock);
+		return;
+	}
+	if (job->cmd == APU_CMD_CRASH) {
+		adev->hw_job = NULL;
+		adev->hw_state = APU_HW_CRASHED;
+		job->ctx->timeouts = 0;
+		spin_unlock(&adev->hw_lock);
+		mod_delayed_work(system_wq, &adev->recover_work,
+				 msecs_to_jiffies(APU_CRASH_RECOVERY_MS));
+		apu_hw_end(job, EIO);
+		return;
+	}
+	spin_unlock(&adev->hw_lock);
+
+	result = apu_fw_run(job);
+
+	spin_lock(&adev->hw_lock);
+	adev->hw_job = NULL;
+	/* A job that ends by itself clears the context's timeout streak. */
+	job->ctx->timeouts = 0;
+	spin_unlock(&adev->hw_lock);
+	apu_hw_end(job, result);
+}
+
+static void apu_hw_recover(struct work_struct *work)
+{
+	struct apu_device *adev = container_of(work, struct apu_device, recover_work.work);
+
+	spin_lock(&adev->hw_lock);
+	adev->hw_state = APU_HW_ONLINE;
+	spin_unlock(&adev->hw_lock);
+	queue_work(adev->hw_wq, &adev->hw_work);
+}
+
+/*
+ * drm_sched_backend_ops.run_job: hands @job to the device and returns its
+ * hardware fence (a new reference). Jobs of a banned or closing context are
+ * not run. Called again by drm_sched_resubmit_jobs() after a reset for a job
+ * that already ended: it then returns the same, signalled, fence.
+ */
+struct dma_fence *apu_hw_submit(struct apu_job *job)
+{
+	struct apu_ctx *ctx = job->ctx;
+	struct apu_device *adev = ctx->adev;
+	int skip = 0;
+
+	if (job->hw_fence)
+		return dma_fence_get(job->hw_fence);
+	job->hw_fence = apu_fence_create(adev);
+	if (!job->hw_fence)
+		return ERR_PTR(-ENOMEM);
+
+	spin_lock(&adev->hw_lock);
+	if (ctx->closing)
+		skip = ESRCH;
+	else if (ctx->banned)
+		skip = ECANCELED;
+	else
+		adev->hw_job = job;
+	spin_unlock(&adev->hw_lock);
+
+	if (skip)
+		apu_hw_end(job, skip);
+	else
+		queue_work(adev->hw_wq, &adev->hw_work);
+	return dma_fence_get(job->hw_fence);
+}
+
+/* Takes the device's job if it is @job (or of @ctx) and is not being executed. */
+static struct apu_job *apu_hw_take(struct apu_device *adev, struct apu_job *job,
+				   struct apu_ctx *ctx)
+{
+	struct apu_job *cur;
+
+	spin_lock(&adev->hw_lock);
+	cur = adev->hw_job;
+	if (cur && (cur == job || (!job && cur->ctx == ctx)) && (!cur->started || cur->hung))
+		adev->hw_job = NULL;
+	else
+		cur = NULL;
+	spin_unlock(&adev->hw_lock);
+	return cur;
+}
+
+/*
+ * Stops the job on the device (@job, or any job of @ctx when @job is NULL)
+ * and ends it with @result. A job the firmware is executing runs to its end
+ * first; false then, as when the job is not on the device at all.
+ */
+bool apu_hw_abort(struct apu_device *adev, struct apu_job *job, struct apu_ctx *ctx,
+		  int result)
+{
+	struct apu_job *cur;
+
+	cur = apu_hw_take(adev, job, ctx);
+	if (!cur) {
+		flush_work(&adev->hw_work);
+		cur = apu_hw_take(adev, job, ctx);
+		if (!cur)
+			return false;
+	}
+	apu_hw_end(cur, result);
+	return true;
+}
+
+/* After a job timeout: the device is down for APU_RESET_MS. */
+void apu_hw_reset(struct apu_device *adev)
+{
+	spin_lock(&adev->hw_lock);
+	adev->hw_state = APU_HW_TIMEDOUT;
+	spin_unlock(&adev->hw_lock);
+	mod_delayed_work(system_wq, &adev->recover_work, msecs_to_jiffies(APU_RESET_MS));
+}
+
+u32 apu_hw_state_flags(struct apu_device *adev)
+{
+	enum apu_hw_state s = READ_ONCE(adev->hw_state);
+
+	if (s == APU_HW_TIMEDOUT)
+		return APU_TIMEDOUT;
+	if (s == APU_HW_CRASHED)
+		return APU_CRASHED;
+	return APU_ONLINE;
+}
+
+void apu_hw_init(struct apu_device *adev)
+{
+	spin_lock_init(&adev->hw_lock);
+	adev->hw_state = APU_HW_ONLINE;
+	INIT_WORK(&adev->hw_work, apu_hw_work);
+	INIT_DELAYED_WORK(&adev->recover_work, apu_hw_recover);
+	adev->fence_context = dma_fence_context_alloc(1);
+}
+
+void apu_hw_fini(struct apu_device *adev)
+{
+	cancel_delayed_work_sync(&adev->recover_work);
+	flush_workqueue(adev->hw_wq);
+}

@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds drivers/apu/kernel (apu.ko) against a kernel prepared by
+# fetch-kernel.sh, out of the source tree (a copy under the lane cache), and
+# fails on any compiler or modpost warning.
+#
+# Usage: build-module.sh KERNEL_DIR REPO_DIR
+# Prints the path of the built apu.ko as the last line of stdout.
+
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+[ $# -eq 2 ] || lane_die "usage: build-module.sh KERNEL_DIR REPO_DIR"
+kdir=$1
+repo=$(cd "$2" && pwd)
+[ -f "$kdir/headers/Makefile" ] || lane_die "$kdir is not a kernel prepared by fetch-kernel.sh"
+[ -f "$repo/drivers/apu/kernel/Kbuild" ] || lane_die "$repo has no drivers/apu/kernel/Kbuild"
+
+build=$(lane_cache)/build/$(basename "$kdir")
+rm -rf "$build"
+mkdir -p "$build/drivers/apu"
+cp -r "$repo/drivers/apu/kernel" "$repo/drivers/apu/uapi" "$build/drivers/apu/"
+# Never reuse objects a developer may have built in the work tree.
+find "$build" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
+	-o -name 'Module.symvers' -o -name 'modules.order' \) -delete
+
+log=$build/build.log
+lane_log "building apu.ko against $(basename "$kdir")"
+if ! make -C "$kdir/headers" M="$build/drivers/apu/kernel" W=1 -j"$(nproc)" modules >"$log" 2>&1; then
+	cat "$log" >&2
+	lane_die "module build failed"
+fi
+if grep -E 'warning:|WARNING:' "$log" >&2; then
+	lane_die "module build has warnings (see above); the lane requires a warning-free build"
+fi
+ko=$build/drivers/apu/kernel/apu.ko
+[ -f "$ko" ] || lane_die "no apu.ko after the build"
+echo "$ko"

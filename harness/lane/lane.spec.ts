@@ -1,0 +1,110 @@
+/**
+ * Self-tests of the kernel lane that need no QEMU and no kernel: the scripts
+ * parse, the guest scripts' hand-written ioctl numbers and checksum agree
+ * with the project's uAPI mirror, and the guest's module parameter handling
+ * quotes what it is given. The lane itself runs with `bash harness/lane/run.sh`
+ * (docs/kernel-lane.md).
+ */
+import { expect } from 'chai';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as apu from '../uapi/apu';
+import * as drm from '../uapi/drm';
+
+const here = __dirname;
+const scripts = ['run.sh', 'compare.sh', 'fetch-kernel.sh', 'build-module.sh', 'mkinitramfs.sh', 'lib.sh'];
+
+interface GuestLib {
+  koffi: unknown;
+  R: Record<string, number>;
+  fnv(buf: Buffer): number;
+}
+
+describe('kernel lane', () => {
+  describe('scripts', () => {
+    for (const s of scripts) {
+      it(`${s} parses (bash -n)`, () => {
+        const r = spawnSync('bash', ['-n', path.join(here, s)], { encoding: 'utf8' });
+        expect(r.status, r.stderr).to.equal(0);
+      });
+    }
+
+    it('guest/init parses with a POSIX sh (busybox sh when present)', () => {
+      const sh = fs.existsSync('/bin/busybox') ? ['/bin/busybox', 'sh'] : ['sh'];
+      const r = spawnSync(sh[0] as string, [...sh.slice(1), '-n', path.join(here, 'guest', 'init')], { encoding: 'utf8' });
+      expect(r.status, r.stderr).to.equal(0);
+    });
+
+    it('run.sh --help prints the usage and exits 0 without touching anything', () => {
+      const out = execFileSync('bash', [path.join(here, 'run.sh'), '--help'], { encoding: 'utf8' });
+      expect(out).to.match(/Usage: harness\/lane\/run\.sh/);
+      expect(out).to.include('--params');
+    });
+
+    it('run.sh rejects an unknown option as a lane failure (exit 2)', () => {
+      const r = spawnSync('bash', [path.join(here, 'run.sh'), '--no-such-option'], { encoding: 'utf8' });
+      expect(r.status).to.equal(2);
+      expect(r.stderr).to.include('unknown option');
+    });
+  });
+
+  describe('guest/apu-lib.js against harness/uapi', () => {
+    // apu-lib binds libc through koffi on load; the project's node_modules has it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lib = require(path.join(here, 'guest', 'apu-lib.js')) as GuestLib;
+
+    it('finds koffi', () => {
+      expect(lib.koffi).to.not.equal(null);
+    });
+
+    const same: [string, number][] = [
+      ['VERSION', drm.DRM_IOCTL_VERSION],
+      ['GEM_CLOSE', drm.DRM_IOCTL_GEM_CLOSE],
+      ['PRIME_HANDLE_TO_FD', drm.DRM_IOCTL_PRIME_HANDLE_TO_FD],
+      ['PRIME_FD_TO_HANDLE', drm.DRM_IOCTL_PRIME_FD_TO_HANDLE],
+      ['MODE_CREATE_DUMB', drm.DRM_IOCTL_MODE_CREATE_DUMB],
+      ['MODE_MAP_DUMB', drm.DRM_IOCTL_MODE_MAP_DUMB],
+      ['SYNCOBJ_CREATE', drm.DRM_IOCTL_SYNCOBJ_CREATE],
+      ['SYNCOBJ_DESTROY', drm.DRM_IOCTL_SYNCOBJ_DESTROY],
+      ['STATE', apu.DRM_IOCTL_APU_STATE],
+      ['GEM_NEW', apu.DRM_IOCTL_APU_GEM_NEW],
+      ['GEM_QUEUE', apu.DRM_IOCTL_APU_GEM_QUEUE],
+      ['GEM_DEQUEUE', apu.DRM_IOCTL_APU_GEM_DEQUEUE],
+      ['MAP', apu.DRM_IOCTL_APU_GEM_IOMMU_MAP],
+      ['UNMAP', apu.DRM_IOCTL_APU_GEM_IOMMU_UNMAP],
+    ];
+    for (const [name, want] of same) {
+      it(`${name} is 0x${want.toString(16)}`, () => {
+        expect((lib.R[name] as number).toString(16)).to.equal(want.toString(16));
+      });
+    }
+
+    it('SYNCOBJ_WAIT has the same nr, in its 40-byte form (with deadline_nsec, since 6.5)', () => {
+      const w = lib.R['SYNCOBJ_WAIT'] as number;
+      expect(w & 0xffff).to.equal(drm.DRM_IOCTL_SYNCOBJ_WAIT & 0xffff);
+      expect((w >>> 16) & 0x3fff).to.equal(drm.drm_syncobj_wait.size + 8);
+    });
+
+    it('computes the same FNV-1a as the uAPI mirror', () => {
+      const b = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7 + 3) & 0xff));
+      expect(lib.fnv(b)).to.equal(apu.fnv1a32(b));
+      expect(lib.fnv(Buffer.alloc(0))).to.equal(0x811c9dc5);
+    });
+  });
+
+  describe('guest configuration', () => {
+    it('mkinitramfs.sh writes the apu parameters so that busybox sh reads them back unchanged', () => {
+      const src = fs.readFileSync(path.join(here, 'mkinitramfs.sh'), 'utf8');
+      const line = src.split('\n').find((l) => l.includes("printf 'APU_PARAMS=%s\\n'"));
+      expect(line, 'the APU_PARAMS line of mkinitramfs.sh').to.be.a('string');
+      const params = "exclusive=1 timeout_ms=200 odd='quote'";
+      const script = `params=${JSON.stringify(params)}\n${(line as string).trim()}\n`;
+      const written = execFileSync('bash', ['-c', script], { encoding: 'utf8' });
+      const sh = fs.existsSync('/bin/busybox') ? '/bin/busybox' : 'sh';
+      const args = sh === 'sh' ? ['-c'] : ['sh', '-c'];
+      const read = execFileSync(sh, [...args, `${written}\nprintf '%s' "$APU_PARAMS"`], { encoding: 'utf8' });
+      expect(read).to.equal(params);
+    });
+  });
+});

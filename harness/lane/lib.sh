@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the kernel-lane scripts (sourced, not run).
+
+# depmod, modprobe and modinfo live in sbin, which a user's PATH may lack.
+case ":$PATH:" in
+*:/usr/sbin:*) ;;
+*) PATH=$PATH:/usr/sbin:/sbin ;;
+esac
+export PATH
+
+lane_log() {
+	printf '[kernel-lane] %s\n' "$*" >&2
+}
+
+lane_die() {
+	printf '[kernel-lane] ERROR: %s\n' "$*" >&2
+	exit 1
+}
+
+lane_cache() {
+	local c=${ACCEL_LANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/accel-conformance}
+	mkdir -p "$c"
+	(cd "$c" && pwd)
+}
+
+# lane_need TOOL PACKAGE: fail with the Debian package to install.
+lane_need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	lane_missing="$lane_missing $2"
+	lane_log "missing tool '$1' (Debian package: $2)"
+	return 1
+}
+
+# Every host tool the lane uses. Collects all missing packages before failing.
+lane_check_tools() {
+	lane_missing=
+	lane_need qemu-system-x86_64 qemu-system-x86 || true
+	lane_need cpio cpio || true
+	lane_need xz xz-utils || true
+	lane_need gzip gzip || true
+	lane_need pahole dwarves || true
+	lane_need make make || true
+	lane_need gcc gcc || true
+	lane_need depmod kmod || true
+	lane_need modprobe kmod || true
+	lane_need modinfo kmod || true
+	lane_need timeout coreutils || true
+	lane_need dpkg-deb dpkg || true
+	lane_need apt-get apt || true
+	lane_need ldd libc-bin || true
+	lane_need node nodejs || true
+	if [ ! -x /bin/busybox ] || ! file_is_static /bin/busybox; then
+		lane_missing="$lane_missing busybox-static"
+		lane_log "missing a static /bin/busybox (Debian package: busybox-static)"
+	fi
+	if [ -n "$lane_missing" ]; then
+		lane_die "install the missing tools: apt-get install$lane_missing"
+	fi
+}
+
+# A static binary has no program interpreter; ldd says so.
+file_is_static() {
+	! ldd "$1" >/dev/null 2>&1
+}
