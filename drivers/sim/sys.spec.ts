@@ -206,7 +206,7 @@ describe('sim Sys: the file tree discovery reads', () => {
     expect(fs.readFile('/sys/module/testaccel/parameters/timeout_ms').toString()).to.equal('500\n');
     expect(fs.realpath('/sys/class/accel/accel0/device/driver/module')).to.equal('/sys/module/testaccel');
     expect(fs.readFile('/etc/group').toString()).to.match(/^render:x:\d+:/m);
-    expect(fs.readdir('/sys/kernel/debug/accel/0')).to.include.members(['name', 'clients', 'gem_objects']);
+    expect(fs.readdir('/sys/kernel/debug/accel/testaccel.0')).to.include.members(['name', 'clients', 'gem_objects']);
     expect(fs.exists('/sys/class/drm/renderD128')).to.equal(false);
     expectErrno('ENOENT', () => fs.stat('/sys/class/accel/accel1'));
     expectErrno('EINVAL', () => fs.readlink('/sys/class/accel'));
@@ -228,9 +228,9 @@ describe('sim Sys: the file tree discovery reads', () => {
     const fd = open();
     gem(fd);
     gem(fd);
-    expect(sys.fs.readFile('/sys/kernel/debug/accel/0/gem_objects').toString()).to.equal('2\n');
+    expect(sys.fs.readFile('/sys/kernel/debug/accel/testaccel.0/gem_objects').toString()).to.equal('2\n');
     sys.close(fd);
-    expect(sys.fs.readFile('/sys/kernel/debug/accel/0/gem_objects').toString()).to.equal('0\n');
+    expect(sys.fs.readFile('/sys/kernel/debug/accel/testaccel.0/gem_objects').toString()).to.equal('0\n');
   });
 });
 

@@ -96,10 +96,19 @@ export function sysfsRootOf(dev: DeviceUnderTest): string {
   return i >= 0 ? p.slice(0, i) || '/' : '/sys';
 }
 
-/** `<debugfs>/accel/<minor>` (debugfs mounted at <sysfs-root>/kernel/debug). */
+/**
+ * The device's debugfs directory (debugfs mounted at <sysfs-root>/kernel/debug):
+ * `accel/<unique>`, named after the parent device, since drm_debugfs.c
+ * drm_debugfs_dev_init took over accel debugfs; older kernels used
+ * `accel/<minor>` (drm_accel.c accel_debugfs_init), tried second.
+ */
 export function debugfsDirOf(dev: DeviceUnderTest): string {
   const root = sysfsRootOf(dev);
-  return `${root === '/' ? '' : root}/kernel/debug/accel/${dev.info.minor}`;
+  const base = `${root === '/' ? '' : root}/kernel/debug/accel`;
+  const unique = dev.info.parent?.split('/').pop();
+  const byUnique = unique ? `${base}/${unique}` : undefined;
+  if (byUnique && dev.sys.fs.exists(byUnique)) return byUnique;
+  return `${base}/${dev.info.minor}`;
 }
 
 /** A byte pattern that differs at every offset inside a page, seeded so two buffers differ. */

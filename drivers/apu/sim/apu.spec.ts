@@ -242,7 +242,7 @@ describe('apu/sim: sim:apu', () => {
     sys.ioctl(fd, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: b.bo.handle }));
     sys.close(fd);
     await sys.sleepMs(1);
-    expect(sys.fs.readFile('/sys/kernel/debug/accel/0/gem_objects').toString().trim()).to.equal('0');
+    expect(sys.fs.readFile('/sys/kernel/debug/accel/apu.0/gem_objects').toString().trim()).to.equal('0');
   });
 });
 

@@ -267,9 +267,15 @@ export class SimKernel implements DrmRegistrar, KernelServices {
     this.chrdevs.set(`${major}:${minor}`, (task, flags, inode) => drmOpen(this, dev, type, inode, task, flags));
   }
 
-  /** drm_debugfs_register: name, clients, gem_objects, then the driver's files. */
+  /**
+   * drm_debugfs.c drm_debugfs_dev_init: an accel device's directory is named
+   * after dev->unique (the parent's dev_name) under <debugfs>/accel/, and
+   * accel minors get no "<minor>" symlink (drm_minor_register skips
+   * drm_debugfs_register for DRM_MINOR_ACCEL). Then name, clients,
+   * gem_objects and the driver's files.
+   */
   private populateDebugfs(dev: DrmDeviceImpl): void {
-    const dir = `/sys/kernel/debug/accel/${dev.accelIndex}`;
+    const dir = `/sys/kernel/debug/accel/${dev.parentName}`;
     this.fs.mkdirp(dir, 0o700);
     this.fs.addFile(`${dir}/name`, () => `${dev.driver.name} dev=${dev.parentName} unique=${dev.parentName}\n`);
     this.fs.addFile(`${dir}/clients`, () => {

@@ -63,7 +63,7 @@ export interface DrmIoctlDesc {
   readonly func: DrmIoctlFunc;
 }
 
-/** A read-only debugfs file under /sys/kernel/debug/accel/<minor>/. */
+/** A read-only debugfs file under /sys/kernel/debug/accel/<unique>/ (unique: the parent device's name). */
 export interface DebugfsFile {
   readonly name: string;
   show(dev: DrmDevice): string;
