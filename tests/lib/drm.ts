@@ -3,7 +3,11 @@
  * success with doIoctl (so a failure names the ioctl and the errno) and
  * returns what the kernel wrote back.
  */
+import { readDrmVersion } from '../../harness/discovery/drm-version';
+import type { DrmVersionInfo } from '../../harness/discovery/types';
 import { doIoctl } from '../../harness/testing/assert';
+import { TestFailure } from '../../harness/testing/define';
+import { SysError } from '../../harness/sys/errno';
 import type { Sys, UserMemory } from '../../harness/sys/types';
 import {
   DRM_CLOEXEC,
@@ -12,23 +16,15 @@ import {
   DRM_IOCTL_PRIME_FD_TO_HANDLE,
   DRM_IOCTL_PRIME_HANDLE_TO_FD,
   DRM_IOCTL_SYNCOBJ_WAIT,
-  DRM_IOCTL_VERSION,
   DRM_RDWR,
   drm_gem_close,
   drm_get_cap,
   drm_prime_handle,
   drm_syncobj_wait,
-  drm_version,
 } from '../../harness/uapi/drm';
 
-export interface Version {
-  readonly major: number;
-  readonly minor: number;
-  readonly patchlevel: number;
-  readonly name: string;
-  readonly date: string;
-  readonly desc: string;
-}
+/** What DRM_IOCTL_VERSION reports (the same shape discovery reads). */
+export type Version = DrmVersionInfo;
 
 /** Runs `fn` with user memory of the given sizes, freed afterwards. */
 export function withUserMemory<T>(sys: Sys, sizes: readonly number[], fn: (mems: UserMemory[]) => T): T {
@@ -41,38 +37,17 @@ export function withUserMemory<T>(sys: Sys, sizes: readonly number[], fn: (mems:
   }
 }
 
-/** DRM_IOCTL_VERSION the way libdrm's drmGetVersion does it: lengths first, then the strings. */
+/**
+ * DRM_IOCTL_VERSION with the two-call protocol (discovery's reader); a failed
+ * call fails the test naming the ioctl, as doIoctl does.
+ */
 export function getVersion(sys: Sys, fd: number): Version {
-  const probe = drm_version.encode({});
-  doIoctl(sys, fd, DRM_IOCTL_VERSION, probe);
-  const lens = drm_version.decode(probe);
-  const nameLen = Number(lens.name_len);
-  const dateLen = Number(lens.date_len);
-  const descLen = Number(lens.desc_len);
-  return withUserMemory(sys, [nameLen, dateLen, descLen], ([name, date, desc]) => {
-    const n = name as UserMemory;
-    const d = date as UserMemory;
-    const s = desc as UserMemory;
-    const arg = drm_version.encode({
-      name_len: BigInt(nameLen),
-      name: n.address,
-      date_len: BigInt(dateLen),
-      date: d.address,
-      desc_len: BigInt(descLen),
-      desc: s.address,
-    });
-    doIoctl(sys, fd, DRM_IOCTL_VERSION, arg);
-    const v = drm_version.decode(arg);
-    const str = (m: UserMemory, len: bigint): string => m.bytes.subarray(0, Number(len)).toString('utf8');
-    return {
-      major: v.version_major,
-      minor: v.version_minor,
-      patchlevel: v.version_patchlevel,
-      name: str(n, v.name_len),
-      date: str(d, v.date_len),
-      desc: str(s, v.desc_len),
-    };
-  });
+  try {
+    return readDrmVersion(sys, fd);
+  } catch (e) {
+    if (e instanceof SysError) throw new TestFailure(`DRM_IOCTL_VERSION failed with ${e.code}`);
+    throw e;
+  }
 }
 
 export function getCap(sys: Sys, fd: number, capability: bigint): bigint {

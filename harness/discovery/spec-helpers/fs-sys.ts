@@ -4,47 +4,11 @@
  * answers ENOTTY unless a spec scripts it. Everything else is ENOSYS.
  */
 import * as fs from 'node:fs';
-import { ERRNO, isErrnoName, SysError } from '../../sys/errno';
+import { SysError } from '../../sys/errno';
+import { nodeFsView, toStat, wrap } from '../../sys/native/fs-view';
 import type { FsView, Stat, Sys, UserMemory } from '../../sys/types';
 
-function sysError(e: unknown, syscall: string, path: string): SysError {
-  const code = (e as { code?: unknown }).code;
-  return new SysError(typeof code === 'string' && isErrnoName(code) ? ERRNO[code] : ERRNO.EIO, syscall, path);
-}
-
-function wrap<T>(syscall: string, path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw sysError(e, syscall, path);
-  }
-}
-
-const major = (dev: bigint): number => Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
-const minor = (dev: bigint): number => Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
-
-function toStat(s: fs.BigIntStats): Stat {
-  const dev = s.isCharacterDevice() || s.isBlockDevice();
-  return {
-    mode: Number(s.mode),
-    ino: s.ino,
-    size: s.size,
-    uid: Number(s.uid),
-    gid: Number(s.gid),
-    rdevMajor: dev ? major(s.rdev) : 0,
-    rdevMinor: dev ? minor(s.rdev) : 0,
-  };
-}
-
-export const nodeFs: FsView = {
-  stat: (p) => wrap('stat', p, () => toStat(fs.statSync(p, { bigint: true }))),
-  lstat: (p) => wrap('lstat', p, () => toStat(fs.lstatSync(p, { bigint: true }))),
-  readdir: (p) => wrap('scandir', p, () => fs.readdirSync(p)),
-  readlink: (p) => wrap('readlink', p, () => fs.readlinkSync(p)),
-  realpath: (p) => wrap('realpath', p, () => fs.realpathSync(p)),
-  readFile: (p) => wrap('read', p, () => fs.readFileSync(p)),
-  exists: (p) => fs.existsSync(p),
-};
+export const nodeFs: FsView = nodeFsView;
 
 /** User memory with made-up addresses, so a scripted ioctl can find the buffers a pointer field names. */
 export class FakeUserMemory {

@@ -11,7 +11,7 @@ export function devMinor(dev: bigint): number {
   return Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
 }
 
-function toStat(s: fs.BigIntStats): Stat {
+export function toStat(s: fs.BigIntStats): Stat {
   const isDevice = s.isCharacterDevice() || s.isBlockDevice();
   return {
     mode: Number(s.mode),
@@ -24,7 +24,8 @@ function toStat(s: fs.BigIntStats): Stat {
   };
 }
 
-function wrap<T>(syscall: string, path: string, fn: () => T): T {
+/** Runs a node:fs call, turning its error into the SysError the native backend would throw. */
+export function wrap<T>(syscall: string, path: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
