@@ -8,7 +8,7 @@ import type { DrmVersionInfo } from '../../harness/discovery/types';
 import { doIoctl } from '../../harness/testing/assert';
 import { TestFailure } from '../../harness/testing/define';
 import { SysError } from '../../harness/sys/errno';
-import type { Sys, UserMemory } from '../../harness/sys/types';
+import type { Sys } from '../../harness/sys/types';
 import {
   DRM_CLOEXEC,
   DRM_IOCTL_GEM_CLOSE,
@@ -25,17 +25,6 @@ import {
 
 /** What DRM_IOCTL_VERSION reports (the same shape discovery reads). */
 export type Version = DrmVersionInfo;
-
-/** Runs `fn` with user memory of the given sizes, freed afterwards. */
-export function withUserMemory<T>(sys: Sys, sizes: readonly number[], fn: (mems: UserMemory[]) => T): T {
-  const mems: UserMemory[] = [];
-  try {
-    for (const s of sizes) mems.push(sys.alloc(Math.max(1, s)));
-    return fn(mems);
-  } finally {
-    for (const m of mems) sys.free(m);
-  }
-}
 
 /**
  * DRM_IOCTL_VERSION with the two-call protocol (discovery's reader); a failed
