@@ -56,12 +56,17 @@ type IoctlArg = Buffer | number | bigint | undefined;
 export class SimSys implements Sys {
   readonly kind = 'sim' as const;
   readonly fs: FsView;
+  /** The caller of a file op in each mode; immutable, so made once rather than per call. */
+  private readonly syncCtx: CallCtx;
+  private readonly asyncCtx: CallCtx;
 
   constructor(
     readonly kernel: SimKernel,
     readonly task: Task,
   ) {
     this.fs = kernel.fs;
+    this.syncCtx = { task, mm: task.mm, async: false };
+    this.asyncCtx = { task, mm: task.mm, async: true };
   }
 
   get pid(): number {
@@ -78,7 +83,7 @@ export class SimSys implements Sys {
   }
 
   private ctx(async: boolean): CallCtx {
-    return { task: this.task, mm: this.task.mm, async };
+    return async ? this.asyncCtx : this.syncCtx;
   }
 
   open(path: string, flags: number, _mode?: number): number {
@@ -121,61 +126,60 @@ export class SimSys implements Sys {
     }
   }
 
-  /** Maps a struct argument where a user pointer would point, for the duration of the call. */
-  private withArg<T>(arg: IoctlArg, run: (addr: bigint) => T, done: (region: Region | null) => void): T {
+  /**
+   * fs/ioctl.c: the VFS requests, then the file's unlocked_ioctl. A Buffer
+   * argument is mapped where a user pointer would point for the duration of
+   * the call (until the promise settles, for an async op). Written without
+   * per-call closures: this is the path every simulated ioctl takes.
+   */
+  private doIoctl(fd: number, request: number, arg: IoctlArg, async: boolean): number | Promise<number> {
+    const f = this.file(fd, 'ioctl');
+    const cmd = request >>> 0;
+    const mm = this.task.mm;
     let region: Region | null = null;
     let addr = 0n;
     if (Buffer.isBuffer(arg)) {
-      region = this.task.mm.map(arg, 'arg', true);
+      region = mm.map(arg, 'arg', true);
       addr = region.start;
     } else if (arg !== undefined) {
       addr = BigInt.asUintN(64, BigInt(arg));
     }
-    let result: T;
+    let result: number | Promise<number>;
     try {
-      result = run(addr);
+      result = this.vfsIoctl(f, fd, cmd, addr, async);
     } catch (e) {
-      done(region);
+      if (region) mm.unmap(region);
       throw e;
     }
     if (result instanceof Promise) {
-      result.then(
-        () => done(region),
-        () => done(region),
-      );
-    } else {
-      done(region);
+      const r = region;
+      const done = (): void => {
+        if (r) mm.unmap(r);
+      };
+      result.then(done, done);
+    } else if (region) {
+      mm.unmap(region);
     }
     return result;
   }
 
-  private doIoctl(fd: number, request: number, arg: IoctlArg, async: boolean): number | Promise<number> {
-    const f = this.file(fd, 'ioctl');
-    const cmd = request >>> 0;
-    return this.withArg(
-      arg,
-      (addr) => {
-        switch (cmd) {
-          case FIOCLEX:
-            this.task.files.setCloexec(fd, true, 'ioctl');
-            return 0;
-          case FIONCLEX:
-            this.task.files.setCloexec(fd, false, 'ioctl');
-            return 0;
-          case FIONBIO: {
-            const on = this.task.mm.copyFromUser(addr, 4, 'ioctl').readInt32LE(0) !== 0;
-            f.flags = on ? f.flags | O_NONBLOCK : f.flags & ~O_NONBLOCK;
-            return 0;
-          }
-        }
-        // vfs_ioctl: no unlocked_ioctl is ENOTTY.
-        if (!f.fop.ioctl) throw SysError.of('ENOTTY', 'ioctl');
-        return f.fop.ioctl(f, cmd, addr, this.ctx(async));
-      },
-      (region) => {
-        if (region) this.task.mm.unmap(region);
-      },
-    );
+  private vfsIoctl(f: KFile, fd: number, cmd: number, addr: bigint, async: boolean): number | Promise<number> {
+    switch (cmd) {
+      case FIOCLEX:
+        this.task.files.setCloexec(fd, true, 'ioctl');
+        return 0;
+      case FIONCLEX:
+        this.task.files.setCloexec(fd, false, 'ioctl');
+        return 0;
+      case FIONBIO: {
+        const on = this.task.mm.copyFromUser(addr, 4, 'ioctl').readInt32LE(0) !== 0;
+        f.flags = on ? f.flags | O_NONBLOCK : f.flags & ~O_NONBLOCK;
+        return 0;
+      }
+    }
+    // vfs_ioctl: no unlocked_ioctl is ENOTTY.
+    if (!f.fop.ioctl) throw SysError.of('ENOTTY', 'ioctl');
+    return f.fop.ioctl(f, cmd, addr, async ? this.asyncCtx : this.syncCtx);
   }
 
   ioctl(fd: number, request: number, arg?: IoctlArg): number {

@@ -116,16 +116,23 @@ export function struct<F extends Record<string, FieldType<unknown>>>(
     for (const n of names) z[n] = (fields[n] as FieldType<unknown>).zero;
     return z as V;
   };
+  // Flattened once, in declaration order: read and write run on every struct
+  // a call passes, and indexing arrays is cheaper than looking each name up in
+  // `fields` and `offsets`.
+  const types = names.map((n) => fields[n] as FieldType<unknown>);
+  const offs = names.map((n) => offsets[n]);
   const read = (buf: Buffer, base: number): V => {
     const v = {} as Record<string, unknown>;
-    for (const n of names) v[n] = (fields[n] as FieldType<unknown>).read(buf, base + offsets[n]);
+    for (let i = 0; i < names.length; i++) {
+      v[names[i] as string] = (types[i] as FieldType<unknown>).read(buf, base + (offs[i] as number));
+    }
     return v as V;
   };
   const write = (buf: Buffer, base: number, v: V): void => {
-    for (const n of names) {
-      const t = fields[n] as FieldType<unknown>;
-      const fv = (v as Record<string, unknown>)[n];
-      t.write(buf, base + offsets[n], fv === undefined ? t.zero : fv);
+    for (let i = 0; i < names.length; i++) {
+      const t = types[i] as FieldType<unknown>;
+      const fv = (v as Record<string, unknown>)[names[i] as string];
+      t.write(buf, base + (offs[i] as number), fv === undefined ? t.zero : fv);
     }
   };
   return {
@@ -140,7 +147,8 @@ export function struct<F extends Record<string, FieldType<unknown>>>(
     },
     encode(v?: Partial<V>): Buffer {
       const buf = Buffer.alloc(size);
-      write(buf, 0, { ...makeZero(), ...(v ?? {}) } as V);
+      // write() stores zero for every missing field, as merging over `zero` would.
+      write(buf, 0, (v ?? {}) as V);
       return buf;
     },
     decode(buf: Buffer): V {

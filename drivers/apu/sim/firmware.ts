@@ -68,7 +68,14 @@ export interface Execution {
 const perBytes = (len: number, bytesPerNs: number): bigint =>
   FIRMWARE_TIMING.setupNs + BigInt(Math.ceil(len / bytesPerNs));
 
-const done = (result: number, output: Buffer = Buffer.alloc(0)): Outcome => ({ kind: 'done', result, output });
+/**
+ * The empty argument / result of commands without one. A zero-length buffer
+ * holds nothing to share, and Buffer.alloc(0) is costly (a fresh
+ * ArrayBuffer) on a path every job takes.
+ */
+export const NO_BYTES: Buffer = Buffer.alloc(0);
+
+const done = (result: number, output: Buffer = NO_BYTES): Outcome => ({ kind: 'done', result, output });
 
 function writePrefix(segments: readonly Segment[], byte: number): void {
   for (const s of segments) s.memory.fill(byte, s.offset, s.offset + s.length);

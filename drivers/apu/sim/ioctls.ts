@@ -20,7 +20,7 @@ import {
 import { type DrmFile, type GemObject, type IoctlContext, PAGE_SIZE } from '../../sim/kernel/drm/driver';
 import { type ApuBo, type ApuContext, type ApuJob, contextOf } from './context';
 import type { ApuDevice } from './device';
-import { COMMAND_SIZES, argsPadsZero, isKnownCommand } from './firmware';
+import { COMMAND_SIZES, NO_BYTES, argsPadsZero, isKnownCommand } from './firmware';
 
 export type ApuIoctlName = 'STATE' | 'GEM_NEW' | 'GEM_QUEUE' | 'GEM_DEQUEUE' | 'GEM_IOMMU_MAP' | 'GEM_IOMMU_UNMAP';
 
@@ -67,11 +67,19 @@ function state(dev: ApuDevice, data: Buffer): number {
   return 0;
 }
 
+/*
+ * GEM_NEW, GEM_QUEUE and GEM_DEQUEUE read their few fields in place rather
+ * than through struct decode: they run for every buffer and every job.
+ */
+const NEW = drm_apu_gem_new.offsets;
+const QUEUE = drm_apu_gem_queue.offsets;
+const DEQUEUE = drm_apu_gem_dequeue.offsets;
+
 function gemNew(dev: ApuDevice, data: Buffer, file: DrmFile): number {
-  const a = drm_apu_gem_new.decode(data);
+  const a = { size: data.readUInt32LE(NEW.size), flags: data.readUInt32LE(NEW.flags) };
   if (dev.has('gem-new-dirty-output')) {
-    data.writeUInt32LE(1, drm_apu_gem_new.offsets.handle);
-    data.writeBigUInt64LE(0x100000000n, drm_apu_gem_new.offsets.offset);
+    data.writeUInt32LE(1, NEW.handle);
+    data.writeBigUInt64LE(0x100000000n, NEW.offset);
   }
   if (a.size === 0 && !dev.has('gem-new-size-zero-ok')) throw fail('EINVAL', 'GEM_NEW', 'size 0');
   if (a.size > dev.model.maxBoSize) throw fail('EINVAL', 'GEM_NEW', `size ${a.size} above max_bo_size`);
@@ -89,28 +97,36 @@ function gemNew(dev: ApuDevice, data: Buffer, file: DrmFile): number {
     obj.put();
   }
   const offset = dev.drm.gemMmapOffset(obj);
-  data.writeUInt32LE(handle, drm_apu_gem_new.offsets.handle);
-  data.writeBigUInt64LE(offset, drm_apu_gem_new.offsets.offset);
+  data.writeUInt32LE(handle, NEW.handle);
+  data.writeBigUInt64LE(offset, NEW.offset);
   return 0;
 }
 
 function gemQueue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext): number {
   const actx = contextFor(file, 'GEM_QUEUE');
-  const a = drm_apu_gem_queue.decode(data);
+  const a = {
+    device: data.readUInt32LE(QUEUE.device),
+    cmd: data.readUInt32LE(QUEUE.cmd),
+    out_sync: data.readUInt32LE(QUEUE.out_sync),
+    bo_handle_count: data.readUInt32LE(QUEUE.bo_handle_count),
+    size_in: data.readUInt16LE(QUEUE.size_in),
+    size_out: data.readUInt16LE(QUEUE.size_out),
+  };
+  // The two user pointers are read only where they are used (NOP, HANG and CRASH take neither).
   if (a.device !== 0) throw fail('EINVAL', 'GEM_QUEUE', `device ${a.device}`);
   if (!isKnownCommand(a.cmd)) throw fail('EINVAL', 'GEM_QUEUE', `unknown cmd ${a.cmd}`);
   const sizes = COMMAND_SIZES[a.cmd] as { sizeIn: number; sizeOut: number };
   if (a.size_in !== sizes.sizeIn) throw fail('EINVAL', 'GEM_QUEUE', `size_in ${a.size_in}, cmd takes ${sizes.sizeIn}`);
   if (a.size_out !== sizes.sizeOut) throw fail('EINVAL', 'GEM_QUEUE', `size_out ${a.size_out}, cmd gives ${sizes.sizeOut}`);
-  const args = a.size_in > 0 ? ctx.copyFromUser(a.data, a.size_in) : Buffer.alloc(0);
+  const args = a.size_in > 0 ? ctx.copyFromUser(data.readBigUInt64LE(QUEUE.data), a.size_in) : NO_BYTES;
   if (!argsPadsZero(a.cmd, args)) throw fail('EINVAL', 'GEM_QUEUE', 'non-zero pad');
-  const handles = a.bo_handle_count > 0 ? readHandles(ctx, a.bo_handles, a.bo_handle_count) : [];
+  const handles = a.bo_handle_count > 0 ? readHandles(ctx, data.readBigUInt64LE(QUEUE.bo_handles), a.bo_handle_count) : [];
   const syncobj = dev.drm.syncobjFind(file, a.out_sync);
   if (!syncobj) throw fail('ENOENT', 'GEM_QUEUE', `unknown out_sync ${a.out_sync}`);
   try {
     if (actx.jobs.has(a.out_sync)) throw fail('EINVAL', 'GEM_QUEUE', `out_sync ${a.out_sync} belongs to a job not dequeued`);
     const bos = lookupAll(dev, file, handles, 'GEM_QUEUE');
-    const payload: ApuJob = { ctx: actx, cmd: a.cmd, args, sizeOut: a.size_out, bos, output: Buffer.alloc(0) };
+    const payload: ApuJob = { ctx: actx, cmd: a.cmd, args, sizeOut: a.size_out, bos, output: NO_BYTES };
     const job = dev.sched.push(actx.entity, payload);
     actx.jobs.set(a.out_sync, job);
     syncobj.replaceFence(job.fence);
@@ -122,7 +138,11 @@ function gemQueue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext
 
 function gemDequeue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext): number {
   const actx = contextFor(file, 'GEM_DEQUEUE');
-  const a = drm_apu_gem_dequeue.decode(data);
+  const a = {
+    out_sync: data.readUInt32LE(DEQUEUE.out_sync),
+    size: data.readUInt16LE(DEQUEUE.size),
+    data: data.readBigUInt64LE(DEQUEUE.data),
+  };
   const found = dev.findJob(actx, a.out_sync);
   if (!found) throw fail('ENOENT', 'GEM_DEQUEUE', `no job of this file with out_sync ${a.out_sync}`);
   const job = found.job;
@@ -136,8 +156,8 @@ function gemDequeue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlConte
       ctx.copyToUser(a.data, out);
     }
   }
-  data.writeUInt16LE(job.result & 0xffff, drm_apu_gem_dequeue.offsets.result);
-  data.writeUInt16LE(sizeOut, drm_apu_gem_dequeue.offsets.size);
+  data.writeUInt16LE(job.result & 0xffff, DEQUEUE.result);
+  data.writeUInt16LE(sizeOut, DEQUEUE.size);
   found.owner.jobs.delete(a.out_sync);
   return 0;
 }

@@ -10,11 +10,19 @@ export interface Timer {
   cancel(): void;
 }
 
-interface TimerEntry {
-  at: bigint;
-  seq: number;
-  cb: () => void;
-  cancelled: boolean;
+/** A queued timer; it is also the Timer handed out (one object per timer, not three). */
+class TimerEntry implements Timer {
+  cancelled = false;
+
+  constructor(
+    readonly at: bigint,
+    readonly seq: number,
+    readonly cb: () => void,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 interface Sleeper {
@@ -50,14 +58,9 @@ export class VirtualClock {
   }
 
   at(atNs: bigint, cb: () => void): Timer {
-    const entry: TimerEntry = { at: atNs < this.now ? this.now : atNs, seq: this.seq++, cb, cancelled: false };
+    const entry = new TimerEntry(atNs < this.now ? this.now : atNs, this.seq++, cb);
     this.insert(entry);
-    return {
-      at: entry.at,
-      cancel: () => {
-        entry.cancelled = true;
-      },
-    };
+    return entry;
   }
 
   pendingTimers(): number {

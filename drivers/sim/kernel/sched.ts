@@ -100,6 +100,9 @@ export class SchedJob<P> {
   }
 }
 
+/** The hardware handle of a slot whose run_job has not returned yet. */
+const NOT_STARTED: HwRun = { stop: () => undefined };
+
 interface Running<P> {
   job: SchedJob<P>;
   hw: HwRun;
@@ -226,7 +229,7 @@ export class GpuScheduler<P> {
   private start(job: SchedJob<P>): void {
     job.startedNs = this.clock.nowNs();
     const t = this.timeoutNs();
-    const slot: Running<P> = { job, hw: { stop: () => undefined }, deadline: t === null ? null : job.startedNs + t };
+    const slot: Running<P> = { job, hw: NOT_STARTED, deadline: t === null ? null : job.startedNs + t };
     this.running = slot;
     this.armTdr();
     let sync: HwCompletion | null = null;

@@ -118,7 +118,7 @@ function needGem(dev: DrmDeviceImpl): void {
 /** drm_gem_close_ioctl (the pad field is not checked). */
 export const drmGemClose: CoreIoctlFunc = (dev, data, file) => {
   needGem(dev);
-  gemHandleDelete(file, drm_gem_close.decode(data).handle, 'ioctl');
+  gemHandleDelete(file, data.readUInt32LE(drm_gem_close.offsets.handle), 'ioctl');
   return 0;
 };
 

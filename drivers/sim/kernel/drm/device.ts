@@ -12,6 +12,7 @@ import { PAGE_SHIFT } from './driver';
 import { DrmFileImpl, type HandleEntry } from './file';
 import { GemObjectImpl, gemHandleCreateTail, gemHandleDelete, gemLookup, gemSize } from './gem';
 import { Idr } from './idr';
+import type { Dispatch } from './ioctl';
 import { syncobjFind } from './syncobj';
 import { VmaOffsetManager, type VmaNode } from './vma-manager';
 
@@ -49,6 +50,8 @@ export class DrmDeviceImpl implements DrmDevice {
   private nextClientId = 1;
   /** drm_driver.ioctls indexed by nr; holes are undefined (NULL func). */
   readonly ioctlTable: (DrmIoctlDesc | undefined)[] = [];
+  /** drm_ioctl's decoding of each request number seen, cached (see ioctl.ts dispatch). */
+  readonly ioctlDispatch = new Map<number, Dispatch>();
 
   constructor(
     setup: DrmDeviceSetup,
@@ -80,12 +83,12 @@ export class DrmDeviceImpl implements DrmDevice {
     return [...this.fileList];
   }
 
-  /** drm_gem_object_init over zeroed shmem pages. */
+  /** drm_gem_object_init over zeroed shmem pages (allocated at first touch, see GemObjectImpl.memory). */
   gemObjectCreate(size: number, funcs?: GemObjectFuncs): GemObjectImpl {
     if (!Number.isSafeInteger(size) || size <= 0) throw SysError.of('EINVAL', 'ioctl', `GEM object size ${size}`);
     const rounded = gemSize(size);
     if (rounded > GEM_MAX_SIZE) throw SysError.of('ENOMEM', 'ioctl', `GEM object size ${size}`);
-    return this.track(new GemObjectImpl(this, rounded, Buffer.alloc(rounded), funcs));
+    return this.track(new GemObjectImpl(this, rounded, null, funcs));
   }
 
   /** An object over pages it does not own (a foreign dma-buf's), for PRIME import. */
@@ -112,7 +115,7 @@ export class DrmDeviceImpl implements DrmDevice {
     const attach = obj.importAttach;
     obj.importAttach = null;
     if (attach) attach.put();
-    else obj.memory.fill(0);
+    else obj.zeroPages();
   }
 
   gemHandleCreate(file: DrmFile, obj: GemObject): number {

@@ -35,9 +35,25 @@ export class GemObjectImpl implements GemObject {
   constructor(
     readonly dev: DrmDeviceImpl,
     readonly size: number,
-    readonly memory: Buffer,
+    /** The pages, or null for shmem pages not touched yet (see `memory`). */
+    private pages: Buffer | null,
     private readonly funcs: GemObjectFuncs | undefined,
   ) {}
+
+  /**
+   * The backing store. shmem_file_setup reserves no pages: shmem allocates
+   * them zeroed at first touch (shmem_get_folio), so does this. Creating and
+   * closing an object nobody maps or runs a job on allocates nothing.
+   */
+  get memory(): Buffer {
+    if (this.pages === null) this.pages = Buffer.alloc(this.size);
+    return this.pages;
+  }
+
+  /** Zeroes the pages at release, if any were ever allocated (untouched ones read as zero anyway). */
+  zeroPages(): void {
+    this.pages?.fill(0);
+  }
 
   get refcount(): number {
     return this.count;

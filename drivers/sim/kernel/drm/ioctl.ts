@@ -3,7 +3,19 @@
  * ioctl table, drm_ioctl_permit, and the copy-in / copy-out protocol.
  */
 import { SysError } from '../../../../harness/sys/errno';
-import { IOC, IOC_DIRSHIFT, IOC_NONE, IOC_READ, IOC_WRITE, decodeIoctl } from '../../../../harness/uapi/ioctl';
+import {
+  IOC,
+  IOC_DIRSHIFT,
+  IOC_NONE,
+  IOC_NRBITS,
+  IOC_NRSHIFT,
+  IOC_READ,
+  IOC_SIZEBITS,
+  IOC_SIZESHIFT,
+  IOC_TYPEBITS,
+  IOC_TYPESHIFT,
+  IOC_WRITE,
+} from '../../../../harness/uapi/ioctl';
 import {
   DRM_COMMAND_BASE,
   DRM_COMMAND_END,
@@ -169,7 +181,7 @@ function unknown(dev: DrmDeviceImpl, what: string): SysError {
 }
 
 /** One dispatched call: what to run and how many bytes move each way. */
-interface Dispatch {
+export interface Dispatch {
   readonly flags: number;
   readonly func: core.CoreIoctlFunc;
   readonly drvSize: number;
@@ -177,26 +189,69 @@ interface Dispatch {
   readonly outSize: number;
 }
 
+const DISPATCH_CACHE_MAX = 64;
+
+/* _IOC_TYPE / _IOC_NR / _IOC_SIZE without building a decodeIoctl object on every call. */
+const iocType = (cmd: number): number => (cmd >>> IOC_TYPESHIFT) & ((1 << IOC_TYPEBITS) - 1);
+const iocNr = (cmd: number): number => (cmd >>> IOC_NRSHIFT) & ((1 << IOC_NRBITS) - 1);
+const iocSize = (cmd: number): number => (cmd >>> IOC_SIZESHIFT) & ((1 << IOC_SIZEBITS) - 1);
+
+/**
+ * The Dispatch of `cmd` on `dev`. It depends only on the request and on
+ * tables fixed at registration (the core table, the driver's ioctls), so
+ * it is worked out once per request number and device. The cache keeps
+ * the first DISPATCH_CACHE_MAX request numbers (a program uses a handful; a
+ * fuzzer's random sizes and directions are decoded each time instead of
+ * growing it). Refusals are never cached: they are raised on every call.
+ */
 function dispatch(dev: DrmDeviceImpl, cmd: number): Dispatch {
-  const { type, nr, size } = decodeIoctl(cmd);
+  const cached = dev.ioctlDispatch.get(cmd);
+  if (cached !== undefined) return cached;
+  const dsp = decodeDispatch(dev, cmd);
+  if (dev.ioctlDispatch.size < DISPATCH_CACHE_MAX) dev.ioctlDispatch.set(cmd, dsp);
+  return dsp;
+}
+
+function decodeDispatch(dev: DrmDeviceImpl, cmd: number): Dispatch {
+  const nr = iocNr(cmd);
+  const size = iocSize(cmd);
   // "if (DRM_IOCTL_TYPE(cmd) != DRM_IOCTL_BASE) return -ENOTTY" (since 5.14; isatty() on DRM fds).
-  if (type !== DRM_IOCTL_BASE_CODE) throw SysError.of('ENOTTY', 'ioctl', 'not a DRM ioctl');
-  let desc: { cmd: number; flags: number; func: core.CoreIoctlFunc } | undefined;
+  if (iocType(cmd) !== DRM_IOCTL_BASE_CODE) throw SysError.of('ENOTTY', 'ioctl', 'not a DRM ioctl');
+  let desc: { readonly cmd: number; readonly flags: number; readonly func: unknown } | undefined;
   if (nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END) {
     const index = nr - DRM_COMMAND_BASE;
     if (index >= dev.ioctlTable.length) throw unknown(dev, `driver ioctl ${index} beyond num_ioctls`);
-    const drv = dev.ioctlTable[index];
-    // Driver handlers get the same objects through the driver-facing interfaces.
-    desc = drv && { cmd: drv.cmd, flags: drv.flags, func: drv.func as core.CoreIoctlFunc };
+    desc = dev.ioctlTable[index];
   } else {
     if (nr >= DRM_CORE_IOCTL_COUNT) throw unknown(dev, `core ioctl ${nr} beyond DRM_CORE_IOCTL_COUNT`);
     desc = CORE.get(nr);
   }
   if (!desc) throw unknown(dev, `no function for ioctl nr 0x${nr.toString(16)}`);
-  const drvSize = decodeIoctl(desc.cmd).size;
+  const drvSize = iocSize(desc.cmd);
   const inSize = cmd & desc.cmd & IOC_IN ? size : 0;
   const outSize = cmd & desc.cmd & IOC_OUT ? size : 0;
-  return { flags: desc.flags, func: desc.func, drvSize, inSize, outSize };
+  // Driver handlers get the same objects through the driver-facing interfaces.
+  return { flags: desc.flags, func: desc.func as core.CoreIoctlFunc, drvSize, inSize, outSize };
+}
+
+/**
+ * drm_ioctl's `char stack_kdata[128]`: an argument up to that size is
+ * handled in one preallocated buffer instead of a kmalloc (here a
+ * Buffer.alloc, and the copies in and out of a fresh small Buffer are the
+ * costly part of an ioctl). Only for synchronous calls, one at a time: an
+ * async handler keeps its kdata across sleeps, and a handler blocking on
+ * the clock can run a timer that makes another ioctl.
+ */
+const STACK_KDATA = 128;
+let stackKdata = Buffer.alloc(STACK_KDATA);
+/** Views of stackKdata by length: the exact-size `data` each handler gets. */
+let stackViews: (Buffer | undefined)[] = [];
+let stackInUse = false;
+
+function stackView(size: number): Buffer {
+  let v = stackViews[size];
+  if (v === undefined) stackViews[size] = v = stackKdata.subarray(0, size);
+  return v;
 }
 
 /**
@@ -206,27 +261,65 @@ function dispatch(dev: DrmDeviceImpl, cmd: number): Dispatch {
  * fault turns the result into EFAULT).
  */
 export function drmIoctl(file: DrmFileImpl, cmd: number, arg: bigint, ctx: IoctlCtx): number | Promise<number> {
+  const dsp = dispatch(file.dev, cmd >>> 0);
+  const size = Math.max(dsp.inSize, dsp.outSize, dsp.drvSize);
+  if (ctx.async || stackInUse || size > STACK_KDATA) {
+    const kdata = Buffer.alloc(size);
+    // The handler sees exactly the kernel struct; a view only when user space passed a larger one.
+    return runIoctl(file, dsp, arg, ctx, kdata, size === dsp.drvSize ? kdata : kdata.subarray(0, dsp.drvSize));
+  }
+  stackInUse = true;
+  try {
+    return runIoctl(file, dsp, arg, ctx, stackKdata, stackView(dsp.drvSize));
+  } catch (e) {
+    // A synchronous call whose handler went asynchronous (see below) may still
+    // write its `data` later: it keeps this buffer, the next call gets another.
+    if (e instanceof SyncPromiseError) {
+      stackKdata = Buffer.alloc(STACK_KDATA);
+      stackViews = [];
+    }
+    throw e;
+  } finally {
+    stackInUse = false;
+  }
+}
+
+class SyncPromiseError extends Error {}
+
+function runIoctl(
+  file: DrmFileImpl,
+  dsp: Dispatch,
+  arg: bigint,
+  ctx: IoctlCtx,
+  kdata: Buffer,
+  data: Buffer,
+): number | Promise<number> {
   const dev = file.dev;
-  const dsp = dispatch(dev, cmd >>> 0);
-  const kdata = Buffer.alloc(Math.max(dsp.inSize, dsp.outSize, dsp.drvSize));
-  ctx.task.mm.copyFromUser(arg, dsp.inSize, 'ioctl').copy(kdata);
-  // A copy-out fault replaces the handler's result with EFAULT.
-  const finish = (err: unknown): number => {
-    ctx.task.mm.copyToUser(arg, kdata.subarray(0, dsp.outSize), 'ioctl');
-    if (err !== null) throw err;
-    return 0;
-  };
+  const mm = ctx.task.mm;
+  const size = Math.max(dsp.inSize, dsp.outSize, dsp.drvSize);
+  mm.copyFromUserInto(arg, dsp.inSize, kdata, 'ioctl');
+  if (dsp.inSize < size) kdata.fill(0, dsp.inSize, size);
   let ret: number | Promise<number>;
   try {
     permit(dsp.flags, file, ctx);
-    ret = dsp.func(dev, kdata.subarray(0, dsp.drvSize), file, ctx);
+    ret = dsp.func(dev, data, file, ctx);
   } catch (e) {
-    return finish(e);
+    // A copy-out fault replaces the handler's error with EFAULT.
+    mm.copyToUserFrom(arg, kdata, dsp.outSize, 'ioctl');
+    throw e;
   }
-  if (typeof ret === 'number') return finish(null);
+  if (typeof ret === 'number') {
+    mm.copyToUserFrom(arg, kdata, dsp.outSize, 'ioctl');
+    return 0;
+  }
   if (!ctx.async) {
-    throw new Error('driver ioctl returned a promise to a synchronous call: use IoctlContext.sleep');
+    throw new SyncPromiseError('driver ioctl returned a promise to a synchronous call: use IoctlContext.sleep');
   }
+  const finish = (err: unknown): number => {
+    mm.copyToUserFrom(arg, kdata, dsp.outSize, 'ioctl');
+    if (err !== null) throw err;
+    return 0;
+  };
   return ret.then(
     () => finish(null),
     (e: unknown) => finish(e),

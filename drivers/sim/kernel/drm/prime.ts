@@ -46,16 +46,19 @@ function handleToDmaBuf(file: DrmFileImpl, handle: number, flags: number, ctx: I
   }
 }
 
+/* Struct fields are read in place (no decode object): these run on every PRIME call. */
+const PRIME = drm_prime_handle.offsets;
+
 export function primeHandleToFdIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
-  const a = drm_prime_handle.decode(data);
+  const flags = data.readUInt32LE(PRIME.flags);
   // drm_prime_handle_to_fd_ioctl: "check flags are valid".
-  if (a.flags & ~(DRM_CLOEXEC | DRM_RDWR) && !dev.defects.has('prime-flags-unchecked')) {
+  if (flags & ~(DRM_CLOEXEC | DRM_RDWR) && !dev.defects.has('prime-flags-unchecked')) {
     throw SysError.of('EINVAL', 'ioctl', 'PRIME_HANDLE_TO_FD flags');
   }
-  const dmabuf = handleToDmaBuf(file, a.handle, a.flags, ctx);
+  const dmabuf = handleToDmaBuf(file, data.readUInt32LE(PRIME.handle), flags, ctx);
   // get_unused_fd_flags(flags) + fd_install: the fd takes the reference.
-  const fd = ctx.task.files.install(dmabuf.file, (a.flags & DRM_CLOEXEC) !== 0, 'ioctl');
-  data.writeInt32LE(fd, drm_prime_handle.offsets.fd);
+  const fd = ctx.task.files.install(dmabuf.file, (flags & DRM_CLOEXEC) !== 0, 'ioctl');
+  data.writeInt32LE(fd, PRIME.fd);
   return 0;
 }
 
@@ -75,9 +78,8 @@ function primeImport(dev: DrmDeviceImpl, dmabuf: DmaBuf): GemObjectImpl {
 }
 
 export function primeFdToHandleIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
-  const a = drm_prime_handle.decode(data);
   // dma_buf_get: EBADF for a closed fd, EINVAL for a file that is not a dma-buf.
-  const f = ctx.task.files.lookup(a.fd, 'ioctl');
+  const f = ctx.task.files.lookup(data.readInt32LE(PRIME.fd), 'ioctl');
   let handle: number;
   if (!isDmaBufFile(f)) {
     if (!dev.defects.has('prime-import-any-fd')) throw SysError.of('EINVAL', 'ioctl', 'fd is not a dma-buf');
@@ -105,6 +107,6 @@ export function primeFdToHandleIoctl(dev: DrmDeviceImpl, data: Buffer, file: Drm
       dmabuf.put();
     }
   }
-  data.writeUInt32LE(handle, drm_prime_handle.offsets.handle);
+  data.writeUInt32LE(handle, PRIME.handle);
   return 0;
 }

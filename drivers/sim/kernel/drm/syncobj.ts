@@ -51,6 +51,8 @@ export class DrmSyncobjImpl implements DrmSyncobj {
   private freed = false;
   /** syncobj->cb_list: WAIT_FOR_SUBMIT waiters learning of a new fence. */
   readonly watchers = new Set<() => void>();
+  /** The fence callback that lets waiters re-check; one per syncobj rather than one per fence. */
+  private readonly kickClock = (): void => this.k.clock.kick();
 
   constructor(private readonly k: KernelServices) {
     k.acct.add('syncobj', this);
@@ -63,8 +65,9 @@ export class DrmSyncobjImpl implements DrmSyncobj {
   /** drm_syncobj_replace_fence. */
   replaceFence(fence: DmaFence | null): void {
     this.current = fence;
-    for (const w of [...this.watchers]) w();
-    if (fence) fence.onSignal(() => this.k.clock.kick());
+    // A copy: a watcher removes itself while being called.
+    if (this.watchers.size > 0) for (const w of [...this.watchers]) w();
+    if (fence) fence.onSignal(this.kickClock);
     this.k.clock.kick();
   }
 
@@ -200,10 +203,10 @@ export function syncobjFdToHandleIoctl(dev: DrmDeviceImpl, data: Buffer, file: D
 
 /** drm_syncobj_array_find: EFAULT for the handle array, ENOENT for any unknown handle. */
 function arrayFind(file: DrmFileImpl, ctx: IoctlCtx, ptr: bigint, count: number): DrmSyncobjImpl[] {
-  const raw = ctx.copyFromUser(ptr, count * 4);
+  const handles = ctx.task.mm.copyU32sFromUser(ptr, count);
   const out: DrmSyncobjImpl[] = [];
   for (let i = 0; i < count; i++) {
-    const s = syncobjFind(file, raw.readUInt32LE(i * 4));
+    const s = syncobjFind(file, handles[i] as number);
     if (!s) {
       for (const o of out) o.put();
       throw SysError.of('ENOENT', 'ioctl', 'unknown syncobj handle');
@@ -221,13 +224,21 @@ function arrayFind(file: DrmFileImpl, ctx: IoctlCtx, ptr: bigint, count: number)
  */
 export function syncobjWaitIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number | Promise<number> {
   needSyncobj(dev);
-  const a = k_drm_syncobj_wait.decode(data);
+  // Fields read in place rather than through a decoded object: every job wait comes here.
+  const W = k_drm_syncobj_wait.offsets;
+  const a = {
+    handles: data.readBigUInt64LE(W.handles),
+    count_handles: data.readUInt32LE(W.count_handles),
+    flags: data.readUInt32LE(W.flags),
+  };
   const possible = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE;
   if (a.flags & ~possible) throw SysError.of('EINVAL', 'ioctl', 'SYNCOBJ_WAIT flags');
   // Mainline returns 0 for an empty wait (changed from EINVAL with the deadline series, 6.5).
   if (a.count_handles === 0) return 0;
   const syncobjs = arrayFind(file, ctx, a.handles, a.count_handles);
-  const release = (): void => syncobjs.forEach((s) => s.put());
+  const release = (): void => {
+    for (const s of syncobjs) s.put();
+  };
   const waitAll = (a.flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL) !== 0;
   const forSubmit = (a.flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT) !== 0;
   const entries: (DmaFence | null)[] = [];
@@ -256,8 +267,9 @@ export function syncobjWaitIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFile
 
   // WAIT_FOR_SUBMIT: a fence-less entry takes the first fence its syncobj gets (syncobj_wait_syncobj_func).
   const unwatch: (() => void)[] = [];
-  syncobjs.forEach((s, i) => {
-    if (entries[i]) return;
+  for (let i = 0; i < syncobjs.length; i++) {
+    if (entries[i]) continue;
+    const s = syncobjs[i] as DrmSyncobjImpl;
     const w = (): void => {
       if (!entries[i] && s.fence) {
         entries[i] = s.fence;
@@ -266,8 +278,9 @@ export function syncobjWaitIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFile
     };
     s.watchers.add(w);
     unwatch.push(() => s.watchers.delete(w));
-  });
-  for (const f of entries) f?.onSignal(() => ctx.clock.kick());
+  }
+  const kick = (): void => ctx.clock.kick();
+  for (const f of entries) f?.onSignal(kick);
   const done = (): boolean => {
     let count = 0;
     for (let i = 0; i < entries.length; i++) {
@@ -282,9 +295,10 @@ export function syncobjWaitIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFile
     return count === entries.length;
   };
   const now = ctx.clock.nowNs();
-  const deadline = a.timeout_nsec === 0n || a.timeout_nsec <= now ? now : a.timeout_nsec;
+  const timeout = data.readBigInt64LE(W.timeout_nsec);
+  const deadline = timeout === 0n || timeout <= now ? now : timeout;
   return ctx.sleep(done, deadline, (ok) => {
-    unwatch.forEach((u) => u());
+    for (const u of unwatch) u();
     return finish(ok);
   });
 }

@@ -31,29 +31,34 @@ export class VmaNode {
 }
 
 export class VmaOffsetManager {
+  /** Allocated nodes in address order, kept sorted on insert so an add neither copies nor sorts. */
   private nodes: VmaNode[] = [];
 
   /** drm_vma_offset_add: idempotent; returns the node's first page. */
   add(node: VmaNode, pages: bigint): bigint {
     if (node.start !== null) return node.start;
-    const sorted = [...this.nodes].sort((a, b) => (a.start! < b.start! ? -1 : 1));
-    let best: { at: bigint; size: bigint } | null = null;
+    // DRM_MM_INSERT_BEST: the smallest hole that fits; the lowest such on a tie.
+    let bestAt: bigint | null = null;
+    let bestSize = 0n;
+    let bestIndex = 0;
     let cursor = DRM_FILE_PAGE_OFFSET_START;
     const end = DRM_FILE_PAGE_OFFSET_START + DRM_FILE_PAGE_OFFSET_SIZE;
-    const consider = (at: bigint, size: bigint): void => {
-      if (size >= pages && (best === null || size < best.size)) best = { at, size };
-    };
-    for (const n of sorted) {
-      consider(cursor, (n.start as bigint) - cursor);
-      cursor = (n.start as bigint) + n.pages;
+    for (let i = 0; i <= this.nodes.length; i++) {
+      const n = this.nodes[i];
+      const holeEnd = n ? (n.start as bigint) : end;
+      const size = holeEnd - cursor;
+      if (size >= pages && (bestAt === null || size < bestSize)) {
+        bestAt = cursor;
+        bestSize = size;
+        bestIndex = i;
+      }
+      if (n) cursor = (n.start as bigint) + n.pages;
     }
-    consider(cursor, end - cursor);
-    const chosen = best as { at: bigint; size: bigint } | null;
-    if (!chosen) throw new RangeError('drm_vma_offset_add: address space exhausted');
-    node.start = chosen.at;
+    if (bestAt === null) throw new RangeError('drm_vma_offset_add: address space exhausted');
+    node.start = bestAt;
     node.pages = pages;
-    this.nodes.push(node);
-    return chosen.at;
+    this.nodes.splice(bestIndex, 0, node);
+    return bestAt;
   }
 
   remove(node: VmaNode): void {
