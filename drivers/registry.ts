@@ -11,6 +11,8 @@ import type { AdapterFactory, DriverAdapter } from './adapter';
 import type { DriverProfile } from './profile';
 import { APU_ADAPTER_NAME, createApuAdapter } from './apu/adapter';
 import { APU_DRIVERS, apuProfile } from './apu/profile';
+import { createVgemAdapter } from './vgem/adapter';
+import { VGEM_ADAPTER_NAME, VGEM_DRIVER, VGEM_PROFILE } from './vgem/profile';
 
 /** Declares the profile of every device bound to `driver`. */
 export type ProfileSource = (sys: Sys, dev: AccelDevice) => DriverProfile;
@@ -20,6 +22,9 @@ const adapters = new Map<string, AdapterFactory>();
 
 for (const decl of APU_DRIVERS) profiles.set(decl.driver, (sys) => apuProfile(sys, decl));
 adapters.set(APU_ADAPTER_NAME, createApuAdapter);
+// vgem has no accel node: it is reached through a `drm:` filter (docs/discovery.md).
+profiles.set(VGEM_DRIVER, () => VGEM_PROFILE);
+adapters.set(VGEM_ADAPTER_NAME, createVgemAdapter);
 
 /** Adds (or replaces) the profile of a driver name; plugins use it for their drivers. */
 export function registerProfile(driver: string, source: ProfileSource): void {

@@ -13,6 +13,7 @@ import {
   resolveRoots,
 } from './discovery';
 import { loadNativeSys } from './discovery/backends';
+import { describeDrmNode } from './discovery/drm-device';
 import { parseFilterSource, pickFilterSource, selectDevices } from './discovery/select';
 import type { DeviceUnderTest } from './testing/define';
 import type { Sys } from './sys/types';
@@ -108,7 +109,8 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   const devices: DeviceUnderTest[] = [];
   let notice: string | undefined;
 
-  const native = parsed === null ? tryNativeSys() : parsed.filters.length > 0 ? loadNativeSys() : null;
+  const wantsReal = parsed !== null && (parsed.filters.length > 0 || parsed.drmNodes.length > 0);
+  const native = parsed === null ? tryNativeSys() : wantsReal ? loadNativeSys() : null;
   if (parsed === null && native instanceof Error) {
     notice = `${native.message}: running the bundled simulated drivers sim:${DEFAULT_SIM_SPECS.join(';sim:')}`;
   } else if (native !== null && !(native instanceof Error)) {
@@ -116,6 +118,8 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
     const result = discoverAccelDevices(sys, roots, { open: true });
     const picked = parsed && source ? selectDevices(result.devices, parsed.filters, roots, source.origin) : result.devices;
     for (const info of picked) devices.push(buildDevice(sys, info, info.name, false));
+    // drm: terms name DRM nodes of non-accel drivers (vgem), after the accel devices.
+    for (const name of parsed?.drmNodes ?? []) devices.push(buildDevice(sys, describeDrmNode(sys, roots, name), name, false));
     if (parsed === null && devices.length === 0) {
       const why = result.accelClassPresent ? 'no accel device' : `no ${roots.sysfsRoot}/class/accel (no accel driver loaded)`;
       notice = `${why} on this machine: running the bundled simulated drivers sim:${DEFAULT_SIM_SPECS.join(';sim:')}`;

@@ -114,12 +114,14 @@ function readMinor(sys: Sys, sysfsPath: string, name: string, problems: string[]
   return minor;
 }
 
-function probeNode(
+/** Opens the node, checks the fd is MAJOR:MINOR and reads DRM_IOCTL_VERSION; `major` is 226 for DRM nodes (drm-device.ts). */
+export function probeNode(
   sys: Sys,
   roots: DiscoveryRoots,
   devnode: string,
   minor: number,
   problems: string[],
+  major: number = ACCEL_MAJOR,
 ): { version?: DrmVersionInfo; openError?: OpenFailure } {
   let fd: number;
   try {
@@ -130,8 +132,8 @@ function probeNode(
   try {
     // The node may have been replaced between stat and open; the fd is what counts.
     const st = sys.fstat(fd);
-    if (!sameNode(st, ACCEL_MAJOR, minor)) {
-      problems.push(`${devnode}: opened file is ${st.rdevMajor}:${st.rdevMinor}, not ${ACCEL_MAJOR}:${minor}; not probed`);
+    if (!sameNode(st, major, minor)) {
+      problems.push(`${devnode}: opened file is ${st.rdevMajor}:${st.rdevMinor}, not ${major}:${minor}; not probed`);
       return {};
     }
     return { version: readDrmVersion(sys, fd) };

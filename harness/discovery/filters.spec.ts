@@ -33,6 +33,13 @@ describe('device filter parsing', () => {
     expect(parsed.filters).to.have.length(1);
   });
 
+  it('returns drm: terms as DRM node names, apart from the accel filters, once each', () => {
+    const parsed = parseDeviceFilters('accel:0;drm:card0;drm:/dev/dri/renderD128;drm:card0');
+    expect(parsed.drmNodes).to.deep.equal(['card0', 'renderD128']);
+    expect(parsed.filters).to.have.length(1);
+    expect(parseDeviceFilters('sim:apu').drmNodes).to.deep.equal([]);
+  });
+
   it('ignores empty terms between separators', () => {
     expect(parseDeviceFilters(';accel:0;;').filters).to.have.length(1);
   });
@@ -59,6 +66,9 @@ describe('device filter parsing', () => {
     ['driver:', /driver:NAME/],
     ['driver:a b', /driver:NAME/],
     ['sim:', /sim: needs a driver name/],
+    ['drm:', /drm:cardN/],
+    ['drm:controlD64', /drm:cardN/],
+    ['drm:/dev/accel/accel0', /drm:cardN/],
   ];
   for (const [text, why] of bad) {
     it(`rejects '${text}' with a one-line reason`, () => {

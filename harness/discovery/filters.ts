@@ -26,10 +26,15 @@ export interface ParsedFilters {
   readonly filters: readonly DeviceFilter[];
   /** The text after each `sim:`, in the order written. */
   readonly simSpecs: readonly string[];
+  /** DRM (non-accel) nodes named by `drm:` terms (`card0`, `renderD128`), in the order written. */
+  readonly drmNodes: readonly string[];
 }
 
 export const FILTER_SYNTAX =
-  'accel:N, /dev/accel/accelN, sys:/sys/devices/..., pci:slot=DDDD:BB:DD.F, pci:vendor=XXXX[,device=XXXX], driver:NAME, sim:SPEC';
+  'accel:N, /dev/accel/accelN, sys:/sys/devices/..., pci:slot=DDDD:BB:DD.F, pci:vendor=XXXX[,device=XXXX], driver:NAME, drm:cardN, sim:SPEC';
+
+/** A DRM node name as /sys/class/drm lists it: primary (cardN) or render (renderDN). */
+export const DRM_NODE_NAME = /^(?:card\d+|renderD\d+)$/;
 
 export function parseDeviceFilters(text: string): ParsedFilters {
   const terms = text
@@ -39,8 +44,12 @@ export function parseDeviceFilters(text: string): ParsedFilters {
   if (terms.length === 0) throw new FilterSyntaxError(`empty device filter; expected ${FILTER_SYNTAX}`);
   const filters: DeviceFilter[] = [];
   const simSpecs: string[] = [];
+  const drmNodes: string[] = [];
   for (const term of terms) {
-    if (term.startsWith('sim:')) {
+    if (term.startsWith('drm:')) {
+      const node = parseDrmNode(term);
+      if (!drmNodes.includes(node)) drmNodes.push(node);
+    } else if (term.startsWith('sim:')) {
       const spec = term.slice(4).trim();
       if (spec === '') throw new FilterSyntaxError(`device filter '${term}': sim: needs a driver name, e.g. sim:apu`);
       simSpecs.push(spec);
@@ -48,7 +57,22 @@ export function parseDeviceFilters(text: string): ParsedFilters {
       filters.push(parseTerm(term));
     }
   }
-  return { filters, simSpecs };
+  return { filters, simSpecs, drmNodes };
+}
+
+/**
+ * `drm:card0`, `drm:renderD128` or `drm:/dev/dri/card0`: a DRM node of a
+ * driver that is not an accel driver (vgem in the kernel lane), for the
+ * DRM-core families. Only the node's name is kept; discovery finds it in
+ * <sysfs>/class/drm and <dev>/dri under the configured roots.
+ */
+function parseDrmNode(term: string): string {
+  const rest = term.slice(4).trim();
+  const name = rest.startsWith('/dev/dri/') ? rest.slice('/dev/dri/'.length) : rest;
+  if (!DRM_NODE_NAME.test(name)) {
+    throw new FilterSyntaxError(`device filter '${term}': expected drm:cardN, drm:renderDN or drm:/dev/dri/cardN`);
+  }
+  return name;
 }
 
 function parseTerm(text: string): DeviceFilter {

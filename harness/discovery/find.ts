@@ -7,6 +7,7 @@ import { posix } from 'node:path';
 import type { Sys } from '../sys/types';
 import { bootSimMachine as defaultBootSim, loadNativeSys, type SimMachine } from './backends';
 import { discoverAccelDevices, type DiscoveryResult } from './discover';
+import { describeDrmNode } from './drm-device';
 import type { ParsedFilters } from './filters';
 import { DeviceSelectionError } from './errors';
 import { type DiscoveryRoots, resolveRoots } from './roots';
@@ -60,7 +61,7 @@ export function findDevices(options: FindOptions): FindResult {
   const selected: FoundDevice[] = [];
   let available: readonly AccelDevice[] = [];
   let accelClassPresent = false;
-  const realScanned = parsed === null || parsed.filters.length > 0;
+  const realScanned = parsed === null || parsed.filters.length > 0 || parsed.drmNodes.length > 0;
 
   if (realScanned) {
     const sys = (options.nativeSys ?? loadNativeSys)();
@@ -69,6 +70,9 @@ export function findDevices(options: FindOptions): FindResult {
     accelClassPresent = result.accelClassPresent;
     const picked = parsed && filter ? select(result, parsed.filters, filter) : result.devices;
     for (const info of picked) selected.push({ label: info.name, info, sys });
+    for (const name of parsed?.drmNodes ?? []) {
+      selected.push({ label: name, info: describeDrmNode(sys, options.roots, name, options.open ?? true), sys });
+    }
   }
 
   // One machine for all specs, as a run boots it: simulated devices can then share buffers.

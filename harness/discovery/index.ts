@@ -7,3 +7,4 @@ export { matchesFilter } from './match';
 export { DEVICE_ENV, pickFilterSource, selectDevices, availableLines, type FilterSource } from './select';
 export { resolveRoots, type DiscoveryRoots, type RootOptions } from './roots';
 export { DeviceSelectionError, FilterSyntaxError, DiscoveryConfigError } from './errors';
+export { describeDrmNode, isDrmNode } from './drm-device';

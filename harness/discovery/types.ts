@@ -53,6 +53,11 @@ export interface AccelDevice {
   readonly drmNodes: readonly DrmNode[];
   readonly version?: DrmVersionInfo;
   readonly openError?: OpenFailure;
+  /**
+   * 'drm' for a DRM node of a non-accel driver picked with a `drm:` filter
+   * (class drm, major 226, /dev/dri/<name>); absent for an accel minor.
+   */
+  readonly nodeClass?: 'drm';
   /** Set for devices of the bundled simulated kernel: the `sim:` spec that made them. */
   readonly simSpec?: string;
   /**

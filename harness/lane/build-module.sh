@@ -20,6 +20,17 @@ repo=$(cd "$2" && pwd)
 [ -f "$repo/drivers/apu/kernel/Kbuild" ] || lane_die "$repo has no drivers/apu/kernel/Kbuild"
 
 build=$(lane_cache)/build/$(basename "$kdir")
+ko=$build/drivers/apu/kernel/apu.ko
+# The same sources, kernel and script built warning-free before: reuse that apu.ko
+# (the lane boots twice per run). Object files are excluded: only the sources count.
+key=$( (cd "$repo/drivers/apu" && find kernel uapi -type f ! -name '*.o' ! -name '*.ko' ! -name '*.mod*' \
+	! -name '.*.cmd' ! -name Module.symvers ! -name modules.order | LC_ALL=C sort | xargs sha256sum
+	echo "$kdir"; sha256sum "$here/build-module.sh") | sha256sum | cut -c1-16)
+if [ -f "$ko" ] && [ "$(cat "$build/.key" 2>/dev/null)" = "$key" ]; then
+	lane_log "apu.ko is up to date (sources unchanged since its warning-free build)"
+	echo "$ko"
+	exit 0
+fi
 rm -rf "$build"
 mkdir -p "$build/drivers/apu"
 cp -r "$repo/drivers/apu/kernel" "$repo/drivers/apu/uapi" "$build/drivers/apu/"
@@ -36,6 +47,6 @@ fi
 if grep -E 'warning:|WARNING:' "$log" >&2; then
 	lane_die "module build has warnings (see above); the lane requires a warning-free build"
 fi
-ko=$build/drivers/apu/kernel/apu.ko
 [ -f "$ko" ] || lane_die "no apu.ko after the build"
+echo "$key" >"$build/.key"
 echo "$ko"

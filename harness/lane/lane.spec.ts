@@ -11,9 +11,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as apu from '../uapi/apu';
 import * as drm from '../uapi/drm';
+import { simOnlySkipReason } from '../testing/define';
+import { checkListJson, compareRuns, judgeCleanRun, parseResults, type TestOutcome } from './differential';
 
 const here = __dirname;
-const scripts = ['run.sh', 'compare.sh', 'fetch-kernel.sh', 'build-module.sh', 'mkinitramfs.sh', 'lib.sh'];
+const scripts = ['run.sh', 'compare.sh', 'kernel-lane.sh', 'fetch-kernel.sh', 'build-module.sh', 'mkinitramfs.sh', 'lib.sh'];
 
 interface GuestLib {
   koffi: unknown;
@@ -40,6 +42,14 @@ describe('kernel lane', () => {
       const out = execFileSync('bash', [path.join(here, 'run.sh'), '--help'], { encoding: 'utf8' });
       expect(out).to.match(/Usage: harness\/lane\/run\.sh/);
       expect(out).to.include('--params');
+    });
+
+    it('kernel-lane.sh --help prints the usage; an unknown option is a lane failure (exit 2)', () => {
+      const out = execFileSync('bash', [path.join(here, 'kernel-lane.sh'), '--help'], { encoding: 'utf8' });
+      expect(out).to.match(/Usage: harness\/lane\/kernel-lane\.sh/);
+      const r = spawnSync('bash', [path.join(here, 'kernel-lane.sh'), '--bogus'], { encoding: 'utf8' });
+      expect(r.status).to.equal(2);
+      expect(r.stderr).to.include('unknown option');
     });
 
     it('run.sh rejects an unknown option as a lane failure (exit 2)', () => {
@@ -105,6 +115,85 @@ describe('kernel lane', () => {
       const args = sh === 'sh' ? ['-c'] : ['sh', '-c'];
       const read = execFileSync(sh, [...args, `${written}\nprintf '%s' "$APU_PARAMS"`], { encoding: 'utf8' });
       expect(read).to.equal(params);
+    });
+  });
+
+  describe('differential check (differential.ts)', () => {
+    const run = (entries: Record<string, TestOutcome>): Map<string, TestOutcome> => new Map(Object.entries(entries));
+    const simOnly: TestOutcome = { status: 'skip', message: simOnlySkipReason('registering a driver is the simulator\'s rule') };
+
+    it('accepts equal statuses, whatever the messages', () => {
+      const r = compareRuns(
+        run({ 'accel@a@x': { status: 'pass' }, 'accel@a@y': { status: 'skip', message: 'apu has the exclusive open policy' } }),
+        run({ 'accel@a@x': { status: 'pass' }, 'accel@a@y': { status: 'skip', message: 'mt8183-apu has the exclusive open policy' } }),
+      );
+      expect(r.compared).to.equal(2);
+      expect(r.differences).to.deep.equal([]);
+    });
+
+    it('flags a status difference with both outcomes', () => {
+      const r = compareRuns(
+        run({ 'accel@gem@bad-close': { status: 'fail', message: 'GEM_CLOSE: expected EINVAL, got ENOENT' } }),
+        run({ 'accel@gem@bad-close': { status: 'pass' } }),
+      );
+      expect(r.differences).to.have.length(1);
+      expect(r.differences[0]?.kernel?.status).to.equal('fail');
+      expect(r.differences[0]?.sim?.status).to.equal('pass');
+    });
+
+    it('flags a skip on one side that is not a simulator-only skip', () => {
+      const r = compareRuns(run({ t: { status: 'skip', message: 'only one device selected' } }), run({ t: { status: 'pass' } }));
+      expect(r.differences).to.have.length(1);
+      expect(r.simOnly).to.have.length(0);
+    });
+
+    it('accepts the kernel skipping a simulator-only test, and only that way round', () => {
+      const ok = compareRuns(run({ t: simOnly }), run({ t: { status: 'pass' } }));
+      expect(ok.differences).to.deep.equal([]);
+      expect(ok.simOnly.map((d) => d.test)).to.deep.equal(['t']);
+      const reversed = compareRuns(run({ t: { status: 'pass' } }), run({ t: simOnly }));
+      expect(reversed.differences).to.have.length(1);
+    });
+
+    it('flags a test that exists on one side only', () => {
+      const r = compareRuns(run({ a: { status: 'pass' }, b: { status: 'pass' } }), run({ a: { status: 'pass' }, c: simOnly }));
+      expect(r.differences.map((d) => d.test)).to.deep.equal(['b', 'c']);
+    });
+
+    it('reads results.json: the runner\'s message, else the first line of stderr', () => {
+      const text = JSON.stringify({
+        tests: {
+          'accel@x@skipped': { result: 'skip', err: '', 'accel-message': simOnly.message },
+          'accel@x@failed': { result: 'fail', err: '\nassertion: expected EINVAL\nstack' },
+        },
+      });
+      const r = parseResults(text, 'results.json');
+      expect(r.get('accel@x@skipped')).to.deep.equal(simOnly);
+      expect(r.get('accel@x@failed')).to.deep.equal({ status: 'fail', message: 'assertion: expected EINVAL' });
+      expect(() => parseResults(JSON.stringify({ tests: { t: { result: 'bogus' } } }), 'f')).to.throw(/no known result/);
+    });
+  });
+
+  describe('clean-run and list verdicts (differential.ts)', () => {
+    const run = (entries: Record<string, TestOutcome>): Map<string, TestOutcome> => new Map(Object.entries(entries));
+
+    it('passes only with reasoned skips, no failing result, enough passes and the required passes', () => {
+      const good = run({ a: { status: 'pass' }, b: { status: 'pass' }, c: { status: 'skip', message: 'no IOMMU' } });
+      expect(judgeCleanRun(good, 2, ['a']).problems).to.deep.equal([]);
+      expect(judgeCleanRun(good, 3).problems).to.have.length(1);
+      expect(judgeCleanRun(good, 0, ['c']).problems[0]).to.match(/c must pass: skip/);
+      expect(judgeCleanRun(run({ a: { status: 'skip' } }), 0).problems[0]).to.match(/without a reason/);
+      for (const status of ['fail', 'crash', 'timeout', 'dmesg-warn', 'notrun'] as const) {
+        expect(judgeCleanRun(run({ a: { status } }), 0).problems, status).to.have.length(1);
+      }
+    });
+
+    it('finds the module\'s platform device in list --json, and says what it saw otherwise', () => {
+      const dev = { name: 'accel0', driver: 'apu', bus: 'platform', parent: '/sys/devices/platform/apu.0' };
+      expect(checkListJson(JSON.stringify({ devices: [dev] }), 'apu', 'platform')).to.deep.equal([]);
+      const unbound = checkListJson(JSON.stringify({ devices: [{ ...dev, driver: null }] }), 'apu', 'platform');
+      expect(unbound[0]).to.match(/accel0 driver=null bus=platform/);
+      expect(checkListJson(JSON.stringify({ devices: [] }), 'apu', 'platform')).to.have.length(1);
     });
   });
 });

@@ -20,8 +20,8 @@
 #   --memory SIZE       guest memory (default 2G)
 #   --smp N             guest CPUs (default 2)
 #
-# Exit status: the guest command's status; 1 if it passed but apu did not
-# unload, GEM objects were left, or the kernel log has a warning; 2 for a
+# Exit status: the guest command's status; 1 if it passed but apu or vgem did
+# not unload, GEM objects were left, or the kernel log has a warning; 2 for a
 # lane failure (missing tool, no kernel, QEMU died or timed out).
 #
 # Environment: ACCEL_LANE_CACHE (cache dir), ACCEL_LANE_OFFLINE=1 (never use
@@ -137,6 +137,7 @@ val() { # KEY -> last value printed by the guest
 }
 guest_exit=$(val EXIT)
 rmmod_rc=$(val RMMOD)
+rmmod_vgem=$(val RMMOD_VGEM)
 warnings=$(val KERNEL_WARNINGS)
 objects=$(val GEM_OBJECTS)
 done_mark=$(val DONE)
@@ -157,6 +158,8 @@ fi
 if [ "$status" = 0 ]; then
 	if [ "$rmmod_rc" != 0 ]; then
 		status=1 reason="rmmod apu failed after the run"
+	elif [ "$rmmod_vgem" != 0 ]; then
+		status=1 reason="rmmod vgem failed after the run (a vgem file or dma-buf is still referenced)"
 	elif [ "$objects" != 0 ]; then
 		status=1 reason="debugfs gem_objects is $objects after the run (leaked objects)"
 	elif [ "$warnings" != 0 ]; then
@@ -173,6 +176,7 @@ fi
 	echo "command:       $(tr '\n' ' ' <"$cmdfile")"
 	echo "guest exit:    ${guest_exit:-none}"
 	echo "rmmod apu:     ${rmmod_rc:-not reached}"
+	echo "rmmod vgem:    ${rmmod_vgem:-not reached}"
 	echo "gem_objects:   ${objects:-not reached}"
 	echo "kernel warns:  ${warnings:-not reached}"
 	echo "times (s):     fetch $t_fetch, module $t_build, initramfs $t_initramfs, qemu $t_guest, command $(val SECONDS), total $(since "$t0")"

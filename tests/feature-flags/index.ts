@@ -5,7 +5,7 @@
  * MODESET.
  */
 import { check, checkEq, doIoctlErr, expectErrno } from '../../harness/testing/assert';
-import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { defineFamily, simOnlySkipReason, type TestContext } from '../../harness/testing/define';
 import { simRegistrarFor } from '../../harness/session';
 import {
   DRM_CAP_DUMB_BUFFER,
@@ -27,9 +27,12 @@ import {
   DRIVER_RENDER,
   type DrmDriver,
 } from '../../drivers/sim/kernel/drm/driver';
-import { openRetry } from '../lib/device';
+import { needAccelNode, openRetry } from '../lib/device';
+
+const ACCEL_FLAGS_RULE = 'DRIVER_COMPUTE_ACCEL rules apply to accel drivers only';
 
 function noDrmNodes(t: TestContext): void {
+  needAccelNode(t, ACCEL_FLAGS_RULE);
   const { info } = t.dev;
   if (info.parent === null) t.skip(`${info.name}: discovery found no parent device link in sysfs, so sibling DRM nodes cannot be looked for`);
   const siblings = info.drmNodes.filter((n) => n.kind === 'card' || n.kind === 'render' || n.kind === 'control');
@@ -41,6 +44,7 @@ function noDrmNodes(t: TestContext): void {
 }
 
 async function badKmsIoctls(t: TestContext): Promise<void> {
+  needAccelNode(t, ACCEL_FLAGS_RULE);
   const fd = await openRetry(t);
   // drm_mode_getresources: !DRIVER_MODESET -> -EOPNOTSUPP.
   const res = drm_mode_card_res.encode({});
@@ -52,6 +56,7 @@ async function badKmsIoctls(t: TestContext): Promise<void> {
 }
 
 async function badDumbBuffers(t: TestContext): Promise<void> {
+  needAccelNode(t, ACCEL_FLAGS_RULE);
   const fd = await openRetry(t);
   // drm_mode_create_dumb: no dumb_create hook -> -ENOSYS, before the arguments are looked at.
   const create = drm_mode_create_dumb.encode({ width: 64, height: 64, bpp: 32 });
@@ -78,7 +83,7 @@ function probeDriver(features: number): DrmDriver {
 
 function simRejectsAccelRender(t: TestContext): void {
   const kernel = simRegistrarFor(t.dev);
-  if (!kernel) t.skip('a real kernel: registering a driver is the simulated kernel\'s rule only');
+  if (!kernel) t.skip(simOnlySkipReason('registering a driver from a test is only possible in the simulated kernel; this device is on a real one'));
   const opts = { module: 'accel_probe', params: {}, parentName: 'accel-probe.0', defects: new Set<string>() };
   for (const [what, extra] of [
     ['DRIVER_COMPUTE_ACCEL | DRIVER_RENDER', DRIVER_RENDER],

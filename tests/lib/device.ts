@@ -8,6 +8,7 @@ import { mustAsync } from '../../harness/testing/assert';
 import type { DeviceUnderTest, TestContext } from '../../harness/testing/define';
 import { O_CLOEXEC, O_RDWR } from '../../harness/sys/constants';
 import { isSysError } from '../../harness/sys/errno';
+import { isDrmNode } from '../../harness/discovery/drm-device';
 import type { Mapping } from '../../harness/sys/types';
 
 /** How long (device clock) an open may keep answering EAGAIN while the previous context is torn down. */
@@ -37,6 +38,17 @@ export function needCaps(t: TestContext, caps: readonly AdapterCapability[], dev
   const missing = caps.filter((c) => !adapter.capabilities.has(c));
   if (missing.length > 0) t.skip(`adapter '${adapter.name}' lacks ${missing.join(', ')}`);
   return adapter;
+}
+
+/**
+ * A rule of accel nodes only (major 261, the accel sysfs class, accel
+ * feature flags, the accel file's lack of master): SKIP on a DRM node of a
+ * non-accel driver selected with `drm:` (docs/discovery.md).
+ */
+export function needAccelNode(t: TestContext, rule: string): void {
+  if (isDrmNode(t.dev.info)) {
+    t.skip(`${t.dev.info.devnode} is a DRM node of ${t.dev.profile.driver}, not an accel node: ${rule}`);
+  }
 }
 
 /** Two files open at once: impossible by design on an exclusive-policy device. */
