@@ -14,6 +14,8 @@ export const APU_TIMEDOUT = 1 << 2;
 export const APU_BO_DEVICE_RO = 1 << 0;
 export const APU_BO_FLAGS = APU_BO_DEVICE_RO;
 export const APU_PAGE_SIZE = 4096;
+/** Most handles one GEM_QUEUE, GEM_IOMMU_MAP or GEM_IOMMU_UNMAP may name. */
+export const APU_MAX_BO_HANDLES = 1024;
 
 export const drm_apu_state = struct('drm_apu_state', { device: u32, flags: u32 });
 export const drm_apu_gem_new = struct('drm_apu_gem_new', { size: u32, flags: u32, handle: u32, offset: u64 });

@@ -119,6 +119,9 @@ struct apu_cmd_checksum_out {
 	__u32 pad;
 };
 
+/* Most handles one GEM_QUEUE, GEM_IOMMU_MAP or GEM_IOMMU_UNMAP may name. */
+#define APU_MAX_BO_HANDLES	1024
+
 /* Device page size of the IO page tables. */
 #define APU_PAGE_SIZE		4096
 
