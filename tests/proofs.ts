@@ -64,6 +64,7 @@ export const DEFECT_PROOFS: readonly DefectProof[] = [
   p('queue-drops-after-hang', 'apu', 'accel@sched@hang-queued-job'),
   p('reset-kills-innocent', 'apu', 'accel@sched@hang-innocent-context'),
   p('no-recovery', 'apu', 'accel@sched@hang-recovery'),
+  p('queue-unbounded-handles', 'apu', 'accel@sched@bad-queue-args'),
   p('dequeue-global', 'apu', 'accel@sched@bad-dequeue-foreign'),
   p('checksum-wrong', 'apu', 'accel@sched@basic-checksum', 'accel@gem@basic-mmap'),
   // driver: IOMMU

@@ -52,6 +52,7 @@ export const DEFECTS = {
   'ro-ignored': { layer: 'driver', rule: 'APU_BO_DEVICE_RO objects are mapped writable' },
   'fault-partial-write': { layer: 'driver', rule: 'a faulting FILL/COPY writes the bytes before the faulting page' },
   'fault-wedges': { layer: 'driver', rule: 'after an IOMMU fault the next job never runs' },
+  'queue-unbounded-handles': { layer: 'driver', rule: 'GEM_QUEUE accepts a bo_handle_count above APU_MAX_BO_HANDLES' },
   'dequeue-global': { layer: 'driver', rule: 'GEM_DEQUEUE searches every file\'s jobs, as the drm/apu series did' },
   'checksum-wrong': { layer: 'driver', rule: 'CHECKSUM returns a wrong value' },
 } as const satisfies Record<string, DefectInfo>;

@@ -15,11 +15,13 @@ import {
   DRM_IOCTL_GET_CAP,
   DRM_IOCTL_PRIME_FD_TO_HANDLE,
   DRM_IOCTL_PRIME_HANDLE_TO_FD,
+  DRM_IOCTL_SYNCOBJ_CREATE,
   DRM_IOCTL_SYNCOBJ_WAIT,
   DRM_RDWR,
   drm_gem_close,
   drm_get_cap,
   drm_prime_handle,
+  drm_syncobj_create,
   drm_syncobj_wait,
 } from '../../harness/uapi/drm';
 
@@ -43,6 +45,13 @@ export function getCap(sys: Sys, fd: number, capability: bigint): bigint {
   const arg = drm_get_cap.encode({ capability });
   doIoctl(sys, fd, DRM_IOCTL_GET_CAP, arg);
   return drm_get_cap.decode(arg).value;
+}
+
+/** DRM_IOCTL_SYNCOBJ_CREATE: a new, unsignalled syncobj handle of the file. */
+export function syncobjCreate(sys: Sys, fd: number): number {
+  const arg = drm_syncobj_create.encode({});
+  doIoctl(sys, fd, DRM_IOCTL_SYNCOBJ_CREATE, arg);
+  return drm_syncobj_create.decode(arg).handle;
 }
 
 export function gemClose(sys: Sys, fd: number, handle: number): void {

@@ -6,9 +6,18 @@
 import type { DriverAdapter, JobResult, SubmittedJob } from '../../drivers/adapter';
 import { check, checkBytes, checkEq, doIoctlErr, mustAsync } from '../../harness/testing/assert';
 import { defineFamily, type TestContext } from '../../harness/testing/define';
-import { DRM_IOCTL_APU_GEM_DEQUEUE, drm_apu_gem_dequeue, fnv1a32 } from '../../harness/uapi/apu';
+import {
+  APU_CMD_COUNT,
+  APU_CMD_NOP,
+  APU_MAX_BO_HANDLES,
+  DRM_IOCTL_APU_GEM_DEQUEUE,
+  DRM_IOCTL_APU_GEM_QUEUE,
+  drm_apu_gem_dequeue,
+  drm_apu_gem_queue,
+  fnv1a32,
+} from '../../harness/uapi/apu';
 import { mappedBuffer, needCaps, needSecondContext, openRetry, pattern, runJob, waitBudgetMs, waitOnline } from '../lib/device';
-import { syncobjWait } from '../lib/drm';
+import { syncobjCreate, syncobjWait } from '../lib/drm';
 
 const HANGS_IN_A_ROW = 10;
 /** Device time a reset plus firmware boot may take before STATE must say ONLINE again. */
@@ -140,6 +149,32 @@ async function badDequeueForeign(t: TestContext): Promise<void> {
   checkEq((await wait(t, adapter, job, 'the owner\'s job')).status, 'ok', 'the owner still collects its job');
 }
 
+async function badQueueArgs(t: TestContext): Promise<void> {
+  if (t.dev.profile.adapter !== 'apu') {
+    t.skip(`job submission is driver uAPI; only the APU's GEM_QUEUE is known (driver ${t.dev.profile.driver})`);
+  }
+  const fd = await openRetry(t);
+  const outSync = syncobjCreate(t.sys, fd);
+  const handles = t.sys.alloc(4 * (APU_MAX_BO_HANDLES + 1));
+  t.defer(() => t.sys.free(handles));
+  const nop = { cmd: APU_CMD_NOP, out_sync: outSync };
+  const queue = (over: Partial<typeof nop> & Record<string, number | bigint>): Buffer =>
+    drm_apu_gem_queue.encode({ ...nop, ...over });
+  doIoctlErr(t.sys, fd, DRM_IOCTL_APU_GEM_QUEUE, queue({ device: 1 }), 'EINVAL');
+  doIoctlErr(t.sys, fd, DRM_IOCTL_APU_GEM_QUEUE, queue({ cmd: APU_CMD_COUNT }), 'EINVAL');
+  doIoctlErr(t.sys, fd, DRM_IOCTL_APU_GEM_QUEUE, queue({ size_in: 8 }), 'EINVAL');
+  // The bound must be checked before the array is read: a driver that reads
+  // first would answer ENOENT for the zero handles, or allocate without limit.
+  doIoctlErr(
+    t.sys,
+    fd,
+    DRM_IOCTL_APU_GEM_QUEUE,
+    queue({ bo_handles: handles.address, bo_handle_count: APU_MAX_BO_HANDLES + 1 }),
+    'EINVAL',
+  );
+  doIoctlErr(t.sys, fd, DRM_IOCTL_APU_GEM_QUEUE, queue({ out_sync: outSync + 1000 }), 'ENOENT');
+}
+
 const REF_TIMEOUT = 'drivers/gpu/drm/scheduler/sched_main.c: drm_sched_job_timedout; docs/uapi-apu.md: Job results';
 
 export default defineFamily('sched', 'job timeouts, reset and recovery; innocent jobs survive a hang', [
@@ -184,6 +219,12 @@ export default defineFamily('sched', 'job timeouts, reset and recovery; innocent
     description: 'a CHECKSUM job returns the FNV-1a of the buffer the CPU wrote',
     reference: 'docs/uapi-apu.md: Firmware commands',
     run: basicChecksum,
+  },
+  {
+    name: 'bad-queue-args',
+    description: 'GEM_QUEUE refuses a bad device, command, argument size or handle count (EINVAL) and an unknown out_sync (ENOENT)',
+    reference: 'docs/uapi-apu.md: GEM_QUEUE; drivers/apu/uapi/apu_drm.h: APU_MAX_BO_HANDLES',
+    run: badQueueArgs,
   },
   {
     name: 'bad-dequeue-foreign',

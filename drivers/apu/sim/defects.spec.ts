@@ -114,6 +114,15 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       return again === b.iova && r.status === 'ok';
     },
   },
+  'queue-unbounded-handles': {
+    spec: 'apu',
+    check: ({ sys }) => {
+      const fd = openDev(sys);
+      const handles = sys.alloc(4 * 1025);
+      const count = { bo_handles: handles.address, bo_handle_count: 1025, out_sync: syncobj(sys, fd) };
+      return errnoOf(() => queueRaw(sys, fd, count)) === 'EINVAL';
+    },
+  },
   'map-unknown-ok': { spec: 'apu', check: ({ sys, a }) => errnoOf(() => a.mapToDevice(openDev(sys), [42])) === 'ENOENT' },
   'ro-ignored': {
     spec: 'apu',

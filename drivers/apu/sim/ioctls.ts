@@ -6,6 +6,7 @@
  */
 import { type ErrnoName, SysError } from '../../../harness/sys/errno';
 import {
+  APU_MAX_BO_HANDLES,
   APU_BO_DEVICE_RO,
   APU_BO_FLAGS,
   APU_CRASHED,
@@ -24,8 +25,8 @@ import { COMMAND_SIZES, NO_BYTES, argsPadsZero, isKnownCommand } from './firmwar
 
 export type ApuIoctlName = 'STATE' | 'GEM_NEW' | 'GEM_QUEUE' | 'GEM_DEQUEUE' | 'GEM_IOMMU_MAP' | 'GEM_IOMMU_UNMAP';
 
-/** Largest bo_handle_count of MAP/UNMAP (docs/uapi-apu.md); QUEUE has none, its copy faults instead. */
-export const MAX_BO_HANDLES = 1024;
+/** Largest bo_handle_count of QUEUE, MAP and UNMAP (apu_drm.h APU_MAX_BO_HANDLES). */
+export const MAX_BO_HANDLES = APU_MAX_BO_HANDLES;
 
 const fail = (name: ErrnoName, ioctl: string, detail: string): SysError =>
   SysError.of(name, 'ioctl', `DRM_IOCTL_APU_${ioctl}: ${detail}`);
@@ -118,6 +119,9 @@ function gemQueue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext
   const sizes = COMMAND_SIZES[a.cmd] as { sizeIn: number; sizeOut: number };
   if (a.size_in !== sizes.sizeIn) throw fail('EINVAL', 'GEM_QUEUE', `size_in ${a.size_in}, cmd takes ${sizes.sizeIn}`);
   if (a.size_out !== sizes.sizeOut) throw fail('EINVAL', 'GEM_QUEUE', `size_out ${a.size_out}, cmd gives ${sizes.sizeOut}`);
+  if (a.bo_handle_count > MAX_BO_HANDLES && !dev.has('queue-unbounded-handles')) {
+    throw fail('EINVAL', 'GEM_QUEUE', `bo_handle_count ${a.bo_handle_count} above ${MAX_BO_HANDLES}`);
+  }
   const args = a.size_in > 0 ? ctx.copyFromUser(data.readBigUInt64LE(QUEUE.data), a.size_in) : NO_BYTES;
   if (!argsPadsZero(a.cmd, args)) throw fail('EINVAL', 'GEM_QUEUE', 'non-zero pad');
   const handles = a.bo_handle_count > 0 ? readHandles(ctx, data.readBigUInt64LE(QUEUE.bo_handles), a.bo_handle_count) : [];
