@@ -46,6 +46,17 @@ describe('sim Sys: processes and fd tables (fs/file.c, fs/fcntl.c)', () => {
     expectErrno('EBADF', () => sys.read(1.5, 1));
   });
 
+  it('refuses arguments C could never pass, and memfds beyond its memory, with SysError', () => {
+    const { sys } = rig();
+    const fd = sys.memfd('m');
+    expectErrno('EINVAL', () => sys.ioctl(fd, DRM_IOCTL_VERSION, Number.NaN));
+    expectErrno('EINVAL', () => sys.ioctl(fd, DRM_IOCTL_VERSION, 1.5));
+    expectErrno('EINVAL', () => sys.memfd('m', -1));
+    expectErrno('ENOMEM', () => sys.memfd('m', 1e15));
+    sys.lseek(fd, 1n << 40n, SEEK_SET);
+    expectErrno('ENOMEM', () => sys.write(fd, Buffer.from('x')));
+  });
+
   it('shares the description across dup (f_flags) but not FD_CLOEXEC', () => {
     const { sys, open } = rig();
     const a = open(O_RDWR | O_CLOEXEC);

@@ -5,6 +5,7 @@
  * fs/fcntl.c, fs/ioctl.c, fs/read_write.c, mm/mmap.c, fs/select.c).
  */
 import { SysError } from '../../harness/sys/errno';
+import { checkIoctlInteger, checkSize } from '../../harness/sys/args';
 import {
   F_DUPFD,
   F_DUPFD_CLOEXEC,
@@ -39,6 +40,7 @@ import type { CallCtx, KFile, VmaRequest } from './kernel/vfs/file';
 import { createMemfd } from './kernel/vfs/memfd';
 import { createPipe } from './kernel/vfs/pipe';
 import { createSocketPair, recvFile, sendFile } from './kernel/vfs/socket';
+
 
 /* fs/ioctl.c do_vfs_ioctl: requests the VFS answers before the file's own ioctl. */
 const FIONCLEX = 0x5450;
@@ -142,6 +144,7 @@ export class SimSys implements Sys {
       region = mm.map(arg, 'arg', true);
       addr = region.start;
     } else if (arg !== undefined) {
+      checkIoctlInteger(arg);
       addr = BigInt.asUintN(64, BigInt(arg));
     }
     let result: number | Promise<number>;
@@ -301,6 +304,7 @@ export class SimSys implements Sys {
 
   memfd(_name: string, size = 0): number {
     this.alive('memfd_create');
+    checkSize(size, 'ftruncate', 'size');
     const f = createMemfd(size, (x) => this.kernel.acct.remove('file', x), this.task.cred.uid, this.task.cred.gid);
     this.kernel.acct.add('file', f);
     return this.task.files.install(f, false, 'memfd_create');

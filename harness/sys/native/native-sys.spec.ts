@@ -60,6 +60,13 @@ describe('native Sys (real kernel objects)', () => {
       expectErrno('ENOTTY', 'ioctl', () => sys.ioctl(fd, 0x5401));
     });
 
+    it('refuses arguments C could never pass with EINVAL, as the simulator does', () => {
+      const fd = track(sys.open('/dev/null', O_RDWR));
+      expectErrno('EINVAL', 'ioctl', () => sys.ioctl(fd, 0x5401, Number.NaN));
+      expectErrno('EINVAL', 'ioctl', () => sys.ioctl(fd, 0x5401, 2 ** 70));
+      expectErrno('EINVAL', 'ftruncate', () => sys.memfd('m', -1));
+    });
+
     it('a bad fd is EBADF for every fd call', () => {
       const bad = 1_000_000;
       expectErrno('EBADF', 'ioctl', () => sys.ioctl(bad, DRM_IOCTL_VERSION, drm_version.encode()));

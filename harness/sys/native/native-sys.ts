@@ -3,6 +3,7 @@
  * negative return becomes a SysError carrying the errno read right after it.
  */
 import type { Mapping, PeerProcess, PollFd, SpawnOptions, Stat, Sys, UserMemory } from '../types';
+import { checkIoctlInteger, checkSize } from '../args';
 import { SysError } from '../errno';
 import { formatIoctl } from '../../uapi/ioctl';
 import { libc, type Libc } from './libc';
@@ -16,18 +17,12 @@ const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
 const CLOCK_MONOTONIC = 1;
 const POLLFD_SIZE = 8;
-const LONG_MIN = -(2 ** 63);
-const LONG_MAX = 2 ** 63;
 
 /** The third ioctl argument as a C long: numbers stay numbers (cheaper through koffi) when they fit. */
 function longArg(arg: number | bigint | undefined): number | bigint {
   if (arg === undefined) return 0;
-  if (typeof arg === 'number') {
-    if (!Number.isInteger(arg) || arg < LONG_MIN || arg >= LONG_MAX) {
-      throw new RangeError(`ioctl integer argument ${arg} is not a 64-bit integer`);
-    }
-    return Number.isSafeInteger(arg) ? arg : BigInt.asIntN(64, BigInt(arg));
-  }
+  checkIoctlInteger(arg);
+  if (typeof arg === 'number') return Number.isSafeInteger(arg) ? arg : BigInt.asIntN(64, BigInt(arg));
   return BigInt.asIntN(64, arg);
 }
 
@@ -152,6 +147,7 @@ export class NativeSys implements Sys {
   }
 
   memfd(name: string, size?: number): number {
+    if (size !== undefined) checkSize(size, 'ftruncate', 'size');
     const fd = this.c.memfd_create(name, 0);
     if (fd < 0) throw new SysError(this.c.errno(), 'memfd_create', name);
     if (size !== undefined && this.c.ftruncate(fd, BigInt(size)) < 0) {

@@ -10,14 +10,28 @@ import { PAGE_SIZE } from '../mm';
 import { anonInode } from './anon';
 import { KFile, type FileOperations } from './file';
 
+/**
+ * Largest memfd the simulator backs with memory (1 GiB). shmem would take any
+ * size up to MAX_LFS_FILESIZE as a sparse file; the simulator holds real
+ * bytes, so beyond this it answers ENOMEM, as shmem does when it cannot get
+ * pages, instead of failing inside JavaScript.
+ */
+export const SIM_MEMFD_MAX = 1 << 30;
+
+function checkCapacity(size: number, syscall: string): void {
+  if (size > SIM_MEMFD_MAX) throw SysError.of('ENOMEM', syscall, `simulated memfds hold at most ${SIM_MEMFD_MAX} bytes`);
+}
+
 /** shmem pages: capacity in whole pages, `size` is i_size. */
 class Shmem {
   data: Buffer;
   constructor(public size: number) {
+    checkCapacity(size, 'ftruncate');
     this.data = Buffer.alloc(pageUp(size));
   }
   /** Growing past the capacity moves the pages: mappings made before keep the old ones. */
   grow(size: number): void {
+    checkCapacity(size, 'write');
     if (size > this.data.length) {
       const n = Buffer.alloc(pageUp(Math.max(size, this.data.length * 2)));
       this.data.copy(n);
