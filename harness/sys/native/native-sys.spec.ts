@@ -228,8 +228,9 @@ describe('native Sys (real kernel objects)', () => {
       expect(sys.lseek(memfd, 0n, SEEK_CUR)).to.equal(6n);
     });
 
-    it('recvFd on a message without an fd is EBADMSG; on a closed peer ECONNRESET', () => {
+    it('recvFd never blocks: EAGAIN when empty, EBADMSG without an fd, ECONNRESET on a closed peer', () => {
       const [a, b] = sys.socketpair().map(track) as [number, number];
+      expectErrno('EAGAIN', 'recvmsg', () => sys.recvFd(b));
       sys.write(a, Buffer.from('x'));
       expectErrno('EBADMSG', 'recvmsg', () => sys.recvFd(b));
       sys.close(a);

@@ -8,6 +8,28 @@ import { isSysError } from '../errno';
 import { NativeSys } from './native-sys';
 import type { PeerHello, PeerRequest, PeerResponse } from './peer-protocol';
 
+/** How long the child waits for an fd its parent has not sent yet. */
+const RECV_WAIT_MS = 10_000;
+const napCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * recvFd is non-blocking (MSG_DONTWAIT); the child may be asked before its
+ * parent has sent, so it retries, sleeping synchronously so that requests
+ * stay strictly in arrival order. Blocking is harmless here: this process
+ * serves one parent and has nothing else to do.
+ */
+function recvFdWaiting(sys: NativeSys, sock: number): number {
+  const deadline = Date.now() + RECV_WAIT_MS;
+  for (;;) {
+    try {
+      return sys.recvFd(sock);
+    } catch (e) {
+      if (!isSysError(e, 'EAGAIN') || Date.now() >= deadline) throw e;
+      Atomics.wait(napCell, 0, 0, 1);
+    }
+  }
+}
+
 function run(sys: NativeSys, req: PeerRequest): PeerResponse {
   switch (req.op) {
     case 'open':
@@ -21,7 +43,7 @@ function run(sys: NativeSys, req: PeerRequest): PeerResponse {
       return { id: req.id, ok: true, value: ret, data: arg.toString('hex') };
     }
     case 'recvFd':
-      return { id: req.id, ok: true, value: sys.recvFd(req.sock) };
+      return { id: req.id, ok: true, value: recvFdWaiting(sys, req.sock) };
     case 'read': {
       const data = sys.read(req.fd, req.length);
       return { id: req.id, ok: true, value: data.length, data: data.toString('hex') };

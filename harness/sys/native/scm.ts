@@ -26,6 +26,8 @@ const SCM_RIGHTS = 1;
 const MSG_CTRUNC = 0x8;
 /** A closed peer gives EPIPE instead of a SIGPIPE that would kill node. */
 const MSG_NOSIGNAL = 0x4000;
+/** recvFd never blocks (a blocking recvmsg would freeze the event loop): an empty socket is EAGAIN, as in the simulator. */
+const MSG_DONTWAIT = 0x40;
 /** CMSG_LEN(sizeof(int)): header (16) + the int, without tail padding. */
 const CMSG_LEN_ONE_FD = cmsg_one_fd.offsets.fd + 4;
 
@@ -77,7 +79,7 @@ export class ScmChannel {
 
   receive(sock: number): number {
     this.prepare(-1);
-    const ret = this.c.recvmsg(sock, this.base + BigInt(OFF_MSG), 0);
+    const ret = this.c.recvmsg(sock, this.base + BigInt(OFF_MSG), MSG_DONTWAIT);
     if (ret < 0) throw new SysError(this.c.errno(), 'recvmsg');
     if (ret === 0) throw SysError.of('ECONNRESET', 'recvmsg', 'the other end closed the socket');
     const hdr = msghdr.read(this.view, OFF_MSG);
