@@ -67,7 +67,9 @@ export function parseSpec(spec: string): ParsedSpec {
       const key = decodeURIComponent(part.slice(0, eq));
       const value = decodeURIComponent(part.slice(eq + 1));
       if (key === 'defect') {
-        for (const d of value.split(',').filter((x) => x !== '')) {
+        const names = value.split(',').filter((x) => x !== '');
+        if (names.length === 0) throw new SimSpecError(`sim:${spec}: 'defect=' names no defect (see docs/sim-drivers.md)`);
+        for (const d of names) {
           if (!isDefectName(d)) throw new SimSpecError(`sim:${spec}: unknown defect '${d}'`);
           defects.add(d);
         }
@@ -103,7 +105,10 @@ export function loadPlugin(target: string): SimDriverModel {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     exported = require(file) as unknown;
   } catch (e) {
-    throw new SimSpecError(`sim:${target}: cannot load plugin: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    // A syntax error from require() names neither the file nor the cause.
+    const hint = e instanceof SyntaxError ? ` (${file} is not a JavaScript module: a plugin is a .js file, docs/plugins.md)` : '';
+    throw new SimSpecError(`sim:${target}: cannot load plugin: ${why}${hint}`);
   }
   const candidates: unknown[] = [exported];
   if (typeof exported === 'object' && exported !== null && 'default' in exported) {
