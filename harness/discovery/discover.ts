@@ -63,9 +63,33 @@ function describeDevice(
   const sysfsPath = posix.join(roots.sysfsRoot, 'class', 'accel', name);
   const minor = readMinor(sys, sysfsPath, name, problems);
   const devnode = posix.join(roots.devRoot, 'accel', name);
-  const node = checkDevnode(sys.fs, devnode, minor);
+  return describeNode(sys, roots, { name, minor, sysfsPath, devnode, major: ACCEL_MAJOR }, drm, open, problems);
+}
+
+/** Where a character node is: its class directory in sysfs and its devnode. */
+export interface NodeLocation {
+  readonly name: string;
+  readonly minor: number;
+  readonly sysfsPath: string;
+  readonly devnode: string;
+  readonly major: number;
+}
+
+/**
+ * The record of one node, accel or DRM alike: devnode check, parent, bus,
+ * driver, sibling DRM nodes and, when asked, an open with DRM_IOCTL_VERSION.
+ */
+export function describeNode(
+  sys: Sys,
+  roots: DiscoveryRoots,
+  at: NodeLocation,
+  drm: DrmNodeScan,
+  open: boolean,
+  problems: string[],
+): AccelDevice {
+  const node = checkDevnode(sys.fs, at.devnode, at.minor, at.major);
   if (node.problem) problems.push(node.problem);
-  const parent = readParent(sys.fs, sysfsPath);
+  const parent = readParent(sys.fs, at.sysfsPath);
   problems.push(...parent.problems);
   const drmNodes = parent.parent ? (drm.byParent.get(parent.parent) ?? []) : [];
   if (parent.parent) problems.push(...drm.problems);
@@ -73,15 +97,15 @@ function describeDevice(
   let version: DrmVersionInfo | undefined;
   let openError: OpenFailure | undefined;
   if (open && node.status === 'ok') {
-    const probed = probeNode(sys, roots, devnode, minor, problems);
+    const probed = probeNode(sys, roots, at.devnode, at.minor, problems, at.major);
     version = probed.version;
     openError = probed.openError;
   }
   return {
-    name,
-    minor,
-    sysfsPath,
-    devnode,
+    name: at.name,
+    minor: at.minor,
+    sysfsPath: at.sysfsPath,
+    devnode: at.devnode,
     devnodeStatus: node.status,
     parent: parent.parent,
     bus: parent.bus,
@@ -90,6 +114,7 @@ function describeDevice(
     drmNodes,
     ...(version ? { version } : {}),
     ...(openError ? { openError } : {}),
+    ...(at.major === ACCEL_MAJOR ? {} : { nodeClass: 'drm' as const }),
     problems,
   };
 }

@@ -8,14 +8,12 @@
 import { posix } from 'node:path';
 import type { Sys } from '../sys/types';
 import { DRM_MAJOR } from '../uapi/drm';
-import { checkDevnode } from './devnode';
-import { probeNode } from './discover';
+import { describeNode } from './discover';
 import { scanDrmNodes } from './drm-nodes';
 import { DeviceSelectionError } from './errors';
-import { readParent } from './parent';
 import type { DiscoveryRoots } from './roots';
 import { attempt, readAttr } from './sysfs-read';
-import type { AccelDevice, DrmVersionInfo, OpenFailure } from './types';
+import type { AccelDevice } from './types';
 
 /** The DRM nodes sysfs lists (primary and render only), for the error of a filter that names none of them. */
 function availableDrmNodes(sys: Sys, roots: DiscoveryRoots): string[] {
@@ -43,35 +41,8 @@ export function describeDrmNode(sys: Sys, roots: DiscoveryRoots, name: string, o
   }
   if (minor < 0) throw new DeviceSelectionError('config', `filter 'drm:${name}': the minor of ${name} cannot be read`, problems);
   const devnode = posix.join(roots.devRoot, 'dri', name);
-  const node = checkDevnode(sys.fs, devnode, minor, DRM_MAJOR);
-  if (node.problem) problems.push(node.problem);
-  const parent = readParent(sys.fs, sysfsPath);
-  problems.push(...parent.problems);
   const scan = scanDrmNodes(sys.fs, roots.sysfsRoot, roots.devRoot);
-  const drmNodes = parent.parent ? (scan.byParent.get(parent.parent) ?? []) : [];
-  let version: DrmVersionInfo | undefined;
-  let openError: OpenFailure | undefined;
-  if (open && node.status === 'ok') {
-    const probed = probeNode(sys, roots, devnode, minor, problems, DRM_MAJOR);
-    version = probed.version;
-    openError = probed.openError;
-  }
-  return {
-    name,
-    minor,
-    sysfsPath,
-    devnode,
-    devnodeStatus: node.status,
-    parent: parent.parent,
-    bus: parent.bus,
-    ...(parent.pci ? { pci: parent.pci } : {}),
-    driver: parent.driver,
-    drmNodes,
-    ...(version ? { version } : {}),
-    ...(openError ? { openError } : {}),
-    nodeClass: 'drm',
-    problems,
-  };
+  return describeNode(sys, roots, { name, minor, sysfsPath, devnode, major: DRM_MAJOR }, scan, open, problems);
 }
 
 /** Whether a device is a DRM node reached through `drm:` rather than an accel minor. */
