@@ -9,9 +9,16 @@ export type IommuKind = 'per-context' | 'shared' | 'none';
 export interface DriverProfile {
   /** Driver name as sysfs and DRM_IOCTL_VERSION report it. */
   readonly driver: string;
-  readonly openPolicy: OpenPolicy;
-  /** 'detected' when no profile exists and a second open was tried. */
-  readonly openPolicySource: 'declared' | 'detected';
+  /** 'unknown' only when detection could not tell (see openPolicyUnknownReason). */
+  readonly openPolicy: OpenPolicy | 'unknown';
+  /**
+   * 'detected' when no profile exists and a second open was tried; 'unknown'
+   * when no profile exists and detection failed (the first open, or the
+   * second with an errno that says nothing about the policy).
+   */
+  readonly openPolicySource: 'declared' | 'detected' | 'unknown';
+  /** Why detection could not tell the policy (set with openPolicySource 'unknown'); tests that need it skip with it. */
+  readonly openPolicyUnknownReason?: string;
   readonly controlNode: boolean;
   /** Scheduler job timeout in ms, or null when the driver has none (or is unknown). */
   readonly jobTimeoutMs: number | null;

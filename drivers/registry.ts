@@ -1,14 +1,16 @@
 /**
  * Which profile and adapter belong to a device. Bundled and known drivers
  * declare a profile; for anything else the open policy is detected with a
- * second open and nothing else is assumed (no timeout, no IOMMU).
+ * second open (or reported unknown when that cannot tell), PRIME is asked of
+ * GET_CAP, and nothing else is assumed (no timeout, no IOMMU).
  */
 import type { AccelDevice } from '../harness/discovery/types';
 import { isSysError } from '../harness/sys/errno';
 import { O_CLOEXEC, O_RDWR } from '../harness/sys/constants';
 import type { Sys } from '../harness/sys/types';
 import type { AdapterFactory, DriverAdapter } from './adapter';
-import type { DriverProfile } from './profile';
+import type { DriverProfile, OpenPolicy } from './profile';
+import { DRM_CAP_PRIME, DRM_IOCTL_GET_CAP, DRM_PRIME_CAP_EXPORT, DRM_PRIME_CAP_IMPORT, drm_get_cap } from '../harness/uapi/drm';
 import { APU_ADAPTER_NAME, createApuAdapter } from './apu/adapter';
 import { APU_DRIVERS, apuProfile } from './apu/profile';
 import { createVgemAdapter } from './vgem/adapter';
@@ -55,36 +57,75 @@ export function profileFor(sys: Sys, dev: AccelDevice): DriverProfile {
   return detectProfile(sys, dev);
 }
 
+/** GET_CAP(DRM_CAP_PRIME) on an open fd: true when both import and export are reported. */
+function probePrime(sys: Sys, fd: number): boolean {
+  const arg = drm_get_cap.encode({ capability: DRM_CAP_PRIME });
+  try {
+    sys.ioctl(fd, DRM_IOCTL_GET_CAP, arg);
+  } catch (e) {
+    // A kernel that answers GET_CAP with an error reports no PRIME: nothing is assumed.
+    if (isSysError(e)) return false;
+    throw e;
+  }
+  const both = DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT;
+  return (drm_get_cap.decode(arg).value & both) === both;
+}
+
 /**
  * An unknown driver: a second open of the node while the first is held tells
- * the policy (EBUSY: exclusive). Every other property stays unknown.
+ * the policy (EBUSY: exclusive, success: shared). Anything else says nothing
+ * about the policy and is reported, never guessed: a first open that fails
+ * (EACCES, or EBUSY because another process holds an exclusive device) or a
+ * second open failing with another errno gives openPolicy 'unknown' with the
+ * reason. PRIME is what GET_CAP(DRM_CAP_PRIME) says: since Linux 6.6 drm_getcap
+ * reports DRM_PRIME_CAP_IMPORT|EXPORT for every driver (drivers/gpu/drm/drm_ioctl.c),
+ * so an unknown device still runs the dma-buf tests that need no adapter.
+ * Every other property stays unknown (no timeout, no IOMMU, no syncobj).
  */
 export function detectProfile(sys: Sys, dev: AccelDevice): DriverProfile {
-  let exclusive = false;
-  let first: number | null = null;
-  try {
-    first = sys.open(dev.devnode, O_RDWR | O_CLOEXEC);
-    try {
-      sys.close(sys.open(dev.devnode, O_RDWR | O_CLOEXEC));
-    } catch (e) {
-      if (isSysError(e, 'EBUSY')) exclusive = true;
-      else if (!isSysError(e)) throw e;
-    }
-  } catch (e) {
-    if (!isSysError(e)) throw e;
-  } finally {
-    if (first !== null) sys.close(first);
-  }
+  const probe = probeOpens(sys, dev.devnode);
   return {
     driver: dev.driver ?? dev.version?.name ?? 'unknown',
-    openPolicy: exclusive ? 'exclusive' : 'shared',
-    openPolicySource: 'detected',
+    openPolicy: probe.openPolicy,
+    openPolicySource: probe.reason === undefined ? 'detected' : 'unknown',
+    ...(probe.reason !== undefined ? { openPolicyUnknownReason: probe.reason } : {}),
     controlNode: dev.drmNodes.some((n) => n.kind === 'control'),
     jobTimeoutMs: null,
     iommu: 'none',
-    prime: false,
+    prime: probe.prime,
     syncobj: false,
   };
+}
+
+interface OpenProbe {
+  readonly openPolicy: OpenPolicy | 'unknown';
+  /** Set exactly when openPolicy is 'unknown'. */
+  readonly reason?: string;
+  readonly prime: boolean;
+}
+
+function probeOpens(sys: Sys, devnode: string): OpenProbe {
+  let first: number;
+  try {
+    first = sys.open(devnode, O_RDWR | O_CLOEXEC);
+  } catch (e) {
+    if (!isSysError(e)) throw e;
+    return { openPolicy: 'unknown', reason: `open policy not detected: the first open of ${devnode} failed with ${e.code}`, prime: false };
+  }
+  try {
+    const prime = probePrime(sys, first);
+    try {
+      sys.close(sys.open(devnode, O_RDWR | O_CLOEXEC));
+      return { openPolicy: 'shared', prime };
+    } catch (e) {
+      if (!isSysError(e)) throw e;
+      if (e.code === 'EBUSY') return { openPolicy: 'exclusive', prime };
+      const reason = `open policy not detected: a second open of ${devnode} while the first was held failed with ${e.code}, not EBUSY`;
+      return { openPolicy: 'unknown', reason, prime };
+    }
+  } finally {
+    sys.close(first);
+  }
 }
 
 export function adapterFor(sys: Sys, profile: DriverProfile): DriverAdapter | null {

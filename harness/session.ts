@@ -80,7 +80,9 @@ function simDevices(machine: SimMachineLike): DeviceUnderTest[] {
   const labels = new Map<string, number>();
   for (const d of machine.devices) labels.set(d.spec, (labels.get(d.spec) ?? 0) + 1);
   return machine.devices.map((d) => {
-    const info = found.find((f) => f.minor === d.minor);
+    // By class-device name, which the kernel derives from the minor it allocated: the sysfs `dev`
+    // attribute is what core@basic-node checks, so a device whose attribute is wrong must still be found.
+    const info = found.find((f) => f.name === `accel${d.minor}`);
     if (!info) throw new DeviceSelectionError('config', `sim:${d.spec} registered accel${d.minor}, but discovery does not see it`);
     // The same spec twice needs the minor to tell the two apart.
     const label = (labels.get(d.spec) ?? 0) > 1 ? `sim:${d.spec}/${info.name}` : `sim:${d.spec}`;

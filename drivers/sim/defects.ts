@@ -20,6 +20,10 @@ export const DEFECTS = {
   'kms-ioctls-succeed': { layer: 'core', rule: 'KMS ioctls (MODE_GETRESOURCES, MODE_CREATE_DUMB) succeed without DRIVER_MODESET' },
   'render-node': { layer: 'core', rule: 'a render node is registered beside the accel node, sharing its parent' },
   'prime-cap-missing': { layer: 'core', rule: 'GET_CAP(DRM_CAP_PRIME) reports no import/export' },
+  'sysfs-dev-wrong-minor': { layer: 'core', rule: 'the accel class device\'s sysfs `dev` reports a minor other than its node\'s' },
+  // drm_dev_init is shared by every driver: this one is kernel-wide once any device's spec names it.
+  'accel-render-accepted': { layer: 'core', rule: 'drm_dev_init accepts DRIVER_COMPUTE_ACCEL together with DRIVER_RENDER or DRIVER_MODESET' },
+  'control-node-unrestricted': { layer: 'core', rule: 'drm_ioctl_permit lets a control-node file run ioctls without DRM_CONTROL_ALLOW' },
   // core: drm_gem.c
   'gem-close-unknown-ok': { layer: 'core', rule: 'GEM_CLOSE of an unknown handle succeeds instead of EINVAL' },
   'handles-global': { layer: 'core', rule: 'GEM handles are shared by every file of the device' },
@@ -42,6 +46,7 @@ export const DEFECTS = {
   'gem-new-size-zero-ok': { layer: 'driver', rule: 'GEM_NEW accepts size 0' },
   'no-job-timeout': { layer: 'driver', rule: 'the scheduler never times a job out' },
   'timeout-late': { layer: 'driver', rule: 'the scheduler times a job out at three times its declared timeout' },
+  'timeout-early': { layer: 'driver', rule: 'the scheduler times a job out at half its declared timeout' },
   'queue-drops-after-hang': { layer: 'driver', rule: 'a job queued behind a timed-out job is lost (never signalled)' },
   'reset-kills-innocent': { layer: 'driver', rule: 'a reset fails the running jobs of other contexts too' },
   'no-recovery': { layer: 'driver', rule: 'after a timeout the device never comes back ONLINE' },

@@ -98,6 +98,8 @@ export interface ApuExtension {
   readonly driverName?: string;
   readonly module?: string;
   readonly desc?: string;
+  /** Give the device a control node (controlD64+) beside the accel node; see DrmRegisterOptions.controlNode. */
+  readonly controlNode?: boolean;
   readonly overrides?: ApuOpsOverrides;
 }
 

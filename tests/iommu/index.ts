@@ -156,17 +156,22 @@ async function faultNextJobRuns(t: TestContext): Promise<void> {
   checkBytes(map.bytes.subarray(0, 4096), 0x5c, 'buffer filled by the job after the fault');
 }
 
+// Every subtest that makes the device take an MMU fault on purpose is `destructive`: on real
+// accelerators a fault often ends in device recovery (an engine or device reset, a firmware
+// reload), so real devices run them only with --allow-destructive, like the hang tests.
 export default defineFamily('iommu', 'per-context IO address spaces: faults touch no memory, unmap works, mappings refcounted, read-only honoured', [
   {
     name: 'context-isolation',
     description: 'a job of context B copying from context A\'s device address faults and changes neither A\'s memory nor B\'s destination',
     reference: 'docs/uapi-apu.md: Contexts (own IO page table), Job results (EFAULT)',
+    destructive: true,
     run: contextIsolation,
   },
   {
     name: 'unmap-faults',
     description: 'after GEM_IOMMU_UNMAP a job touching the address faults and writes nothing',
     reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP / GEM_IOMMU_UNMAP',
+    destructive: true,
     run: unmapFaults,
   },
   {
@@ -185,24 +190,28 @@ export default defineFamily('iommu', 'per-context IO address spaces: faults touc
     name: 'map-twice-refcounted',
     description: 'mapping an object twice gives the same address and it stays mapped until the second unmap',
     reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP (one more reference)',
+    destructive: true,
     run: mapTwiceRefcounted,
   },
   {
     name: 'ro-write-faults',
     description: 'the device reads a read-only object but a write through its mapping faults and changes nothing',
     reference: 'docs/uapi-apu.md: GEM_NEW (APU_BO_DEVICE_RO)',
+    destructive: true,
     run: roWriteFaults,
   },
   {
     name: 'fault-no-partial-write',
     description: 'a FILL that faults on its second page writes nothing to its first',
     reference: 'docs/uapi-apu.md: Firmware commands (every page checked before any is touched)',
+    destructive: true,
     run: faultNoPartialWrite,
   },
   {
     name: 'fault-next-job-runs',
     description: 'after a faulting job the next job of the context runs and completes',
     reference: 'docs/uapi-apu.md: Job results',
+    destructive: true,
     run: faultNextJobRuns,
   },
 ]);

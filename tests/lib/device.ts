@@ -10,6 +10,7 @@ import { O_CLOEXEC, O_RDWR } from '../../harness/sys/constants';
 import { isSysError } from '../../harness/sys/errno';
 import { isDrmNode } from '../../harness/discovery/drm-device';
 import type { Mapping } from '../../harness/sys/types';
+import type { OpenPolicy } from '../../drivers/profile';
 
 /** How long (device clock) an open may keep answering EAGAIN while the previous context is torn down. */
 export const TEARDOWN_BUDGET_MS = 5000;
@@ -51,9 +52,19 @@ export function needAccelNode(t: TestContext, rule: string): void {
   }
 }
 
+/**
+ * The device's open policy; SKIP with detection's reason when it is unknown
+ * (drivers/registry.ts detectProfile never guesses one).
+ */
+export function needOpenPolicy(t: TestContext): OpenPolicy {
+  const p = t.dev.profile;
+  if (p.openPolicy === 'unknown') t.skip(p.openPolicyUnknownReason ?? `the open policy of ${p.driver} is unknown`);
+  return p.openPolicy;
+}
+
 /** Two files open at once: impossible by design on an exclusive-policy device. */
 export function needSecondContext(t: TestContext, why: string): void {
-  if (t.dev.profile.openPolicy === 'exclusive') {
+  if (needOpenPolicy(t) === 'exclusive') {
     t.skip(`${t.dev.profile.driver} has the exclusive open policy (${t.dev.profile.openPolicySource}): ${why}`);
   }
 }

@@ -29,6 +29,13 @@ export interface ApuModelConfig {
   readonly teardownNs: bigint;
   /** Largest GEM object (max_bo_size). */
   readonly maxBoSize: number;
+  /**
+   * Register a control node beside the accel node (DrmRegisterOptions.controlNode).
+   * Neither bundled model has one, as no mainline accel device does; plugins
+   * set it (drivers/sim/fixtures/control-apu.js) so the suite's control-node
+   * rule has a device to run on.
+   */
+  readonly controlNode?: boolean;
 }
 
 export const APU_MODEL: ApuModelConfig = {

@@ -72,6 +72,15 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       return r.completedNs - t0 === 500_000_000n;
     },
   },
+  // sim:apu declares 500 ms: the rule is that the hang ends exactly then, not at 250 ms.
+  'timeout-early': {
+    spec: 'apu',
+    check: async ({ sys, a }) => {
+      const t0 = sys.monotonicNs();
+      const r = await a.wait(a.submit(openDev(sys), { kind: 'hang' }), 5000);
+      return r.status === 'timedout' && r.completedNs - t0 === 500_000_000n;
+    },
+  },
   'queue-drops-after-hang': { spec: 'apu', check: innocentRuns },
   'reset-kills-innocent': { spec: 'apu', check: innocentRuns },
   'no-recovery': {

@@ -37,7 +37,13 @@ export class ApuDevice {
       drm.clock,
       {
         name: `${model.driverName}.${drm.accelIndex}`,
-        timeoutNs: this.has('no-job-timeout') ? null : this.has('timeout-late') ? timeoutNs * 3n : timeoutNs,
+        timeoutNs: this.has('no-job-timeout')
+          ? null
+          : this.has('timeout-late')
+            ? timeoutNs * 3n
+            : this.has('timeout-early')
+              ? timeoutNs / 2n
+              : timeoutNs,
         hangLimit: params.banAfter,
         resetNs: model.resetNs,
       },

@@ -89,6 +89,7 @@ export function probeApu(kernel: DrmRegistrar, cfg: ApuProbeConfig): ApuDevice {
     params: { ...defaultParams(cfg.model), ...cfg.params },
     parentName: cfg.instance === 0 ? cfg.model.parentName : `${cfg.model.parentName}.${cfg.instance}`,
     defects: cfg.defects,
+    controlNode: cfg.model.controlNode === true,
   });
   apu = new ApuDevice(drm, cfg.model, params, cfg.defects, cfg.ops);
   drm.devPrivate = apu;

@@ -63,6 +63,7 @@ export function extendApuDriver(ext: ApuExtension): SimDriverModel {
     driverName: ext.driverName ?? base.driverName,
     module: ext.module ?? base.module,
     desc: ext.desc ?? base.desc,
+    controlNode: ext.controlNode ?? base.controlNode ?? false,
   };
   return apuModel(ext.name ?? ext.base, model, overrideOps(defaultApuOps, ext.overrides));
 }

@@ -65,6 +65,13 @@ export class SimKernel implements DrmRegistrar, KernelServices {
   private nextPid = 1000;
   private readonly accelMinors = new Set<number>();
   private readonly renderMinors = new Set<number>();
+  private readonly controlMinors = new Set<number>();
+  /**
+   * Core defects that live in code every driver shares (drm_dev_init in
+   * drm.ko): once a device's spec names one, the kernel carries it for every
+   * registration after it, including a test's own probe drivers.
+   */
+  private readonly kernelDefects = new Set<string>();
 
   constructor() {
     for (const d of [
@@ -191,8 +198,9 @@ export class SimKernel implements DrmRegistrar, KernelServices {
 
   registerDrmDriver(driver: DrmDriver, options: DrmRegisterOptions): DrmDevice {
     const f = driver.features;
+    if (options.defects.has('accel-render-accepted')) this.kernelDefects.add('accel-render-accepted');
     // drm_dev_init: "DRM driver can't be both a compute acceleration and graphics driver".
-    if (f & DRIVER_COMPUTE_ACCEL && f & (DRIVER_RENDER | DRIVER_MODESET)) {
+    if (f & DRIVER_COMPUTE_ACCEL && f & (DRIVER_RENDER | DRIVER_MODESET) && !this.kernelDefects.has('accel-render-accepted')) {
       throw SysError.of('EINVAL', 'drm_dev_init', 'DRIVER_COMPUTE_ACCEL with DRIVER_RENDER or DRIVER_MODESET');
     }
     if (!(f & DRIVER_COMPUTE_ACCEL)) throw SysError.of('EINVAL', 'drm_dev_register', 'the simulator only hosts accel drivers');
@@ -226,6 +234,14 @@ export class SimKernel implements DrmRegistrar, KernelServices {
       dev.renderIndex = r;
       this.addMinor(dev, 'render', DRM_MAJOR, r, parentPath);
     }
+    if (options.controlNode) {
+      // The legacy control range of drm_minor_alloc: 64 * DRM_MINOR_CONTROL, lowest free.
+      let c = 64;
+      while (this.controlMinors.has(c)) c++;
+      if (c >= 128) throw SysError.of('EBUSY', 'drm_minor_alloc', 'no control minor left');
+      this.controlMinors.add(c);
+      this.addMinor(dev, 'control', DRM_MAJOR, c, parentPath);
+    }
     this.populateDebugfs(dev);
     return dev;
   }
@@ -253,12 +269,15 @@ export class SimKernel implements DrmRegistrar, KernelServices {
 
   private addMinor(dev: DrmDeviceImpl, type: MinorType, major: number, minor: number, parentPath: string): void {
     const isAccel = type === 'accel';
-    const name = isAccel ? `accel${minor}` : `renderD${minor}`;
+    const name = isAccel ? `accel${minor}` : type === 'control' ? `controlD${minor}` : `renderD${minor}`;
     const cls = isAccel ? 'accel' : 'drm';
     const devname = isAccel ? `accel/${name}` : `dri/${name}`;
     const dir = `${parentPath}/${cls}/${name}`;
     this.fs.mkdirp(dir);
-    this.fs.addFile(`${dir}/dev`, () => `${major}:${minor}\n`);
+    // sysfs-dev-wrong-minor: the class device's devt (what `dev` prints, drivers/base/core.c
+    // dev_show) is not the node's MKDEV(ACCEL_MAJOR, index) of accel_set_device_instance_params.
+    const devtMinor = isAccel && dev.defects.has('sysfs-dev-wrong-minor') ? minor + 1 : minor;
+    this.fs.addFile(`${dir}/dev`, () => `${major}:${devtMinor}\n`);
     this.fs.addFile(`${dir}/uevent`, () => `MAJOR=${major}\nMINOR=${minor}\nDEVNAME=${devname}\n`, 0o644);
     this.fs.addSymlink(`${dir}/device`, '../../../' + dev.parentName);
     this.fs.addSymlink(`${dir}/subsystem`, `../../../../../class/${cls}`);

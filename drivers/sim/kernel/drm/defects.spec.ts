@@ -11,6 +11,8 @@ import { IOWR } from '../../../../harness/uapi/ioctl';
 import { DMA_BUF_IOCTL_SYNC, DMA_BUF_SYNC_READ, dma_buf_sync } from '../../../../harness/uapi/dma-buf';
 import { DEFECTS } from '../../defects';
 import { io, rig, type Rig } from '../testing/helpers';
+import { makeTestDriver } from '../testing/test-driver';
+import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM, DRIVER_RENDER } from './driver';
 
 function fails(fn: () => unknown): boolean {
   try {
@@ -45,6 +47,22 @@ const PROBES: Record<string, (r: Rig) => boolean> = {
   'prime-cap-missing': (r) =>
     io(r.sys, r.open(), drm.DRM_IOCTL_GET_CAP, drm.drm_get_cap, { capability: drm.DRM_CAP_PRIME }).value !==
     (drm.DRM_PRIME_CAP_IMPORT | drm.DRM_PRIME_CAP_EXPORT),
+  'sysfs-dev-wrong-minor': (r) => r.sys.fs.readFile('/sys/class/accel/accel0/dev').toString('utf8') !== '261:0\n',
+  'accel-render-accepted': (r) =>
+    !fails(() =>
+      r.k.registerDrmDriver(makeTestDriver(undefined, DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_RENDER), {
+        module: 'probe', params: {}, parentName: 'probe.render', defects: new Set(),
+      }),
+    ),
+  // A second device of the rig's defects with a control node: allocating through it must be refused.
+  'control-node-unrestricted': (r) => {
+    const [first] = r.k.devices;
+    r.k.registerDrmDriver(makeTestDriver(), {
+      module: 'testaccel', params: {}, parentName: 'testaccel.ctl', defects: new Set(first?.defects ?? []), controlNode: true,
+    });
+    const ctl = r.sys.open('/dev/dri/controlD64', O_RDWR);
+    return !fails(() => r.gem(ctl));
+  },
   'gem-close-unknown-ok': (r) => !fails(() => close(r, r.open(), 99)),
   'handles-global': (r) => {
     const a = r.open();
@@ -149,6 +167,22 @@ describe('DRM core defects: each breaks exactly its one rule', () => {
     // DRM_RENDER_ALLOW decides on a render node.
     expect(io(r.sys, fd, drm.DRM_IOCTL_GET_CAP, drm.drm_get_cap, { capability: drm.DRM_CAP_TIMESTAMP_MONOTONIC }).value).to.equal(1n);
     expect(fails(() => io(r.sys, fd, drm.DRM_IOCTL_SET_CLIENT_CAP, drm.drm_set_client_cap, { capability: 1n }))).to.equal(true);
+  });
+
+  it('control node: VERSION (DRM_CONTROL_ALLOW) works, a driver ioctl is EACCES (drm_ioctl_permit)', () => {
+    const r = rig();
+    r.k.registerDrmDriver(makeTestDriver(), { module: 'testaccel', params: {}, parentName: 'testaccel.ctl', defects: new Set(), controlNode: true });
+    const fs = r.sys.fs;
+    expect(fs.realpath('/sys/class/drm/controlD64/device')).to.equal(fs.realpath('/sys/class/accel/accel1/device'));
+    const fd = r.sys.open('/dev/dri/controlD64', O_RDWR);
+    expect(io(r.sys, fd, drm.DRM_IOCTL_VERSION, drm.drm_version, {}).name_len).to.not.equal(0n);
+    let code = '';
+    try {
+      r.gem(fd);
+    } catch (e) {
+      if (isSysError(e)) code = e.code;
+    }
+    expect(code).to.equal('EACCES');
   });
 
   it('leaves no bug record behind under any defect', () => {

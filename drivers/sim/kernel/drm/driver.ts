@@ -27,6 +27,14 @@ export const DRM_AUTH = 1 << 0;
 export const DRM_MASTER = 1 << 1;
 export const DRM_ROOT_ONLY = 1 << 2;
 export const DRM_RENDER_ALLOW = 1 << 5;
+/**
+ * DRM_CONTROL_ALLOW (BIT(3)) of kernels that still had control minors: the
+ * only ioctls a control-node file may run (drm_ioctl_permit, "Control clients
+ * must be explicitly allowed"). Mainline dropped it with the control minors;
+ * the simulator keeps it for models that declare a control node
+ * (DrmRegisterOptions.controlNode).
+ */
+export const DRM_CONTROL_ALLOW = 1 << 3;
 
 /** The kernel's page size: GEM sizes and mmap offsets are in these units. */
 export const PAGE_SIZE = 4096;
@@ -174,7 +182,7 @@ export interface DrmFile {
   /** pid of the process that opened it. */
   readonly pid: number;
   /** The node it was opened through. */
-  readonly minorType: 'accel' | 'render' | 'primary';
+  readonly minorType: 'accel' | 'render' | 'primary' | 'control';
   /** driver_priv: set in open, owned by the driver. */
   driverPriv: unknown;
 }
@@ -259,6 +267,14 @@ export interface DrmRegisterOptions {
   readonly parentName: string;
   /** Defect names (drivers/sim/defects.ts) active on this device; the core acts on the 'core' ones. */
   readonly defects: ReadonlySet<string>;
+  /**
+   * Also register a control minor (controlD<64 + accel index>, 226:64+) beside the
+   * accel node. Mainline never does for an accel device: drm_dev_init allocates
+   * no DRM_MINOR_CONTROL (create_compat_control_link only adds a controlD sysfs
+   * link for DRIVER_MODESET drivers). It exists so that the suite's control-node
+   * rule (open beside, no allocation, no submission) can run on a model that has one.
+   */
+  readonly controlNode?: boolean;
 }
 
 /** What the simulated kernel offers drivers at registration (implemented by SimKernel). */

@@ -39,7 +39,7 @@ import {
 import type { IoctlCtx } from './ctx';
 import * as core from './core-ioctls';
 import type { DrmDeviceImpl } from './device';
-import { DRM_AUTH, DRM_MASTER, DRM_RENDER_ALLOW, DRM_ROOT_ONLY } from './driver';
+import { DRM_AUTH, DRM_CONTROL_ALLOW, DRM_MASTER, DRM_RENDER_ALLOW, DRM_ROOT_ONLY } from './driver';
 import type { DrmFileImpl } from './file';
 import { primeFdToHandleIoctl, primeHandleToFdIoctl } from './prime';
 import {
@@ -120,7 +120,8 @@ const KMS: readonly [number, string, number, number][] = [
 function buildCoreTable(): Map<number, CoreIoctlDesc> {
   const t = new Map<number, CoreIoctlDesc>();
   const add = (e: CoreIoctlDesc): void => void t.set(e.cmd & 0xff, e);
-  add(def(RW, 0x00, drm_version.size, 'VERSION', DRM_RENDER_ALLOW, core.drmVersion));
+  // DRM_CONTROL_ALLOW as in the kernels that had control minors (the only core entry of this table that carried it).
+  add(def(RW, 0x00, drm_version.size, 'VERSION', DRM_RENDER_ALLOW | DRM_CONTROL_ALLOW, core.drmVersion));
   add(def(IOC_READ, 0x06, 248, 'GET_STATS', 0, core.drmGetStats));
   add(def(IOC_WRITE, 0x07, 16, 'SET_VERSION', DRM_MASTER, () => 0));
   add(def(RW, 0x0c, drm_get_cap.size, 'GET_CAP', DRM_RENDER_ALLOW, core.drmGetCap));
@@ -174,6 +175,11 @@ function permit(flags: number, file: DrmFileImpl, ctx: IoctlCtx): void {
   if (flags & DRM_AUTH && !render && !file.authenticated) throw SysError.of('EACCES', 'ioctl', 'DRM_AUTH: not authenticated');
   if (flags & DRM_MASTER && !file.dev.defects.has('master-allowed')) throw SysError.of('EACCES', 'ioctl', 'DRM_MASTER: not master');
   if (!(flags & DRM_RENDER_ALLOW) && render) throw SysError.of('EACCES', 'ioctl', 'not DRM_RENDER_ALLOW');
+  // Kernels with control minors (torvalds/linux 012c6741c6aa drm_ioctl.c drm_ioctl_permit):
+  // "Control clients must be explicitly allowed" -> -EACCES. Only files of a declared control node get here.
+  if (file.minorType === 'control' && !(flags & DRM_CONTROL_ALLOW) && !file.dev.defects.has('control-node-unrestricted')) {
+    throw SysError.of('EACCES', 'ioctl', 'control node: not DRM_CONTROL_ALLOW');
+  }
 }
 
 function unknown(dev: DrmDeviceImpl, what: string): SysError {
