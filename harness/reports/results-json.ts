@@ -2,8 +2,8 @@
  * results.json in the IGT/piglit results format (results_version 10), so
  * piglit summary, IGT's tools and CI dashboards that read IGT runs read ours.
  */
-import { STATUSES, emptyTotals, type Totals } from '../runner/status';
-import type { DeviceReport, RunReport } from './model';
+import { STATUSES, emptyTotals, type Status, type Totals } from '../runner/status';
+import type { DeviceReport, ReportTest, RunReport } from './model';
 
 interface TimeAttribute {
   readonly __type__: 'TimeAttribute';
@@ -41,35 +41,59 @@ function time(start: number, end: number): TimeAttribute {
 }
 
 /** piglit keeps totals for the root ('' and 'root') and for every group prefix. */
-function totals(d: DeviceReport): Record<string, Totals> {
+function totals(tests: Iterable<readonly [string, Status]>): Record<string, Totals> {
   const out: Record<string, Totals> = { '': emptyTotals(), root: emptyTotals() };
-  for (const t of d.tests) {
-    const parts = t.name.split('@');
-    out[''][t.status]++;
-    out.root[t.status]++;
+  for (const [name, status] of tests) {
+    const parts = name.split('@');
+    out[''][status]++;
+    out.root[status]++;
     for (let i = 1; i < parts.length; i++) {
       const g = parts.slice(0, i).join('@');
-      (out[g] ??= emptyTotals())[t.status]++;
+      (out[g] ??= emptyTotals())[status]++;
     }
   }
   return out;
 }
 
-export function deviceResults(run: RunReport, d: DeviceReport): PiglitResults {
+/**
+ * IGT's convention: `out` is the test's log (stdout), `err` carries the
+ * reason a test did not pass (failure message, stack, skip reason, or the
+ * runner's explanation of a crash, timeout or notrun) before the worker's
+ * stderr, so igt_results, piglit summary and dashboards show why.
+ */
+export function errText(t: ReportTest): string {
+  const head = [t.message, t.details, t.note ? `[${t.note}]` : undefined].filter((x): x is string => !!x).join('\n');
+  return [head, t.err].filter((x) => x !== '').join('\n');
+}
+
+interface PiglitPart {
+  readonly tests: Record<string, PiglitTest>;
+  readonly runtimes: Record<string, number>;
+  readonly statuses: [string, Status][];
+}
+
+function piglitTests(d: DeviceReport, key: (name: string) => string): PiglitPart {
   const tests: Record<string, PiglitTest> = {};
   const runtimes: Record<string, number> = {};
+  const statuses: [string, Status][] = [];
   for (const t of d.tests) {
-    tests[t.name] = {
+    statuses.push([key(t.name), t.status]);
+    tests[key(t.name)] = {
       result: t.status,
       out: t.out,
-      err: t.err,
+      err: errText(t),
       dmesg: t.dmesg,
       time: time(t.start, t.end),
       'accel-verdict': t.verdict,
       ...(t.message !== undefined || t.note !== undefined ? { 'accel-message': [t.message, t.note].filter(Boolean).join('; ') } : {}),
     };
-    runtimes[t.name] = Math.max(0, t.end - t.start);
+    runtimes[key(t.name)] = Math.max(0, t.end - t.start);
   }
+  return { tests, runtimes, statuses };
+}
+
+export function deviceResults(run: RunReport, d: DeviceReport): PiglitResults {
+  const { tests, runtimes, statuses } = piglitTests(d, (n) => n);
   return {
     __type__: 'TestrunResult',
     results_version: 10,
@@ -77,7 +101,7 @@ export function deviceResults(run: RunReport, d: DeviceReport): PiglitResults {
     uname: run.uname,
     time_elapsed: time(d.start, d.end),
     tests,
-    totals: totals(d),
+    totals: totals(statuses),
     runtimes,
     options: { ...run.options, argv: run.argv, statuses: STATUSES },
     info: {
@@ -91,8 +115,49 @@ export function deviceResults(run: RunReport, d: DeviceReport): PiglitResults {
   };
 }
 
+/** The device label as a name component: no '@' (piglit's group separator) or other oddities. */
+export function deviceKey(label: string): string {
+  return label.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+/**
+ * Every device in one IGT results file, for tools that only read
+ * results.json: each test's key is `<device>@accel@<family>@<subtest>`,
+ * so the device is piglit's top group and names stay unique.
+ */
+export function combinedResults(run: RunReport): PiglitResults {
+  const tests: Record<string, PiglitTest> = {};
+  const runtimes: Record<string, number> = {};
+  const statuses: [string, Status][] = [];
+  for (const d of run.devices) {
+    const part = piglitTests(d, (n) => `${deviceKey(d.meta.label)}@${n}`);
+    Object.assign(tests, part.tests);
+    Object.assign(runtimes, part.runtimes);
+    statuses.push(...part.statuses);
+  }
+  return {
+    __type__: 'TestrunResult',
+    results_version: 10,
+    name: run.name,
+    uname: run.uname,
+    time_elapsed: time(run.start, run.end),
+    tests,
+    totals: totals(statuses),
+    runtimes,
+    options: { ...run.options, argv: run.argv, statuses: STATUSES },
+    info: {
+      devices: run.devices.map((d) => ({ ...d.meta, key: deviceKey(d.meta.label), aborted: d.aborted ?? null, unexpected: d.unexpected })),
+      run_id: run.id,
+      host: run.host,
+      aborted: run.aborted ?? null,
+      expectations: run.expectationSources,
+      unexpected: run.devices.reduce((n, d) => n + d.unexpected, 0),
+    },
+  };
+}
+
 export function deviceFileName(label: string): string {
-  return `results-${label.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`;
+  return `results-${deviceKey(label)}.json`;
 }
 
 export interface ResultsIndex {

@@ -7,16 +7,17 @@
 import { compareRuns, formatComparison, loadResults } from '../reports/compare';
 import { runVerdict } from '../reports/build';
 import { summaryTable } from '../reports/summary';
-import { writeReports } from '../reports/write';
+import { writeReports, type Written } from '../reports/write';
 import { ConsoleEvents, consoleMode, type Out } from './console';
 import { RunControl } from './control';
 import { loadExpectations } from './expectation-files';
+import { acquireLock, type RunLock } from './lock';
 import { planTests, prepareRun, type RunRequest } from './prepare';
 import { readSavedRun, type SavedRun } from './run-config';
 import { runSession } from './session-run';
 import { loadSuite } from './suite';
 
-export type Outcome = 'ok' | 'unexpected' | 'aborted' | 'regressions';
+export type Outcome = 'ok' | 'unexpected' | 'aborted' | 'regressions' | 'reports-failed';
 
 export interface CliIO {
   readonly stdout: Out & { readonly isTTY?: boolean };
@@ -36,14 +37,14 @@ export function listSubtests(suiteModule: string, req: Pick<RunRequest, 'include
 
 export function describeTests(suiteModule: string, glob: string | undefined, io: CliIO): void {
   const suite = loadSuite(suiteModule);
-  const tests = planTests(suite, { include: glob ? [glob] : [], exclude: [] }, []);
+  const tests = planTests(suite, { include: glob ? [glob] : [], exclude: [] }, [], glob ? `--describe ${glob}` : undefined);
   const text = tests
     .map((t) => `${t.name}${t.destructive ? ' [destructive]' : ''}\n  ${t.description}\n  reference: ${t.reference}`)
     .join('\n\n');
   io.stdout.write(text + '\n');
 }
 
-async function session(dir: string, saved: SavedRun, resumed: boolean, quiet: boolean, io: CliIO): Promise<Outcome> {
+async function session(dir: string, saved: SavedRun, resumed: boolean, quiet: boolean, io: CliIO, lock: RunLock): Promise<Outcome> {
   // With TAP on stdout, everything else goes to stderr so the TAP stays parseable.
   const talk = saved.outputs.tap === '-' ? io.stderr : io.stdout;
   const mode = consoleMode({ quiet, isTTY: talk === io.stdout && io.stdout.isTTY === true, env: io.env });
@@ -52,26 +53,49 @@ async function session(dir: string, saved: SavedRun, resumed: boolean, quiet: bo
   for (const n of saved.notices) events.onNotice(n);
   const control = new RunControl();
   const removeSignals = io.onSignal?.((why) => control.stop(why));
+  let written: Written;
   try {
-    await runSession(dir, saved, resumed, { events, control });
+    try {
+      await runSession(dir, saved, resumed, { events, control });
+    } catch (e) {
+      // A runner bug must not cost the results gathered so far: write what the journal holds, then report the bug.
+      try {
+        writeReports(dir, saved);
+      } catch {
+        // The journal still has every result; `resume` writes the reports.
+      }
+      throw e;
+    } finally {
+      removeSignals?.();
+      events.finish();
+    }
+    // Still under the lock: a resume started now must not write the same reports at once.
+    written = writeReports(dir, saved);
   } finally {
-    removeSignals?.();
-    events.finish();
+    lock.release();
   }
-  const written = writeReports(dir, saved);
   if (written.tapToStdout !== undefined) io.stdout.write(written.tapToStdout);
   talk.write(`\n${summaryTable(written.report)}\nreports: ${dir}\n  ${written.files.map((f) => f.replace(`${dir}/`, '')).join(' ')}\n`);
-  return runVerdict(written.report);
+  for (const f of written.failed) io.stderr.write(`accel-conformance: error: ${f}\n`);
+  return outcomeOf(runVerdict(written.report), written.failed.length > 0);
+}
+
+/** 3 (aborted) beats 5 (a report missing) beats 1 (unexpected results): docs/runner.md, "Exit codes". */
+function outcomeOf(verdict: ReturnType<typeof runVerdict>, reportsFailed: boolean): Outcome {
+  if (verdict === 'aborted') return 'aborted';
+  return reportsFailed ? 'reports-failed' : verdict;
 }
 
 export async function doRun(req: RunRequest, quiet: boolean, io: CliIO): Promise<Outcome> {
-  const { dir, saved } = await prepareRun(req);
-  return session(dir, saved, false, quiet, io);
+  const { dir, saved, lock } = await prepareRun(req);
+  return session(dir, saved, false, quiet, io, lock);
 }
 
 export async function doResume(dir: string, quiet: boolean, io: CliIO): Promise<Outcome> {
   const saved = readSavedRun(dir);
-  return session(dir, saved, true, quiet, io);
+  // The run being resumed may still be going: two harnesses would run two workers on one device.
+  const lock = acquireLock(dir);
+  return session(dir, saved, true, quiet, io, lock);
 }
 
 export function doCompare(a: string, b: string, io: CliIO): Outcome {

@@ -38,7 +38,7 @@ export async function benchRunner(opts: { readonly print?: boolean } = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'accel-bench-'));
   try {
     const t0 = performance.now();
-    const { dir: results, saved } = await prepareRun({
+    const { dir: results, saved, lock } = await prepareRun({
       suiteModule: join(__dirname, `real-suite${extname(__filename)}`),
       device: 'sim:apu;sim:mt8183',
       maxTimeoutsInRow: RUNNER_DEFAULTS.maxTimeoutsInRow,
@@ -54,9 +54,15 @@ export async function benchRunner(opts: { readonly print?: boolean } = {}): Prom
       resultsDir: join(dir, 'run'),
     });
     const p0 = performance.now();
-    await runSession(results, saved, false, { events: SILENT });
-    const r0 = performance.now();
-    const { report } = writeReports(results, saved);
+    let report: ReturnType<typeof writeReports>['report'];
+    let r0: number;
+    try {
+      await runSession(results, saved, false, { events: SILENT });
+      r0 = performance.now();
+      report = writeReports(results, saved).report;
+    } finally {
+      lock.release();
+    }
     const t1 = performance.now();
     const ran = report.devices.flatMap((d) => d.tests.filter((t) => t.status !== 'notrun'));
     const inside = ran.reduce((s, t) => s + (t.testMs ?? 0), 0);

@@ -50,7 +50,7 @@ export function withDmesg(status: Status, flagged: boolean): Status {
   return status;
 }
 
-function toResult(label: string, t: PlannedTest, o: RunOutcome, timeoutMs: number, start: number): Omit<TestResult, 'dmesg'> {
+function toResult(label: string, t: PlannedTest, o: RunOutcome, timeoutMs: number, start: number, control: RunControl): Omit<TestResult, 'dmesg'> {
   const end = Date.now() / 1000;
   const base = { device: label, name: t.name, start, end, err: o.err };
   switch (o.kind) {
@@ -70,6 +70,10 @@ function toResult(label: string, t: PlannedTest, o: RunOutcome, timeoutMs: numbe
     case 'crash':
       return { ...base, status: 'crash', out: o.out, message: o.reason };
     case 'stopped':
+      // The overall timeout is a watchdog too: what it cut short timed out (docs/runner.md, step 8).
+      if (control.cause === 'overall-timeout') {
+        return { ...base, status: 'timeout', out: o.out, message: `the overall timeout expired while this test ran (${o.reason}); worker stopped` };
+      }
       return { ...base, status: 'incomplete', out: o.out, message: `stopped: ${o.reason}` };
   }
 }
@@ -120,7 +124,7 @@ export async function runDevice(job: DeviceJob, ctx: DeviceRunContext): Promise<
       events.onTestStart(job.label, t.name);
       const mark = job.kernelLog?.mark();
       const outcome = await worker.run(t.name, timeoutMs, control.stopped);
-      const partial = toResult(job.label, t, outcome, timeoutMs, start);
+      const partial = toResult(job.label, t, outcome, timeoutMs, start, control);
       const dmesg = job.kernelLog && mark ? judge(job.kernelLog.since(mark)) : { flagged: false, text: '' };
       const status = withDmesg(partial.status, dmesg.flagged);
       const message = dmesg.flagged && dmesg.reason ? [partial.message, dmesg.reason].filter(Boolean).join('; ') : partial.message;

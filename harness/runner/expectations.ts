@@ -49,7 +49,8 @@ export interface Expectations {
   readonly sources: readonly string[];
 }
 
-function withPrefix(name: string): string {
+/** `family@subtest` is shorthand for `accel@family@subtest` wherever a test is named. */
+export function withPrefix(name: string): string {
   return name.startsWith('accel@') ? name : `accel@${name}`;
 }
 
@@ -60,9 +61,14 @@ function contentLines(text: string): { line: string; no: number }[] {
     .filter(({ line }) => line !== '' && !line.startsWith('#'));
 }
 
-export function parseFails(text: string, file: string): Map<string, CiStatus> {
-  const fails = new Map<string, CiStatus>();
-  for (const { line, no } of contentLines(text)) {
+export interface FailLine {
+  readonly name: string;
+  readonly status: CiStatus;
+  readonly no: number;
+}
+
+export function parseFailLines(text: string, file: string): FailLine[] {
+  return contentLines(text).map(({ line, no }) => {
     const m = /^([^,\s]+)\s*,\s*([A-Za-z-]+)$/.exec(line);
     if (!m) throw new ConfigError(`${file}:${no}: expected 'test-name,Status', got '${line}'`);
     const word = m[2];
@@ -71,9 +77,22 @@ export function parseFails(text: string, file: string): Map<string, CiStatus> {
     if (!status) {
       throw new ConfigError(`${file}:${no}: unknown status '${word}' (one of ${CI_STATUSES.join(', ')})`);
     }
-    fails.set(withPrefix(m[1]), status);
+    return { name: withPrefix(m[1]), status, no };
+  });
+}
+
+export function parseFails(text: string, file: string): Map<string, CiStatus> {
+  return new Map(parseFailLines(text, file).map((l) => [l.name, l.status]));
+}
+
+/**
+ * A fails line naming no test of the suite is a typo (or a renamed test):
+ * it would silently expect nothing, so it is a configuration error.
+ */
+export function checkFailNames(text: string, file: string, known: ReadonlySet<string>): void {
+  for (const l of parseFailLines(text, file)) {
+    if (!known.has(l.name)) throw new ConfigError(`${file}:${l.no}: no test is named '${l.name}' (see --list-subtests)`);
   }
-  return fails;
 }
 
 export function parseRegexList(text: string, file: string): RegExp[] {

@@ -6,15 +6,17 @@
  * directory is left half made.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, rmSync, statSync, type Stats } from 'node:fs';
 import { availableParallelism, hostname, machine, release, type as osType, version } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DeviceMeta } from '../reports/model';
 import type { DeviceUnderTest } from '../testing/define';
 import { ConfigError } from './config-error';
 import { loadExpectations, type SavedExpectationInput } from './expectation-files';
+import { checkFailNames } from './expectations';
 import { GlobError, parseGlobs } from './glob';
 import { JOURNAL_FILE } from './journal';
+import { acquireLock, type RunLock } from './lock';
 import { allTests, selectTests, type PlannedTest } from './plan';
 import { writeSavedRun, type SavedRun } from './run-config';
 import { loadSuite, type SuiteProvider } from './suite';
@@ -71,14 +73,40 @@ function globs(values: readonly string[], option: string): ReturnType<typeof par
   }
 }
 
+/**
+ * An output file must be writable before anything runs: finding out after
+ * an hour of tests loses the report. access(W_OK) alone is not enough (root
+ * passes it on /proc), so the parent directory gets a real probe file.
+ */
 function checkWritableFile(file: string, option: string): string {
   if (file === '-') return file;
   const abs = resolve(file);
+  const fail = (why: string): never => {
+    throw new ConfigError(`${option} ${file}: ${why}`);
+  };
+  let st: Stats | undefined;
   try {
-    accessSync(dirname(abs), constants.W_OK);
+    st = statSync(abs);
   } catch {
-    throw new ConfigError(`${option} ${file}: directory ${dirname(abs)} does not exist or is not writable`);
+    st = undefined;
   }
+  if (st?.isDirectory()) fail('is a directory');
+  const dir = dirname(abs);
+  if (!existsSync(dir)) fail(`directory ${dir} does not exist or is not writable`);
+  if (st) {
+    try {
+      accessSync(abs, constants.W_OK);
+    } catch {
+      fail('exists and is not writable');
+    }
+  }
+  const probe = join(dir, `.accel-conformance-probe-${process.pid}`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+  } catch (e) {
+    fail(`directory ${dir} does not exist or is not writable (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  rmSync(probe, { force: true });
   return abs;
 }
 
@@ -96,18 +124,21 @@ function mkdirs(dir: string): void {
   }
 }
 
-function makeResultsDir(requested: string | undefined, id: string, now: Date): string {
+function makeResultsDir(requested: string | undefined, id: string, now: Date): { dir: string; lock: RunLock } {
   const dir = resolve(requested ?? join('reports', `${stamp(now)}-${hostname()}-${id}`));
-  if (existsSync(join(dir, JOURNAL_FILE))) {
-    throw new ConfigError(`${dir} already holds a run: use 'accel-conformance resume ${dir}' or another --results-dir`);
-  }
   try {
     mkdirs(dir);
     accessSync(dir, constants.W_OK);
   } catch (e) {
     throw new ConfigError(`results directory ${dir} cannot be written: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return dir;
+  // Locked first, so a directory a live harness is using says so rather than "resume it".
+  const lock = acquireLock(dir);
+  if (existsSync(join(dir, JOURNAL_FILE))) {
+    lock.release();
+    throw new ConfigError(`${dir} already holds a run: use 'accel-conformance resume ${dir}' or another --results-dir`);
+  }
+  return { dir, lock };
 }
 
 export function deviceMeta(d: DeviceUnderTest): DeviceMeta {
@@ -128,7 +159,13 @@ export function deviceMeta(d: DeviceUnderTest): DeviceMeta {
 }
 
 /** Loads the suite and applies every test filter: no device needed. */
-export function planTests(suite: SuiteProvider, req: Pick<RunRequest, 'include' | 'exclude' | 'testList' | 'skips'>, skips: readonly RegExp[]): PlannedTest[] {
+/** `what` names the selection in the no-match message when it did not come from -t/-x (--describe GLOB). */
+export function planTests(
+  suite: SuiteProvider,
+  req: Pick<RunRequest, 'include' | 'exclude' | 'testList' | 'skips'>,
+  skips: readonly RegExp[],
+  what?: string,
+): PlannedTest[] {
   const include = globs(req.include, '--run-subtest');
   const exclude = globs(req.exclude, '--exclude');
   const known = new Set(allTests(suite.families).map((t) => t.name));
@@ -140,13 +177,13 @@ export function planTests(suite: SuiteProvider, req: Pick<RunRequest, 'include' 
     skips,
   });
   if (tests.length === 0) {
-    const what = [
+    const given = what ?? [
       ...req.include.map((g) => `-t ${g}`),
       ...req.exclude.map((g) => `-x ${g}`),
       ...(req.testList ? [`--test-list ${req.testList}`] : []),
       ...(req.skips ? [`--skips ${req.skips}`] : []),
     ].join(' ');
-    throw new NoTestMatched(`no test matched ${what || 'the selection'} (see --list-subtests)`);
+    throw new NoTestMatched(`no test matched ${given || 'the selection'} (see --list-subtests)`);
   }
   return tests;
 }
@@ -154,6 +191,8 @@ export function planTests(suite: SuiteProvider, req: Pick<RunRequest, 'include' 
 export interface Prepared {
   readonly dir: string;
   readonly saved: SavedRun;
+  /** Held until the session ends (docs/runner.md, "One harness per directory"). */
+  readonly lock: RunLock;
 }
 
 export async function prepareRun(req: RunRequest, now = new Date()): Promise<Prepared> {
@@ -165,6 +204,9 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
   const { saved: savedExpectations, parsed } = loadExpectations(expectationInput);
   const suite = loadSuite(req.suiteModule);
   const tests = planTests(suite, req, parsed.skips);
+  if (savedExpectations.fails) {
+    checkFailNames(savedExpectations.fails.text, savedExpectations.fails.file, new Set(allTests(suite.families).map((t) => t.name)));
+  }
   const junit = req.junit !== undefined ? checkWritableFile(req.junit, '--junit') : undefined;
   const tap = req.tap !== undefined ? checkWritableFile(req.tap, '--tap') : undefined;
 
@@ -178,7 +220,7 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
   if (devices.length === 0) throw new ConfigError(`no device matched --device ${req.device ?? '(all)'}`);
 
   const id = randomBytes(3).toString('hex');
-  const dir = makeResultsDir(req.resultsDir, id, now);
+  const { dir, lock } = makeResultsDir(req.resultsDir, id, now);
   const names = tests.map((t) => t.name);
   const saved: SavedRun = {
     format: 'accel-conformance-run',
@@ -209,9 +251,10 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
   try {
     writeSavedRun(dir, saved);
   } catch (e) {
+    lock.release();
     if (!req.resultsDir) rmSync(dir, { recursive: true, force: true });
     throw new ConfigError(`results directory ${dir} cannot be written: ${(e as Error).message}`);
   }
-  return { dir, saved };
+  return { dir, saved, lock };
 }
 

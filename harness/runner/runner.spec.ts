@@ -10,8 +10,12 @@ import { prepareRun, type RunRequest } from './prepare';
 import { runSession } from './session-run';
 
 async function runFixture(over: Partial<RunRequest>, control?: RunControl): Promise<{ report: RunReport; dir: string }> {
-  const { dir, saved } = await prepareRun(fixtureRequest(over));
-  await runSession(dir, saved, false, { events: SILENT, ...(control ? { control } : {}) });
+  const { dir, saved, lock } = await prepareRun(fixtureRequest(over));
+  try {
+    await runSession(dir, saved, false, { events: SILENT, ...(control ? { control } : {}) });
+  } finally {
+    lock.release();
+  }
   return { report: buildReport(dir, saved), dir };
 }
 
@@ -111,9 +115,9 @@ describe('runner: statuses from worker children', function () {
     expect(t.get('accel@fx-after@pass')?.status).to.equal('notrun');
   });
 
-  it('stops from outside (Ctrl-C, overall timeout): in-flight incomplete, the rest notrun, run aborted', async () => {
+  async function stopWhileHanging(stop: (c: RunControl) => void): Promise<RunReport> {
     const control = new RunControl();
-    const { dir, saved } = await prepareRun(fixtureRequest({ include: ['fx-basic@pass,fx-hang@never-settles,fx-after@skip'], perTestTimeoutS: 30 }));
+    const { dir, saved, lock } = await prepareRun(fixtureRequest({ include: ['fx-basic@pass,fx-hang@never-settles,fx-after@skip'], perTestTimeoutS: 30 }));
     const journal = join(dir, JOURNAL_FILE);
     const running = runSession(dir, saved, false, { events: SILENT, control });
     // Stop once the hang is in flight, whatever the machine's speed.
@@ -122,9 +126,14 @@ describe('runner: statuses from worker children', function () {
       if (recs.some((r) => r.type === 'start' && r.name === 'accel@fx-hang@never-settles')) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    control.stop('interrupted by SIGINT');
+    stop(control);
     await running;
-    const report = buildReport(dir, saved);
+    lock.release();
+    return buildReport(dir, saved);
+  }
+
+  it('stops from outside (Ctrl-C): in-flight incomplete, the rest notrun, run aborted', async () => {
+    const report = await stopWhileHanging((c) => c.stop('interrupted by SIGINT'));
     const t = byName(report);
     expect(t.get('accel@fx-basic@pass')?.status).to.equal('pass');
     expect(t.get('accel@fx-hang@never-settles')?.status).to.equal('incomplete');
@@ -133,11 +142,21 @@ describe('runner: statuses from worker children', function () {
     expect(report.aborted).to.equal('interrupted by SIGINT');
   });
 
+  it('an expired overall timeout records the test in flight as timeout, saying so; the rest notrun with the reason', async () => {
+    const report = await stopWhileHanging((c) => c.stop('overall timeout of 9 s reached', 'overall-timeout'));
+    const t = byName(report);
+    expect(t.get('accel@fx-hang@never-settles')?.status).to.equal('timeout');
+    expect(t.get('accel@fx-hang@never-settles')?.message).to.match(/^the overall timeout expired while this test ran \(overall timeout of 9 s reached\)/);
+    expect(t.get('accel@fx-after@skip')?.status).to.equal('notrun');
+    expect(t.get('accel@fx-after@skip')?.message).to.equal('overall timeout of 9 s reached');
+    expect(report.aborted).to.equal('overall timeout of 9 s reached');
+  });
+
   it('arms the overall timeout', async () => {
     const { report } = await runFixture({ include: ['fx-hang@never-settles,fx-after@skip'], perTestTimeoutS: 30, overallTimeoutS: 1 });
     const t = byName(report);
-    // Incomplete if the worker was up before the timer fired, notrun if not: never a result.
-    expect(t.get('accel@fx-hang@never-settles')?.status).to.be.oneOf(['incomplete', 'notrun']);
+    // Timeout if the worker was up before the timer fired, notrun if not: never a result.
+    expect(t.get('accel@fx-hang@never-settles')?.status).to.be.oneOf(['timeout', 'notrun']);
     expect(t.get('accel@fx-after@skip')?.status).to.equal('notrun');
     expect(report.aborted).to.equal('overall timeout of 1 s reached');
   });

@@ -93,7 +93,7 @@ export async function runSession(dir: string, saved: SavedRun, resumed: boolean,
   const ran = jobs.reduce((n, j) => n + j.tests.length, 0);
 
   const timer = saved.overallTimeoutMs !== undefined
-    ? setTimeout(() => control.stop(`overall timeout of ${saved.overallTimeoutMs! / 1000} s reached`), saved.overallTimeoutMs)
+    ? setTimeout(() => control.stop(`overall timeout of ${saved.overallTimeoutMs! / 1000} s reached`, 'overall-timeout'), saved.overallTimeoutMs)
     : undefined;
   try {
     const queue = jobs.filter((j) => j.tests.length > 0);

@@ -1,12 +1,15 @@
 /**
- * `--test-list FILE`: one full test name a line, `#` starts a comment, blank
- * lines are ignored (IGT's --test-list). Anything else is a configuration
- * error naming the file and line, so a typo never silently drops a test.
+ * `--test-list FILE`: one test name a line, `#` starts a comment, blank
+ * lines are ignored (IGT's --test-list). The `accel@` prefix may be left out,
+ * as everywhere else a test is named (-t, --expectations, --flakes, --skips).
+ * Anything else is a configuration error naming the file and line, so a typo
+ * never silently drops a test.
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error';
+import { withPrefix } from './expectations';
 
-const FULL_NAME = /^accel@[a-z0-9]+(?:-[a-z0-9]+)*@[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const NAME = /^(?:accel@)?[a-z0-9]+(?:-[a-z0-9]+)*@[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export function parseTestList(text: string, file: string, known: ReadonlySet<string>): string[] {
   const names: string[] = [];
@@ -14,11 +17,12 @@ export function parseTestList(text: string, file: string, known: ReadonlySet<str
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
     const where = `${file}:${i + 1}`;
-    if (!FULL_NAME.test(line)) {
-      throw new ConfigError(`${where}: '${line}' is not a test name of the form accel@<family>@<subtest>`);
+    if (!NAME.test(line)) {
+      throw new ConfigError(`${where}: '${line}' is not a test name of the form [accel@]<family>@<subtest>`);
     }
-    if (!known.has(line)) throw new ConfigError(`${where}: no test is named '${line}' (see --list-subtests)`);
-    names.push(line);
+    const name = withPrefix(line);
+    if (!known.has(name)) throw new ConfigError(`${where}: no test is named '${name}' (see --list-subtests)`);
+    names.push(name);
   });
   return names;
 }

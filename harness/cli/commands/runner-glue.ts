@@ -24,6 +24,8 @@ export function toExitCode(o: Outcome): ExitCode {
       return EXIT.FAILURES;
     case 'aborted':
       return EXIT.ABORTED;
+    case 'reports-failed':
+      return EXIT.REPORTS;
   }
 }
 
