@@ -9,8 +9,10 @@
 #      and dmabuf@import-other-device across the module and vgem.
 #   3. Boot 2, apu with exclusive=1 timeout_ms=200 (the MT8183 policy):
 #      list --json and the full suite on accel:0.
+#      Both boots then run guest/checks.js (regression checks of the
+#      module) and guest/stress.js (STRESS_SECONDS, STRESS_WORKERS).
 #      After each boot run.sh checks that apu and vgem unload, no GEM object
-#      is left and the kernel log has no warning.
+#      is left and the kernel log has no warning (oops, WARN, ...).
 #   4. The suite on the host on sim:apu and sim:mt8183, and the differential
 #      check: per test the module's status must equal the simulator's
 #      (shared <-> sim:apu, exclusive <-> sim:mt8183); only a test skipped
@@ -41,6 +43,10 @@ VGEM_MUST_PASS=(
 	accel@exclusive-open@dup-shares-context accel@exclusive-open@inherited-fd-shares-context
 	accel@exclusive-open@passed-fd-shares-context
 )
+
+# guest/stress.js in each boot: bounded, a few seconds of every kind of job and close.
+STRESS_SECONDS=10
+STRESS_WORKERS=4
 
 results='' timeout=900
 while [ $# -gt 0 ]; do
@@ -108,6 +114,8 @@ cli="node dist/harness/cli/main.js"
 list_json() { $cli list --json >/results/list.json; }
 step list list_json
 step module $cli run --device accel:0 --allow-destructive --results-dir /results/module
+step checks node /lane/checks.js
+step stress node /lane/stress.js --seconds '"$STRESS_SECONDS"' --workers '"$STRESS_WORKERS"'
 '
 # shellcheck disable=SC2016
 guest_shared="$guest_common"'

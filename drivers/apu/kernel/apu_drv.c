@@ -98,7 +98,7 @@ static int apu_open(struct drm_device *drm, struct drm_file *file)
 	struct apu_ctx *ctx;
 	int ret;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->adev = adev;
@@ -147,9 +147,15 @@ err_free:
  * gone (drm_release -> drm_file_free, after the core released the file's
  * syncobjs and GEM handles). Tears the context down before close() returns:
  * the job on the device is aborted (a job the firmware is executing ends
- * first), queued ones end with ESRCH as run_job gets them, and once the
- * scheduler has freed them all the mappings and results go. Meanwhile an
- * exclusive device answers EAGAIN to other openers.
+ * first), queued ones are killed by drm_sched_entity_fini() and end with
+ * ESRCH, and once the scheduler has freed them all the mappings and results
+ * go. Meanwhile an exclusive device answers EAGAIN to other openers.
+ *
+ * Every wait here is bounded by this context's own jobs, never by the jobs
+ * other contexts queued ahead of it: the one job on the device is ended
+ * now (or, if the firmware is executing it, when that command ends), the
+ * queued ones are killed without waiting for the device, and a killed job
+ * waits only for this entity's previous job (drm_sched_entity_kill()).
  */
 static void apu_postclose(struct drm_device *drm, struct drm_file *file)
 {
@@ -164,18 +170,22 @@ static void apu_postclose(struct drm_device *drm, struct drm_file *file)
 
 	apu_hw_abort(adev, NULL, ctx, ESRCH);
 	/*
-	 * Let the scheduler take every queued job (run_job ends them with
-	 * ESRCH at once) before drm_sched_entity_fini(). Killing an entity
-	 * while the scheduler pops from it races on 6.12: the FIFO update in
-	 * drm_sched_entity_pop_job() can put the entity back into the run
-	 * queue's rb tree after drm_sched_entity_kill() removed it, and the
-	 * freed entity is then found there by the next push (seen as an oops in
-	 * drm_sched_rq_update_fifo_locked under harness/lane/guest/stress.js).
-	 * The wait is bounded: at most the jobs of other contexts ahead of
-	 * ours, each ended by its timeout.
+	 * Kill the entity while the scheduler's submission work is stopped.
+	 * Killing an entity while the scheduler pops from it races on 6.12:
+	 * the FIFO update in drm_sched_entity_pop_job() can put the entity
+	 * back into the run queue's rb tree after drm_sched_entity_kill()
+	 * removed it, and the freed entity is then found there by the next
+	 * push (seen as an oops in drm_sched_rq_update_fifo_locked under
+	 * harness/lane/guest/stress.js). With drm_sched_wqueue_stop() no pop
+	 * is in progress or can start until drm_sched_wqueue_start(); the
+	 * timeout handler, the other user of the pair, is kept out by
+	 * sched_lock. Nothing in between waits for a fence or allocates.
 	 */
-	wait_event(adev->sched.job_scheduled, !spsc_queue_count(&ctx->entity.job_queue));
+	mutex_lock(&adev->sched_lock);
+	drm_sched_wqueue_stop(&adev->sched);
 	drm_sched_entity_fini(&ctx->entity);
+	drm_sched_wqueue_start(&adev->sched);
+	mutex_unlock(&adev->sched_lock);
 	wait_event(ctx->jobs_wq, !atomic_read(&ctx->jobs_alive));
 
 	/* No job is left to use the page table or write a result. */
@@ -216,7 +226,7 @@ static const struct drm_driver apu_drm_driver = {
 	.open = apu_open,
 	.postclose = apu_postclose,
 	.gem_create_object = apu_gem_create_object,
-	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
+	.gem_prime_import_sg_table = apu_gem_prime_import_sg_table,
 	.ioctls = apu_ioctls,
 	.num_ioctls = ARRAY_SIZE(apu_ioctls),
 	.fops = &apu_fops,
@@ -252,6 +262,7 @@ static int apu_probe(struct platform_device *pdev)
 	atomic_set(&adev->contexts, 0);
 	init_waitqueue_head(&adev->contexts_wq);
 	mutex_init(&adev->open_lock);
+	mutex_init(&adev->sched_lock);
 	apu_hw_init(adev);
 
 	adev->bounce = devm_kzalloc(&pdev->dev, PAGE_SIZE, GFP_KERNEL);
@@ -285,11 +296,17 @@ static void apu_remove(struct platform_device *pdev)
 	struct apu_device *adev = platform_get_drvdata(pdev);
 
 	drm_dev_unplug(&adev->drm);
-	/* Closed files may still have jobs being freed: wait for their contexts. */
+	/*
+	 * Closed files may still have jobs being freed: wait for their
+	 * contexts. Only reached from module unload, which the open files
+	 * prevent (the fops hold the module); a sysfs unbind, which would wait
+	 * here for files that stay open, is not offered.
+	 */
 	wait_event(adev->contexts_wq, !atomic_read(&adev->contexts));
 	apu_sched_fini(adev);
 	apu_hw_fini(adev);
 	destroy_workqueue(adev->hw_wq);
+	mutex_destroy(&adev->sched_lock);
 	mutex_destroy(&adev->open_lock);
 }
 
@@ -298,6 +315,8 @@ static struct platform_driver apu_platform_driver = {
 	.remove = apu_remove,
 	.driver = {
 		.name = APU_DRIVER_NAME,
+		/* No sysfs unbind: apu_remove() waits for every context. */
+		.suppress_bind_attrs = true,
 	},
 };
 
@@ -334,3 +353,5 @@ module_exit(apu_exit);
 MODULE_AUTHOR("accel-conformance");
 MODULE_DESCRIPTION(APU_DRIVER_DESC);
 MODULE_LICENSE("GPL");
+/* dma_buf_vmap_unlocked() and the CPU access brackets (6.12: unquoted namespace). */
+MODULE_IMPORT_NS(DMA_BUF);

@@ -8,6 +8,7 @@
 #define __APU_DRV_H__
 
 #include <linux/dma-fence.h>
+#include <linux/iosys-map.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/kref.h>
@@ -33,7 +34,6 @@
 #define APU_APERTURE_START	0x10000000ULL
 #define APU_APERTURE_END	0x40000000ULL
 #define APU_MAX_BO_SIZE		(64U << 20)
-#define APU_MAX_MAP_HANDLES	1024
 /* Time the device needs to come back after a job timeout / a firmware crash. */
 #define APU_RESET_MS		20
 #define APU_CRASH_RECOVERY_MS	10
@@ -50,6 +50,7 @@ enum apu_hw_state {
 
 struct apu_job;
 struct apu_ctx;
+struct apu_fence;
 
 struct apu_device {
 	struct drm_device drm;
@@ -69,6 +70,12 @@ struct apu_device {
 	struct delayed_work recover_work;
 	void *bounce;			/* one page for COPY, used by hw_work only */
 
+	/*
+	 * Serialises the two users of drm_sched_wqueue_stop()/start(): the
+	 * timeout handler's recovery and the entity teardown of postclose.
+	 */
+	struct mutex sched_lock;
+
 	/* Contexts not yet released (a closed file's stays until its jobs are freed). */
 	atomic_t contexts;
 	wait_queue_head_t contexts_wq;
@@ -87,9 +94,6 @@ static inline struct apu_device *to_apu_device(struct drm_device *drm)
 struct apu_bo {
 	struct drm_gem_shmem_object base;
 	u32 flags;			/* APU_BO_* */
-	struct mutex pages_lock;
-	struct page **import_pages;	/* pages of an imported sg_table */
-	unsigned long import_npages;
 };
 
 static inline struct apu_bo *to_apu_bo(struct drm_gem_object *obj)
@@ -105,7 +109,13 @@ struct apu_mapping {
 	unsigned long npages;
 	unsigned int refs;
 	bool writable;
-	bool populated;			/* PTEs written and pages pinned */
+	bool populated;			/* PTEs written, backing store held */
+	/*
+	 * The backing store while populated: the pinned shmem pages of a
+	 * native object, or the dma_buf_vmap() of an imported one.
+	 */
+	struct page **pages;
+	struct iosys_map vmap;
 };
 
 /* A job queued by a context and not yet dequeued. */
@@ -124,7 +134,7 @@ struct apu_ctx {
 	struct kref ref;		/* the file's, plus one per job alive */
 	struct drm_sched_entity entity;
 
-	/* IO page table: pfn -> struct page *, XA_MARK_1 on writable PTEs. */
+	/* IO page table: device pfn -> struct apu_mapping * holding that page. */
 	struct mutex pt_lock;
 	struct xarray pt;
 	struct list_head mappings;
@@ -145,6 +155,7 @@ struct apu_job {
 	struct apu_ctx *ctx;		/* holds a context reference */
 	struct apu_record *rec;		/* valid until the hw fence signals */
 	struct dma_fence *hw_fence;
+	struct apu_fence *hw_fence_mem;	/* allocated at queue time, used by run_job */
 	struct drm_gem_object **bos;
 	u32 nbos;
 	u32 cmd;
@@ -162,8 +173,11 @@ static inline struct apu_job *to_apu_job(struct drm_sched_job *sched_job)
 
 /* apu_gem.c */
 struct drm_gem_object *apu_gem_create_object(struct drm_device *drm, size_t size);
-int apu_bo_get_pages(struct drm_gem_object *obj, struct page ***pages);
-void apu_bo_put_pages(struct drm_gem_object *obj);
+struct drm_gem_object *apu_gem_prime_import_sg_table(struct drm_device *drm,
+						     struct dma_buf_attachment *attach,
+						     struct sg_table *sgt);
+int apu_bo_get_pages(struct drm_gem_object *obj, struct apu_mapping *m);
+void apu_bo_put_pages(struct drm_gem_object *obj, struct apu_mapping *m);
 int apu_ioctl_gem_new(struct drm_device *drm, void *data, struct drm_file *file);
 
 /* apu_mmu.c */
@@ -173,6 +187,8 @@ int apu_ioctl_iommu_map(struct drm_device *drm, void *data, struct drm_file *fil
 int apu_ioctl_iommu_unmap(struct drm_device *drm, void *data, struct drm_file *file);
 int apu_read_handles(u64 uptr, u32 count, u32 **handles);
 int apu_mmu_check(struct apu_ctx *ctx, u64 iova, u64 len, bool write);
+int apu_mmu_cpu_access_begin(struct apu_ctx *ctx, u64 iova, u64 len, bool write);
+void apu_mmu_cpu_access_end(struct apu_ctx *ctx, u64 iova, u64 len, bool write);
 void apu_mmu_fill(struct apu_ctx *ctx, u64 iova, u64 len, u8 value);
 void apu_mmu_read(struct apu_ctx *ctx, u64 iova, void *buf, size_t len);
 void apu_mmu_write(struct apu_ctx *ctx, u64 iova, const void *buf, size_t len);
@@ -189,6 +205,8 @@ void apu_jobs_fini(struct apu_ctx *ctx);
 /* apu_hw.c */
 void apu_hw_init(struct apu_device *adev);
 void apu_hw_fini(struct apu_device *adev);
+int apu_hw_job_prepare(struct apu_job *job);
+void apu_hw_job_release(struct apu_job *job);
 struct dma_fence *apu_hw_submit(struct apu_job *job);
 bool apu_hw_abort(struct apu_device *adev, struct apu_job *job, struct apu_ctx *ctx,
 		  int result);

@@ -35,13 +35,31 @@ static const struct dma_fence_ops apu_fence_ops = {
 	.get_timeline_name = apu_fence_timeline_name,
 };
 
-static struct dma_fence *apu_fence_create(struct apu_device *adev)
+/*
+ * The hardware fence's memory is allocated at queue time
+ * (apu_hw_job_prepare) and only initialised by run_job: no allocation with
+ * GFP_KERNEL happens in the fence signalling path (run_job, the timeout
+ * handler), as Documentation/driver-api/dma-buf.rst "Indefinite DMA Fences"
+ * and the run_job documentation of include/drm/gpu_scheduler.h require.
+ */
+int apu_hw_job_prepare(struct apu_job *job)
 {
-	struct apu_fence *f;
+	job->hw_fence_mem = kzalloc(sizeof(*job->hw_fence_mem), GFP_KERNEL_ACCOUNT);
+	return job->hw_fence_mem ? 0 : -ENOMEM;
+}
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
-	if (!f)
-		return NULL;
+/* free_job: the fence memory of a job that never ran is still ours. */
+void apu_hw_job_release(struct apu_job *job)
+{
+	dma_fence_put(job->hw_fence);
+	kfree(job->hw_fence_mem);
+}
+
+static struct dma_fence *apu_fence_init(struct apu_device *adev, struct apu_job *job)
+{
+	struct apu_fence *f = job->hw_fence_mem;
+
+	job->hw_fence_mem = NULL;
 	spin_lock_init(&f->lock);
 	dma_fence_init(&f->base, &apu_fence_ops, &f->lock, adev->fence_context,
 		       atomic64_inc_return(&adev->fence_seqno));
@@ -69,13 +87,12 @@ static void apu_hw_end(struct apu_job *job, int result)
 #define APU_ARG64(job, type, field)	get_unaligned_le64((job)->args + offsetof(type, field))
 #define APU_ARG32(job, type, field)	get_unaligned_le32((job)->args + offsetof(type, field))
 
-static int apu_fw_copy(struct apu_ctx *ctx, void *bounce, u64 src, u64 dst, u64 len)
+/* COPY of a checked range, with memmove semantics. */
+static void apu_fw_copy(struct apu_ctx *ctx, void *bounce, u64 src, u64 dst, u64 len)
 {
 	u64 off, n;
 
-	if (apu_mmu_check(ctx, src, len, false) || apu_mmu_check(ctx, dst, len, true))
-		return EFAULT;
-	/* memmove semantics: go backwards when dst overlaps src from above. */
+	/* Go backwards when dst overlaps src from above. */
 	if (dst > src && dst < src + len) {
 		for (off = len; off; off -= n) {
 			n = min_t(u64, off, PAGE_SIZE);
@@ -91,50 +108,94 @@ static int apu_fw_copy(struct apu_ctx *ctx, void *bounce, u64 src, u64 dst, u64 
 			cond_resched();
 		}
 	}
-	return 0;
+}
+
+/* The device access of a job: up to one range read and one range written. */
+struct apu_fw_access {
+	u64 src, dst, len;
+	bool read, write;
+};
+
+static int apu_fw_access_begin(struct apu_ctx *ctx, const struct apu_fw_access *a)
+{
+	int ret = 0;
+
+	if (a->read)
+		ret = apu_mmu_cpu_access_begin(ctx, a->src, a->len, false);
+	if (!ret && a->write) {
+		ret = apu_mmu_cpu_access_begin(ctx, a->dst, a->len, true);
+		if (ret && a->read)
+			apu_mmu_cpu_access_end(ctx, a->src, a->len, false);
+	}
+	return ret;
+}
+
+static void apu_fw_access_end(struct apu_ctx *ctx, const struct apu_fw_access *a)
+{
+	if (a->write)
+		apu_mmu_cpu_access_end(ctx, a->dst, a->len, true);
+	if (a->read)
+		apu_mmu_cpu_access_end(ctx, a->src, a->len, false);
 }
 
 /* Runs FILL, COPY or CHECKSUM through the job's context: 0 or a positive errno. */
 static int apu_fw_run(struct apu_job *job)
 {
 	struct apu_ctx *ctx = job->ctx;
-	u64 src, dst;
-	u32 len;
+	struct apu_fw_access a = {};
 	int ret = 0;
 
-	mutex_lock(&ctx->pt_lock);
 	switch (job->cmd) {
 	case APU_CMD_FILL:
-		dst = APU_ARG64(job, struct apu_cmd_fill, dst);
-		len = APU_ARG32(job, struct apu_cmd_fill, len);
-		if (!len)
-			ret = EINVAL;
-		else if (apu_mmu_check(ctx, dst, len, true))
-			ret = EFAULT;
-		else
-			apu_mmu_fill(ctx, dst, len, APU_ARG32(job, struct apu_cmd_fill, value) & 0xff);
+		a.dst = APU_ARG64(job, struct apu_cmd_fill, dst);
+		a.len = APU_ARG32(job, struct apu_cmd_fill, len);
+		a.write = true;
 		break;
 	case APU_CMD_COPY:
-		src = APU_ARG64(job, struct apu_cmd_copy, src);
-		dst = APU_ARG64(job, struct apu_cmd_copy, dst);
-		len = APU_ARG32(job, struct apu_cmd_copy, len);
-		ret = len ? apu_fw_copy(ctx, ctx->adev->bounce, src, dst, len) : EINVAL;
+		a.src = APU_ARG64(job, struct apu_cmd_copy, src);
+		a.dst = APU_ARG64(job, struct apu_cmd_copy, dst);
+		a.len = APU_ARG32(job, struct apu_cmd_copy, len);
+		a.read = true;
+		a.write = true;
 		break;
 	case APU_CMD_CHECKSUM:
-		src = APU_ARG64(job, struct apu_cmd_checksum, src);
-		len = APU_ARG32(job, struct apu_cmd_checksum, len);
-		if (!len)
-			ret = EINVAL;
-		else if (apu_mmu_check(ctx, src, len, false))
-			ret = EFAULT;
-		else
-			put_unaligned_le32(apu_mmu_fnv1a(ctx, src, len), job->out +
-					   offsetof(struct apu_cmd_checksum_out, checksum));
+		a.src = APU_ARG64(job, struct apu_cmd_checksum, src);
+		a.len = APU_ARG32(job, struct apu_cmd_checksum, len);
+		a.read = true;
 		break;
 	default:
 		/* NOP; HANG and CRASH never get here. */
+		return 0;
+	}
+	if (!a.len)
+		return EINVAL;
+
+	mutex_lock(&ctx->pt_lock);
+	/* Every page is checked before any byte moves: a fault changes nothing. */
+	if ((a.read && apu_mmu_check(ctx, a.src, a.len, false)) ||
+	    (a.write && apu_mmu_check(ctx, a.dst, a.len, true))) {
+		ret = EFAULT;
+		goto out;
+	}
+	ret = apu_fw_access_begin(ctx, &a);
+	if (ret) {
+		ret = ret == -ETIMEDOUT ? ETIMEDOUT : EFAULT;
+		goto out;
+	}
+	switch (job->cmd) {
+	case APU_CMD_FILL:
+		apu_mmu_fill(ctx, a.dst, a.len, APU_ARG32(job, struct apu_cmd_fill, value) & 0xff);
+		break;
+	case APU_CMD_COPY:
+		apu_fw_copy(ctx, ctx->adev->bounce, a.src, a.dst, a.len);
+		break;
+	case APU_CMD_CHECKSUM:
+		put_unaligned_le32(apu_mmu_fnv1a(ctx, a.src, a.len), job->out +
+				   offsetof(struct apu_cmd_checksum_out, checksum));
 		break;
 	}
+	apu_fw_access_end(ctx, &a);
+out:
 	mutex_unlock(&ctx->pt_lock);
 	return ret;
 }
@@ -194,7 +255,8 @@ static void apu_hw_recover(struct work_struct *work)
  * drm_sched_backend_ops.run_job: hands @job to the device and returns its
  * hardware fence (a new reference). Jobs of a banned or closing context are
  * not run. Called again by drm_sched_resubmit_jobs() after a reset for a job
- * that already ended: it then returns the same, signalled, fence.
+ * whose fence already exists: it then returns the same fence. Allocates
+ * nothing (see apu_hw_job_prepare()).
  */
 struct dma_fence *apu_hw_submit(struct apu_job *job)
 {
@@ -204,9 +266,7 @@ struct dma_fence *apu_hw_submit(struct apu_job *job)
 
 	if (job->hw_fence)
 		return dma_fence_get(job->hw_fence);
-	job->hw_fence = apu_fence_create(adev);
-	if (!job->hw_fence)
-		return ERR_PTR(-ENOMEM);
+	job->hw_fence = apu_fence_init(adev, job);
 
 	spin_lock(&adev->hw_lock);
 	if (ctx->closing)

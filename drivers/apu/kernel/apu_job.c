@@ -41,6 +41,8 @@ static enum drm_gpu_sched_stat apu_timedout_job(struct drm_sched_job *sched_job)
 	struct apu_ctx *ctx = job->ctx;
 	struct apu_device *adev = ctx->adev;
 
+	/* Not while postclose has the scheduler's submission stopped. */
+	mutex_lock(&adev->sched_lock);
 	drm_sched_stop(&adev->sched, sched_job);
 	if (apu_hw_abort(adev, job, NULL, ETIMEDOUT)) {
 		spin_lock(&adev->hw_lock);
@@ -51,9 +53,20 @@ static enum drm_gpu_sched_stat apu_timedout_job(struct drm_sched_job *sched_job)
 		apu_hw_reset(adev);
 		drm_dbg_driver(&adev->drm, "job timed out, device reset\n");
 	}
-	/* The job ended now; run_job hands back its signalled fence. */
+	/*
+	 * drm_sched_resubmit_jobs() is deprecated, but 6.12 has no
+	 * replacement for what it does here: drm_sched_stop() detaches the
+	 * hardware fence of every pending job, and drm_sched_start() of 6.12
+	 * (no errno argument before 6.13) ends a pending job without one with
+	 * -ECANCELED. A job still running on the device behind the timed-out
+	 * one would be signalled and freed early. Resubmitting hands each
+	 * pending job its existing fence again (apu_hw_submit()), so the
+	 * timed-out job's finished fence carries -ETIMEDOUT and the others
+	 * end when the device ends them.
+	 */
 	drm_sched_resubmit_jobs(&adev->sched);
 	drm_sched_start(&adev->sched);
+	mutex_unlock(&adev->sched_lock);
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
 
@@ -66,7 +79,7 @@ static void apu_free_job(struct drm_sched_job *sched_job)
 	for (i = 0; i < job->nbos; i++)
 		drm_gem_object_put(job->bos[i]);
 	kvfree(job->bos);
-	dma_fence_put(job->hw_fence);
+	apu_hw_job_release(job);
 	if (atomic_dec_and_test(&job->ctx->jobs_alive))
 		wake_up_all(&job->ctx->jobs_wq);
 	apu_ctx_put(job->ctx);
@@ -129,6 +142,31 @@ static bool apu_args_pads_zero(u32 cmd, const u8 *args)
 	return true;
 }
 
+/*
+ * Takes a reference on every object the job names, in job->bos. ENOENT for
+ * an unknown handle; the references taken so far stay in job->bos/nbos for
+ * the caller to drop.
+ */
+static int apu_job_lookup_bos(struct drm_file *file, struct apu_job *job,
+			      const u32 *handles, u32 count)
+{
+	struct drm_gem_object *obj;
+	u32 i;
+
+	if (!count)
+		return 0;
+	job->bos = kvcalloc(count, sizeof(*job->bos), GFP_KERNEL_ACCOUNT);
+	if (!job->bos)
+		return -ENOMEM;
+	for (i = 0; i < count; i++) {
+		obj = drm_gem_object_lookup(file, handles[i]);
+		if (!obj)
+			return -ENOENT;
+		job->bos[job->nbos++] = obj;
+	}
+	return 0;
+}
+
 int apu_ioctl_gem_queue(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_apu_gem_queue *args = data;
@@ -137,17 +175,20 @@ int apu_ioctl_gem_queue(struct drm_device *drm, void *data, struct drm_file *fil
 	struct apu_record *rec;
 	struct apu_job *job;
 	u32 *handles = NULL;
+	int ret, lookup;
 	u32 i;
-	int ret;
 
 	/* The order of the checks is the one of docs/uapi-apu.md and the simulator. */
 	if (args->device != 0 || args->cmd >= APU_CMD_COUNT ||
 	    args->size_in != apu_cmd_sizes[args->cmd].in ||
 	    args->size_out != apu_cmd_sizes[args->cmd].out)
 		return -EINVAL;
+	/* Bounds every allocation below (apu_drm.h). */
+	if (args->bo_handle_count > APU_MAX_BO_HANDLES)
+		return -EINVAL;
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
-	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL_ACCOUNT);
 	if (!job || !rec) {
 		ret = -ENOMEM;
 		goto err_free;
@@ -166,6 +207,19 @@ int apu_ioctl_gem_queue(struct drm_device *drm, void *data, struct drm_file *fil
 	ret = apu_read_handles(args->bo_handles, args->bo_handle_count, &handles);
 	if (ret)
 		goto err_free;
+	/* What run_job needs, allocated now: it must not allocate (apu_hw.c). */
+	ret = apu_hw_job_prepare(job);
+	if (ret)
+		goto err_free;
+	/*
+	 * The objects are looked up outside jobs_lock; an unknown handle is
+	 * reported after the out_sync checks, in the documented order.
+	 */
+	lookup = apu_job_lookup_bos(file, job, handles, args->bo_handle_count);
+	if (lookup == -ENOMEM) {
+		ret = lookup;
+		goto err_free;
+	}
 
 	syncobj = drm_syncobj_find(file, args->out_sync);
 	if (!syncobj) {
@@ -178,20 +232,9 @@ int apu_ioctl_gem_queue(struct drm_device *drm, void *data, struct drm_file *fil
 		ret = -EINVAL;
 		goto err_unlock;
 	}
-	if (args->bo_handle_count) {
-		job->bos = kvcalloc(args->bo_handle_count, sizeof(*job->bos), GFP_KERNEL);
-		if (!job->bos) {
-			ret = -ENOMEM;
-			goto err_unlock;
-		}
-		for (i = 0; i < args->bo_handle_count; i++) {
-			job->bos[i] = drm_gem_object_lookup(file, handles[i]);
-			if (!job->bos[i]) {
-				ret = -ENOENT;
-				goto err_unlock;
-			}
-			job->nbos++;
-		}
+	if (lookup) {
+		ret = lookup;
+		goto err_unlock;
 	}
 
 	ret = drm_sched_job_init(&job->base, &ctx->entity, 1, ctx);
@@ -224,6 +267,7 @@ err_free:
 		for (i = 0; i < job->nbos; i++)
 			drm_gem_object_put(job->bos[i]);
 		kvfree(job->bos);
+		apu_hw_job_release(job);
 	}
 	kvfree(handles);
 	kfree(rec);
@@ -248,6 +292,12 @@ int apu_ioctl_gem_dequeue(struct drm_device *drm, void *data, struct drm_file *f
 		ret = -EAGAIN;
 		goto out;
 	}
+	/*
+	 * The device wrote the result before signalling the fence (apu_hw_end);
+	 * pairs with the full barrier of the test_and_set_bit() in
+	 * dma_fence_signal(), which dma_fence_is_signaled() may not have taken.
+	 */
+	smp_rmb();
 	if (args->data) {
 		if (args->size < rec->size_out) {
 			ret = -EINVAL;

@@ -4,13 +4,18 @@
  * memory through it.
  *
  * Each open file has its own table: an xarray from device page frame number
- * to struct page, with XA_MARK_1 on writable entries (IOMMU_READ |
- * IOMMU_WRITE in drivers/iommu terms; read-only objects get IOMMU_READ only).
+ * to the mapping that holds the page; a mapping is writable (IOMMU_READ |
+ * IOMMU_WRITE in drivers/iommu terms) or read-only (IOMMU_READ only). The
+ * CPU that emulates the device reaches a native object's pages with
+ * kmap_local_page() and an imported object through the exporter's vmap,
+ * inside dma_buf_begin_cpu_access()/dma_buf_end_cpu_access().
  * Device addresses come from a first-fit allocator over the aperture
  * [APU_APERTURE_START, APU_APERTURE_END). Every device access is checked page
  * by page before any byte moves, so a faulting access changes nothing.
  */
 
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
 #include <linux/highmem.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -20,8 +25,6 @@
 #include <drm/drm_gem.h>
 
 #include "apu_drv.h"
-
-#define APU_PTE_WRITABLE	XA_MARK_1
 
 void apu_mmu_init(struct apu_ctx *ctx)
 {
@@ -38,7 +41,7 @@ static void apu_mapping_depopulate(struct apu_ctx *ctx, struct apu_mapping *m)
 		return;
 	for (i = 0; i < m->npages; i++)
 		xa_erase(&ctx->pt, first + i);
-	apu_bo_put_pages(m->obj);
+	apu_bo_put_pages(m->obj, m);
 	m->populated = false;
 }
 
@@ -101,18 +104,15 @@ static int apu_mapping_place(struct apu_ctx *ctx, struct apu_mapping *m)
 static int apu_mapping_populate(struct apu_ctx *ctx, struct apu_mapping *m)
 {
 	unsigned long first = m->iova >> PAGE_SHIFT, i;
-	struct page **pages;
 	int ret;
 
-	ret = apu_bo_get_pages(m->obj, &pages);
+	ret = apu_bo_get_pages(m->obj, m);
 	if (ret)
 		return ret;
 	for (i = 0; i < m->npages; i++) {
-		ret = xa_err(xa_store(&ctx->pt, first + i, pages[i], GFP_KERNEL));
+		ret = xa_err(xa_store(&ctx->pt, first + i, m, GFP_KERNEL_ACCOUNT));
 		if (ret)
 			goto unwind;
-		if (m->writable)
-			xa_set_mark(&ctx->pt, first + i, APU_PTE_WRITABLE);
 	}
 	m->populated = true;
 	return 0;
@@ -120,36 +120,32 @@ static int apu_mapping_populate(struct apu_ctx *ctx, struct apu_mapping *m)
 unwind:
 	while (i--)
 		xa_erase(&ctx->pt, first + i);
-	apu_bo_put_pages(m->obj);
+	apu_bo_put_pages(m->obj, m);
 	return ret;
 }
 
 /*
- * Reads a user array of @count u32 handles. The array is copied in small
- * pieces first so that an unreadable array gives EFAULT (and not ENOMEM
- * for a huge count), then in one piece.
+ * Reads a user array of @count u32 handles, at most APU_MAX_BO_HANDLES (the
+ * callers return EINVAL above that before calling), into memory charged to
+ * the caller.
  */
 int apu_read_handles(u64 uptr, u32 count, u32 **handles)
 {
-	const u32 __user *src = u64_to_user_ptr(uptr);
-	u32 chunk[64];
-	u32 done, n;
+	u32 *h;
 
 	*handles = NULL;
 	if (!count)
 		return 0;
-	for (done = 0; done < count; done += n) {
-		n = min_t(u32, count - done, ARRAY_SIZE(chunk));
-		if (copy_from_user(chunk, src + done, n * sizeof(u32)))
-			return -EFAULT;
+	if (WARN_ON_ONCE(count > APU_MAX_BO_HANDLES))
+		return -EINVAL;
+	h = kvmalloc_array(count, sizeof(*h), GFP_KERNEL_ACCOUNT);
+	if (!h)
+		return -ENOMEM;
+	if (copy_from_user(h, u64_to_user_ptr(uptr), count * sizeof(*h))) {
+		kvfree(h);
+		return -EFAULT;
 	}
-	*handles = vmemdup_array_user(src, count, sizeof(u32));
-	if (IS_ERR(*handles)) {
-		int ret = PTR_ERR(*handles);
-
-		*handles = NULL;
-		return ret;
-	}
+	*handles = h;
 	return 0;
 }
 
@@ -160,7 +156,7 @@ static int apu_lookup_all(struct drm_file *file, const u32 *handles, u32 count,
 	struct drm_gem_object **objs;
 	u32 i;
 
-	objs = kvcalloc(count, sizeof(*objs), GFP_KERNEL);
+	objs = kvcalloc(count, sizeof(*objs), GFP_KERNEL_ACCOUNT);
 	if (!objs)
 		return -ENOMEM;
 	for (i = 0; i < count; i++) {
@@ -191,7 +187,7 @@ static int apu_map_args(struct drm_file *file, struct drm_apu_gem_iommu_map *arg
 	u32 *handles;
 	int ret;
 
-	if (!args->bo_handle_count || args->bo_handle_count > APU_MAX_MAP_HANDLES)
+	if (!args->bo_handle_count || args->bo_handle_count > APU_MAX_BO_HANDLES)
 		return -EINVAL;
 	ret = apu_read_handles(args->bo_handles, args->bo_handle_count, &handles);
 	if (ret)
@@ -201,24 +197,35 @@ static int apu_map_args(struct drm_file *file, struct drm_apu_gem_iommu_map *arg
 	return ret;
 }
 
+/* Drops the references MAP took on objs[0..count), for a MAP that failed. */
+static void apu_map_unwind(struct apu_ctx *ctx, struct drm_gem_object **objs, u32 count)
+{
+	struct apu_mapping *m;
+
+	while (count--) {
+		m = apu_mapping_find(ctx, objs[count]);
+		if (m && --m->refs == 0)
+			apu_mapping_free(ctx, m);
+	}
+}
+
 int apu_ioctl_iommu_map(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_apu_gem_iommu_map *args = data;
 	struct apu_ctx *ctx = file->driver_priv;
-	struct apu_mapping **maps, *m;
 	struct drm_gem_object **objs;
 	u32 count = args->bo_handle_count, i;
+	struct apu_mapping *m;
 	u64 *addrs;
 	int ret;
 
 	ret = apu_map_args(file, args, &objs);
 	if (ret)
 		return ret;
-	maps = kvcalloc(count, sizeof(*maps), GFP_KERNEL);
-	addrs = kvcalloc(count, sizeof(*addrs), GFP_KERNEL);
-	if (!maps || !addrs) {
+	addrs = kvcalloc(count, sizeof(*addrs), GFP_KERNEL_ACCOUNT);
+	if (!addrs) {
 		ret = -ENOMEM;
-		goto out_free;
+		goto out_put;
 	}
 
 	mutex_lock(&ctx->pt_lock);
@@ -230,7 +237,7 @@ int apu_ioctl_iommu_map(struct drm_device *drm, void *data, struct drm_file *fil
 	for (i = 0; i < count; i++) {
 		m = apu_mapping_find(ctx, objs[i]);
 		if (!m) {
-			m = kzalloc(sizeof(*m), GFP_KERNEL);
+			m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 			if (!m) {
 				ret = -ENOMEM;
 				goto unwind;
@@ -246,36 +253,38 @@ int apu_ioctl_iommu_map(struct drm_device *drm, void *data, struct drm_file *fil
 			drm_gem_object_get(m->obj);
 		}
 		m->refs++;
-		maps[i] = m;
 		addrs[i] = m->iova;
-	}
-	for (i = 0; i < count; i++) {
-		if (!maps[i]->populated) {
-			ret = apu_mapping_populate(ctx, maps[i]);
-			if (ret)
-				goto unwind_all;
+		if (!m->populated) {
+			ret = apu_mapping_populate(ctx, m);
+			if (ret) {
+				i++;
+				goto unwind;
+			}
 		}
 	}
+	mutex_unlock(&ctx->pt_lock);
+
+	/*
+	 * The addresses go out after the page table lock is dropped: the
+	 * device worker takes that lock, and a copy_to_user() that faults
+	 * for as long as userspace likes (userfaultfd, FUSE) must not hold
+	 * it. All or nothing: an unwritable array takes the mappings back.
+	 */
 	if (copy_to_user(u64_to_user_ptr(args->bo_device_addresses), addrs,
 			 count * sizeof(*addrs))) {
 		ret = -EFAULT;
-		goto unwind_all;
+		mutex_lock(&ctx->pt_lock);
+		apu_map_unwind(ctx, objs, count);
+		mutex_unlock(&ctx->pt_lock);
 	}
-	mutex_unlock(&ctx->pt_lock);
 	goto out_free;
 
-unwind_all:
-	i = count;
 unwind:
-	while (i--) {
-		m = maps[i];
-		if (--m->refs == 0)
-			apu_mapping_free(ctx, m);
-	}
+	apu_map_unwind(ctx, objs, i);
 	mutex_unlock(&ctx->pt_lock);
 out_free:
 	kvfree(addrs);
-	kvfree(maps);
+out_put:
 	apu_put_all(objs, count);
 	return ret;
 }
@@ -319,14 +328,13 @@ out:
  * Device side. The callers hold ctx->pt_lock across the check and the
  * access, so the table cannot change in between.
  */
-static struct page *apu_pte(struct apu_ctx *ctx, u64 iova, bool write)
+static struct apu_mapping *apu_pte(struct apu_ctx *ctx, u64 iova, bool write)
 {
-	unsigned long pfn = iova >> PAGE_SHIFT;
-	struct page *page = xa_load(&ctx->pt, pfn);
+	struct apu_mapping *m = xa_load(&ctx->pt, iova >> PAGE_SHIFT);
 
-	if (page && write && !xa_get_mark(&ctx->pt, pfn, APU_PTE_WRITABLE))
+	if (m && write && !m->writable)
 		return NULL;
-	return page;
+	return m;
 }
 
 /* 0 when every page of [iova, iova + len) is mapped for the access. */
@@ -348,6 +356,90 @@ int apu_mmu_check(struct apu_ctx *ctx, u64 iova, u64 len, bool write)
 	return 0;
 }
 
+static enum dma_data_direction apu_cpu_dir(bool write)
+{
+	/* As DMA_BUF_IOCTL_SYNC maps DMA_BUF_SYNC_WRITE / _READ (dma-buf.c). */
+	return write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
+}
+
+/*
+ * dma_buf_begin_cpu_access() waits for the buffer's implicit fences without
+ * a limit. The device worker is in the fence signalling path (see "Indefinite
+ * DMA Fences" in Documentation/driver-api/dma-buf.rst), so it first waits
+ * at most one job timeout itself; a buffer still busy then ends the job
+ * with ETIMEDOUT.
+ */
+static int apu_dmabuf_begin(struct dma_buf *dmabuf, bool write)
+{
+	long t;
+
+	t = dma_resv_wait_timeout(dmabuf->resv, dma_resv_usage_rw(write), false,
+				  msecs_to_jiffies(apu_timeout_ms));
+	if (t < 0)
+		return t;
+	if (!t)
+		return -ETIMEDOUT;
+	return dma_buf_begin_cpu_access(dmabuf, apu_cpu_dir(write));
+}
+
+/* Ends the CPU access of apu_mmu_cpu_access_begin() to a checked range. */
+void apu_mmu_cpu_access_end(struct apu_ctx *ctx, u64 iova, u64 len, bool write)
+{
+	u64 pos = iova, end = iova + len;
+	struct apu_mapping *m;
+
+	while (pos < end) {
+		m = xa_load(&ctx->pt, pos >> PAGE_SHIFT);
+		if (m->obj->import_attach)
+			dma_buf_end_cpu_access(m->obj->import_attach->dmabuf, apu_cpu_dir(write));
+		pos = m->iova + ((u64)m->npages << PAGE_SHIFT);
+	}
+}
+
+/*
+ * Opens the CPU access to every imported object in the checked range
+ * [iova, iova + len) (mappings are contiguous in the table, so the walk
+ * jumps from one to the next). On failure nothing stays open.
+ */
+int apu_mmu_cpu_access_begin(struct apu_ctx *ctx, u64 iova, u64 len, bool write)
+{
+	u64 pos = iova, end = iova + len;
+	struct apu_mapping *m;
+	int ret;
+
+	lockdep_assert_held(&ctx->pt_lock);
+	while (pos < end) {
+		m = xa_load(&ctx->pt, pos >> PAGE_SHIFT);
+		if (m->obj->import_attach) {
+			ret = apu_dmabuf_begin(m->obj->import_attach->dmabuf, write);
+			if (ret) {
+				apu_mmu_cpu_access_end(ctx, iova, pos - iova, write);
+				return ret;
+			}
+		}
+		pos = m->iova + ((u64)m->npages << PAGE_SHIFT);
+	}
+	return 0;
+}
+
+/* Kernel address of the (checked) device page holding @iova. */
+static void *apu_page_map(struct apu_ctx *ctx, u64 iova, struct apu_mapping **mp)
+{
+	struct apu_mapping *m = xa_load(&ctx->pt, iova >> PAGE_SHIFT);
+	unsigned long idx = (iova - m->iova) >> PAGE_SHIFT;
+
+	*mp = m;
+	if (m->pages)
+		return kmap_local_page(m->pages[idx]);
+	return m->vmap.vaddr + (idx << PAGE_SHIFT);
+}
+
+static void apu_page_unmap(struct apu_mapping *m, void *va)
+{
+	if (m->pages)
+		kunmap_local(va);
+}
+
 /* Walks a checked range page piece by page piece. */
 #define apu_for_each_piece(iova, len, off, n)					\
 	for (off = 0;								\
@@ -357,55 +449,59 @@ int apu_mmu_check(struct apu_ctx *ctx, u64 iova, u64 len, bool write)
 
 void apu_mmu_fill(struct apu_ctx *ctx, u64 iova, u64 len, u8 value)
 {
+	struct apu_mapping *m;
 	u64 off, n;
 	void *va;
 
 	apu_for_each_piece(iova, len, off, n) {
-		va = kmap_local_page(apu_pte(ctx, iova + off, true));
+		va = apu_page_map(ctx, iova + off, &m);
 		memset(va + ((iova + off) & ~PAGE_MASK), value, n);
-		kunmap_local(va);
+		apu_page_unmap(m, va);
 		cond_resched();
 	}
 }
 
 void apu_mmu_read(struct apu_ctx *ctx, u64 iova, void *buf, size_t len)
 {
+	struct apu_mapping *m;
 	u64 off, n;
 	void *va;
 
 	apu_for_each_piece(iova, len, off, n) {
-		va = kmap_local_page(apu_pte(ctx, iova + off, false));
+		va = apu_page_map(ctx, iova + off, &m);
 		memcpy(buf + off, va + ((iova + off) & ~PAGE_MASK), n);
-		kunmap_local(va);
+		apu_page_unmap(m, va);
 	}
 }
 
 void apu_mmu_write(struct apu_ctx *ctx, u64 iova, const void *buf, size_t len)
 {
+	struct apu_mapping *m;
 	u64 off, n;
 	void *va;
 
 	apu_for_each_piece(iova, len, off, n) {
-		va = kmap_local_page(apu_pte(ctx, iova + off, true));
+		va = apu_page_map(ctx, iova + off, &m);
 		memcpy(va + ((iova + off) & ~PAGE_MASK), buf + off, n);
-		kunmap_local(va);
+		apu_page_unmap(m, va);
 	}
 }
 
 /* 32-bit FNV-1a (offset basis 0x811c9dc5, prime 0x01000193). */
 u32 apu_mmu_fnv1a(struct apu_ctx *ctx, u64 iova, u64 len)
 {
+	struct apu_mapping *m;
 	u32 h = 0x811c9dc5;
 	u64 off, n, k;
 	const u8 *va;
 
 	apu_for_each_piece(iova, len, off, n) {
-		va = kmap_local_page(apu_pte(ctx, iova + off, false));
+		va = apu_page_map(ctx, iova + off, &m);
 		for (k = 0; k < n; k++) {
 			h ^= va[((iova + off) & ~PAGE_MASK) + k];
 			h *= 0x01000193;
 		}
-		kunmap_local(va);
+		apu_page_unmap(m, (void *)va);
 		cond_resched();
 	}
 	return h;
