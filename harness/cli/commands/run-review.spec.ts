@@ -12,23 +12,10 @@ import { join, resolve } from 'node:path';
 import { cleanupFixtures, FIXTURE_SUITE, freshFixtureState } from '../../runner/fixtures/request';
 import { readJournal } from '../../runner/journal';
 import { LOCK_FILE } from '../../runner/lock';
-import type { CliIo } from '../command';
 import { EXIT, EXIT_MEANINGS } from '../exit-codes';
-import { runCli } from '../main';
+import { cliAsCi } from '../spec-helpers/run-cli';
 
-interface Ran {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(args: string[]): Promise<Ran> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (t) => (out += t), stderr: (t) => (err += t), env: { ...process.env, CI: 'true' } };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const cli = cliAsCi;
 
 interface Piglit {
   tests: Record<string, { result: string; out: string; err: string; 'accel-message'?: string }>;

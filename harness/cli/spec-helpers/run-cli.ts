@@ -33,3 +33,15 @@ export function cliProcess(argv: string[], env: NodeJS.ProcessEnv = {}): CliOutc
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+export interface Ran {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** The CLI in-process, as CI runs it (CI=true: one line per test, no live progress). */
+export async function cliAsCi(args: string[]): Promise<Ran> {
+  const r = await cliInProcess(args, { ...process.env, CI: 'true' });
+  return { code: r.code, out: r.stdout, err: r.stderr };
+}
