@@ -5,6 +5,8 @@
 import { NS_PER_MS, NS_PER_US } from '../../sim/kernel/clock';
 import type { Aperture } from '../../sim/kernel/iommu';
 import type { OpenPolicy } from '../../profile';
+// The driver facts a profile declares (shared with the kernel module) are the model's defaults.
+import { APU_DRIVER, MT8183_APU_DRIVER } from '../profile';
 
 export interface ApuModelConfig {
   /** DRM driver name (DRM_IOCTL_VERSION, sysfs driver). */
@@ -39,15 +41,15 @@ export interface ApuModelConfig {
 }
 
 export const APU_MODEL: ApuModelConfig = {
-  driverName: 'apu',
+  driverName: APU_DRIVER.driver,
   desc: 'AI Processor Unit (accel-conformance reference model)',
-  module: 'apu',
+  module: APU_DRIVER.module,
   parentName: 'apu.0',
-  openPolicy: 'shared',
+  openPolicy: APU_DRIVER.defaultPolicy,
   hasExclusiveParam: true,
   aperture: { start: 0x10000000n, end: 0x40000000n },
-  defaultTimeoutMs: 500,
-  defaultBanAfter: 3,
+  defaultTimeoutMs: APU_DRIVER.defaultTimeoutMs,
+  defaultBanAfter: APU_DRIVER.defaultBanAfter,
   resetNs: 20n * NS_PER_MS,
   crashRecoveryNs: 10n * NS_PER_MS,
   teardownNs: 0n,
@@ -60,15 +62,15 @@ export const APU_MODEL: ApuModelConfig = {
  * fixed IOVA window; one compute user at a time in this model.
  */
 export const MT8183_MODEL: ApuModelConfig = {
-  driverName: 'mt8183-apu',
+  driverName: MT8183_APU_DRIVER.driver,
   desc: 'MediaTek MT8183 APU (VP6 DSP, remoteproc)',
-  module: 'mt8183_apu',
+  module: MT8183_APU_DRIVER.module,
   parentName: '19100000.apu',
-  openPolicy: 'exclusive',
+  openPolicy: MT8183_APU_DRIVER.defaultPolicy,
   hasExclusiveParam: false,
   aperture: { start: 0x60000000n, end: 0x70000000n },
-  defaultTimeoutMs: 200,
-  defaultBanAfter: 3,
+  defaultTimeoutMs: MT8183_APU_DRIVER.defaultTimeoutMs,
+  defaultBanAfter: MT8183_APU_DRIVER.defaultBanAfter,
   // A reset reloads and reboots the DSP firmware.
   resetNs: 50n * NS_PER_MS,
   crashRecoveryNs: 30n * NS_PER_MS,
