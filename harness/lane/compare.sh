@@ -58,13 +58,8 @@ cli=$repo/dist/harness/cli/main.js
 [ -f "$cli" ] || lane_die "$cli does not exist: run 'npm run build' first (or pass --build)"
 
 results=${results:-$repo/reports/kernel-lane-compare}
-if [ -d "$results" ] && [ -n "$(ls -A "$results")" ] && [ ! -e "$results/.kernel-lane-compare" ]; then
+results=$(lane_fresh_results "$results" .kernel-lane-compare) ||
 	lane_die "$results is not empty and not a compare results directory; pass --results"
-fi
-rm -rf "$results"
-mkdir -p "$results"
-touch "$results/.kernel-lane-compare"
-results=$(cd "$results" && pwd)
 
 # Shell-quoted extra run arguments, for the guest's command line.
 extra=

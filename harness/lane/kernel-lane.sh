@@ -95,13 +95,8 @@ cli=(node "$repo/dist/harness/cli/main.js")
 check=(node "$repo/dist/harness/lane/check.js")
 
 results=${results:-$repo/reports/kernel-lane}
-if [ -d "$results" ] && [ -n "$(ls -A "$results")" ] && [ ! -e "$results/.kernel-lane" ]; then
+results=$(lane_fresh_results "$results" .kernel-lane) ||
 	lane_abort "$results is not empty and not a kernel-lane results directory; pass --results"
-fi
-rm -rf "$results"
-mkdir -p "$results"
-touch "$results/.kernel-lane"
-results=$(cd "$results" && pwd)
 
 # --- 2./3. the guest ------------------------------------------------------------
 # Each step's failure is remembered and the next steps still run, so one boot reports everything.

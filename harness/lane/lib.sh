@@ -17,6 +17,16 @@ lane_die() {
 	exit 1
 }
 
+# Empties DIR for a new run and prints its absolute path. A non-empty DIR that
+# does not hold MARKER was not made by the lane, so it is refused (status 1)
+# rather than deleted: a mistyped --results must not remove someone's files.
+lane_fresh_results() { # DIR MARKER
+	if [ -d "$1" ] && [ -n "$(ls -A "$1")" ] && [ ! -e "$1/$2" ]; then
+		return 1
+	fi
+	rm -rf "$1" && mkdir -p "$1" && touch "$1/$2" && (cd "$1" && pwd)
+}
+
 lane_cache() {
 	local c=${ACCEL_LANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/accel-conformance}
 	mkdir -p "$c"

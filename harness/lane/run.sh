@@ -109,13 +109,8 @@ t_initramfs=$(since "$t")
 img_mb=$(du -m "$img" | cut -f1)
 
 results=${results:-$repo/reports/kernel-lane}
-if [ -d "$results" ] && [ -n "$(ls -A "$results")" ] && [ ! -e "$results/.kernel-lane" ]; then
+results=$(lane_fresh_results "$results" .kernel-lane) ||
 	lane_die "$results is not empty and not a kernel-lane results directory; pass --results"
-fi
-rm -rf "$results"
-mkdir -p "$results"
-touch "$results/.kernel-lane"
-results=$(cd "$results" && pwd)
 console=$results/console.log
 
 lane_log "booting $(basename "$kdir") (initramfs ${img_mb} MB, params: ${params:-none})"
