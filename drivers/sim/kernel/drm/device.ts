@@ -19,14 +19,8 @@ import { VmaOffsetManager, type VmaNode } from './vma-manager';
 /** Largest object the simulated shmem will back (a guard against garbage sizes eating host memory). */
 export const GEM_MAX_SIZE = 1 << 30;
 
-export interface DrmDeviceSetup {
-  readonly driver: DrmDriver;
-  readonly accelIndex: number;
-  readonly module: string;
-  readonly parentName: string;
-  readonly params: Readonly<Record<string, string>>;
-  readonly defects: ReadonlySet<string>;
-}
+/** What registration fixes about a device: the DrmDevice fields set once at drm_dev_init. */
+export type DrmDeviceSetup = Pick<DrmDevice, 'driver' | 'accelIndex' | 'module' | 'parentName' | 'params' | 'defects'>;
 
 export class DrmDeviceImpl implements DrmDevice {
   readonly driver: DrmDriver;
