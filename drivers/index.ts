@@ -15,7 +15,7 @@ export type {
   SimDriverModel,
 } from './sim/plugin-api';
 export type * from './sim/kernel/drm/driver';
-export { bootSimMachine, loadPlugin, parseSpec, SimSpecError, BUNDLED_MODELS } from './sim/machine';
+export { bootSimMachine, loadPlugin, parseSpec, SimSpecError, BUNDLED_MODEL_NAMES, bundledModel } from './sim/machine';
 export type { SimDeviceInfo, SimMachine, ParsedSpec } from './sim/machine';
 export { SIM_APU, SIM_MT8183, extendApuDriver, overrideOps } from './apu/sim/models';
 export { defaultApuOps } from './apu/sim/ops';

@@ -11,10 +11,7 @@ import type { Sys } from '../harness/sys/types';
 import type { AdapterFactory, DriverAdapter } from './adapter';
 import type { DriverProfile, OpenPolicy } from './profile';
 import { DRM_CAP_PRIME, DRM_IOCTL_GET_CAP, DRM_PRIME_CAP_EXPORT, DRM_PRIME_CAP_IMPORT, drm_get_cap } from '../harness/uapi/drm';
-import { APU_ADAPTER_NAME, createApuAdapter } from './apu/adapter';
-import { APU_DRIVERS, apuProfile } from './apu/profile';
-import { createVgemAdapter } from './vgem/adapter';
-import { VGEM_ADAPTER_NAME, VGEM_DRIVER, VGEM_PROFILE } from './vgem/profile';
+import { DRIVER_MODULES } from './modules';
 
 /** Declares the profile of every device bound to `driver`. */
 export type ProfileSource = (sys: Sys, dev: AccelDevice) => DriverProfile;
@@ -22,11 +19,10 @@ export type ProfileSource = (sys: Sys, dev: AccelDevice) => DriverProfile;
 const profiles = new Map<string, ProfileSource>();
 const adapters = new Map<string, AdapterFactory>();
 
-for (const decl of APU_DRIVERS) profiles.set(decl.driver, (sys) => apuProfile(sys, decl));
-adapters.set(APU_ADAPTER_NAME, createApuAdapter);
-// vgem has no accel node: it is reached through a `drm:` filter (docs/discovery.md).
-profiles.set(VGEM_DRIVER, () => VGEM_PROFILE);
-adapters.set(VGEM_ADAPTER_NAME, createVgemAdapter);
+for (const m of DRIVER_MODULES) {
+  for (const [driver, source] of Object.entries(m.profiles ?? {})) profiles.set(driver, source);
+  for (const [name, factory] of Object.entries(m.adapters ?? {})) adapters.set(name, factory);
+}
 
 /** Adds (or replaces) the profile of a driver name; plugins use it for their drivers. */
 export function registerProfile(driver: string, source: ProfileSource): void {

@@ -12,7 +12,11 @@ import { type DeviceUnderTest, type RunOptions, type Subtest, fullName } from '.
 import { runSubtest, type SubtestResult } from '../harness/testing/execute';
 import { families } from './index';
 import { TEARDOWN_BUDGET_MS } from './lib/device';
-import { DEFECT_PROOFS, MUTATION_PROOFS, OTHER, provenTests, simSpec } from './proofs';
+import { DEFECT_PROOFS, MUTATION_PROOFS, otherFor, provenTests, simSpec } from './proofs';
+import { DRIVER_MODULES } from '../drivers/modules';
+import { bundledModel } from '../drivers/sim/machine';
+import { parseFails, toCiStatus, type CiStatus } from '../harness/runner/expectations';
+import { readFileSync } from 'node:fs';
 
 const OPTIONS: RunOptions = { allowDestructive: true };
 
@@ -71,7 +75,7 @@ describe('conformance suite on the bundled simulated drivers', function () {
   describe('every catalogued defect fails its listed subtests', () => {
     for (const proof of DEFECT_PROOFS) {
       it(`${proof.defect} (sim:${proof.sim}) fails ${proof.mustFail.join(', ')}`, async () => {
-        const s = await session(`${simSpec(proof.sim, `defect=${proof.defect}`)};${simSpec(OTHER[proof.sim])}`);
+        const s = await session(`${simSpec(proof.sim, `defect=${proof.defect}`)};${simSpec(otherFor(proof.sim))}`);
         try {
           const [dev, other] = s.devices as [DeviceUnderTest, DeviceUnderTest];
           const missed: string[] = [];
@@ -161,7 +165,7 @@ describe('conformance suite on the bundled simulated drivers', function () {
   });
 
   it('every defect of the catalogue is in the proof table', () => {
-    const mapped = new Set<DefectName>(DEFECT_PROOFS.map((p) => p.defect));
+    const mapped = new Set<string>(DEFECT_PROOFS.map((p) => p.defect));
     const unmapped = (Object.keys(DEFECTS) as DefectName[]).filter((d) => !mapped.has(d));
     if (unmapped.length > 0) console.log(`defects with no proof: ${unmapped.join(', ')}`);
     assert.deepEqual(unmapped, []);
@@ -175,4 +179,52 @@ describe('conformance suite on the bundled simulated drivers', function () {
     if (unproven.length > 0) console.log(`unproven subtests:\n  ${unproven.join('\n  ')}`);
     assert.deepEqual(unproven, []);
   });
+
+  /**
+   * Each driver module's simulated models, beyond the two APU models checked
+   * above: healthy, every test passes, skips with a reason, or gives exactly
+   * what the module's shipped expectations say (the model reproduces the real
+   * driver's known deviations); every test that runs there is proven able to
+   * fail by a defect of one of the module's own models; every defect the
+   * model declares is in a proof.
+   */
+  for (const m of DRIVER_MODULES) {
+    const models = Object.keys(m.simModels ?? {});
+    if (m.name === 'apu' || models.length === 0) continue;
+    describe(`driver module ${m.name}`, () => {
+      for (const name of models) {
+        it(`sim:${name} is healthy under its shipped expectations, and every test that runs there is proven on ${m.name}`, async () => {
+          const model = bundledModel(name);
+          assert.ok(model, `sim:${name} does not load`);
+          const shipped = m.expectations?.[model.driverName]?.fails;
+          const expected: ReadonlyMap<string, CiStatus> = shipped ? parseFails(readFileSync(shipped, 'utf8'), shipped) : new Map();
+          const s = await session(`sim:${name};sim:apu`);
+          try {
+            const [dev, other] = s.devices as [DeviceUnderTest, DeviceUnderTest];
+            const bad: string[] = [];
+            const ran: string[] = [];
+            for (const { name: test, subtest } of ALL) {
+              const r = await runSubtest(subtest, dev, [other], OPTIONS);
+              const listed = expected.get(test);
+              if (listed !== undefined) {
+                if (toCiStatus(r.status) !== listed) bad.push(`${describeResult(test, dev.label, r)}, expected ${listed}`);
+                continue;
+              }
+              if (r.status === 'fail' || (r.status === 'skip' && !r.message?.trim())) bad.push(describeResult(test, dev.label, r));
+              if (r.status === 'pass') ran.push(test);
+            }
+            assert.deepEqual(bad, [], `unexpected results on healthy sim:${name}:\n${bad.join('\n')}`);
+            const proven = new Set(DEFECT_PROOFS.filter((p) => models.includes(p.sim)).flatMap((p) => p.mustFail));
+            const unproven = ran.filter((t) => !proven.has(t));
+            assert.deepEqual(unproven, [], `tests that pass on sim:${name} but no defect of ${m.name} makes fail`);
+            const declared = Object.keys(model.defects ?? {});
+            const mapped = new Set(DEFECT_PROOFS.filter((p) => models.includes(p.sim)).map((p) => p.defect));
+            assert.deepEqual(declared.filter((d) => !mapped.has(d)), [], `defects of sim:${name} with no proof`);
+          } finally {
+            s.close();
+          }
+        });
+      }
+    });
+  }
 });

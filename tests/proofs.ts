@@ -10,14 +10,18 @@
  */
 import * as path from 'node:path';
 import type { DefectName } from '../drivers/sim/defects';
+import type { DefectProof } from '../drivers/driver-module';
+import { DRIVER_MODULES } from '../drivers/modules';
 import type { DeviceUnderTest } from '../harness/testing/define';
 
+export type { DefectProof } from '../drivers/driver-module';
+
 /**
- * The simulated driver a defect is injected into: a bundled one, or
- * `control-apu`, the fixture model with a control node
+ * The simulated driver a defect is injected into: a bundled model (any
+ * driver module's), or `control-apu`, the fixture model with a control node
  * (drivers/sim/fixtures/control-apu.js), which no bundled driver has.
  */
-export type SimDriver = 'apu' | 'mt8183' | 'control-apu';
+export type SimDriver = string;
 
 /** Absolute, so the spec does not depend on the directory mocha runs from. */
 export const CONTROL_APU_FIXTURE = path.resolve(__dirname, '../drivers/sim/fixtures/control-apu.js');
@@ -29,19 +33,14 @@ export function simSpec(driver: SimDriver, query = ''): string {
 }
 
 /** The device booted beside a defective one, so cross-device tests have a second device. */
-export const OTHER: Record<SimDriver, 'apu' | 'mt8183'> = { apu: 'mt8183', mt8183: 'apu', 'control-apu': 'mt8183' };
-
-export interface DefectProof {
-  readonly defect: DefectName;
-  /** The bundled driver the defect is injected into. */
-  readonly sim: SimDriver;
-  /** Full names (accel@family@subtest) that must fail on that device. */
-  readonly mustFail: readonly string[];
+export function otherFor(sim: SimDriver): 'apu' | 'mt8183' {
+  return sim === 'apu' ? 'mt8183' : sim === 'mt8183' ? 'apu' : sim === 'control-apu' ? 'mt8183' : 'apu';
 }
 
 const p = (defect: DefectName, sim: SimDriver, ...mustFail: string[]): DefectProof => ({ defect, sim, mustFail });
 
-export const DEFECT_PROOFS: readonly DefectProof[] = [
+/** Proofs of the generic families on the APU models and of the simulated core; driver modules add their own. */
+const CORE_AND_APU_PROOFS: readonly DefectProof[] = [
   // core: drm_file.c / drm_ioctl.c / drm_accel.c
   p('excl-open-allowed', 'apu', 'accel@core@bad-open-excl'),
   p('version-empty-desc', 'apu', 'accel@core@basic-version'),
@@ -101,6 +100,8 @@ export const DEFECT_PROOFS: readonly DefectProof[] = [
   p('fault-partial-write', 'apu', 'accel@iommu@fault-no-partial-write'),
   p('fault-wedges', 'apu', 'accel@iommu@fault-next-job-runs'),
 ];
+
+export const DEFECT_PROOFS: readonly DefectProof[] = [...CORE_AND_APU_PROOFS, ...DRIVER_MODULES.flatMap((m) => m.proofs ?? [])];
 
 /** The device a mutation runs the tests on, and the others it sees. */
 export interface Mutated {

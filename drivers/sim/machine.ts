@@ -11,8 +11,9 @@ import { DRM_COMMAND_BASE, DRM_IOCTL_BASE } from '../../harness/uapi/drm';
 import { IOWR } from '../../harness/uapi/ioctl';
 import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM, DRIVER_SYNCOBJ, DRM_RENDER_ALLOW, PAGE_SIZE } from './kernel/drm/driver';
 import { registerProfile } from '../registry';
+import { DRIVER_MODULES } from '../modules';
 import { SIM_APU, SIM_MT8183, extendApuDriver } from '../apu/sim/models';
-import { type DefectName, isDefectName } from './defects';
+import { DEFECTS } from './defects';
 import type { PluginApi, SimDriverModel } from './plugin-api';
 import { SimKernel } from './kernel/kernel';
 import type { Credentials } from './kernel/task';
@@ -45,11 +46,34 @@ export interface ParsedSpec {
   /** `apu`, `mt8183`, or the plugin path as written. */
   readonly target: string;
   readonly isPlugin: boolean;
-  readonly defects: ReadonlySet<DefectName>;
+  /** Defect names as written; checked against the model's catalogue when it is known (bootSimMachine). */
+  readonly defects: ReadonlySet<string>;
   readonly params: Readonly<Record<string, string>>;
 }
 
-export const BUNDLED_MODELS: Readonly<Record<string, SimDriverModel>> = { apu: SIM_APU, mt8183: SIM_MT8183 };
+/** Every driver module's simulated models, by spec name (`sim:<name>`), loaded on first use. */
+const BUNDLED: ReadonlyMap<string, () => SimDriverModel> = new Map(
+  DRIVER_MODULES.flatMap((m) => Object.entries(m.simModels ?? {})),
+);
+
+export const BUNDLED_MODEL_NAMES: readonly string[] = [...BUNDLED.keys()];
+
+export function bundledModel(name: string): SimDriverModel | undefined {
+  return BUNDLED.get(name)?.();
+}
+
+/** The core's defects apply to every model (drivers/sim/defects.ts, layer 'core'). */
+const CORE_DEFECTS: ReadonlySet<string> = new Set(
+  Object.entries(DEFECTS).filter(([, info]) => info.layer === 'core').map(([name]) => name),
+);
+
+function checkDefects(spec: string, model: SimDriverModel, defects: ReadonlySet<string>): void {
+  for (const d of defects) {
+    if (CORE_DEFECTS.has(d)) continue;
+    if (model.defects && Object.prototype.hasOwnProperty.call(model.defects, d)) continue;
+    throw new SimSpecError(`sim:${spec}: unknown defect '${d}' (${model.name} has: ${[...Object.keys(model.defects ?? {}), '+ the core defects of docs/sim-drivers.md'].join(', ')})`);
+  }
+}
 
 const isPluginPath = (t: string): boolean => t.startsWith('.') || t.startsWith('/') || t.includes('/') || /\.[cm]?[jt]s$/.test(t);
 
@@ -57,7 +81,7 @@ export function parseSpec(spec: string): ParsedSpec {
   const q = spec.indexOf('?');
   const target = (q < 0 ? spec : spec.slice(0, q)).trim();
   if (target === '') throw new SimSpecError(`sim:${spec}: no driver name`);
-  const defects = new Set<DefectName>();
+  const defects = new Set<string>();
   const params: Record<string, string> = {};
   if (q >= 0) {
     for (const part of spec.slice(q + 1).split('&')) {
@@ -69,10 +93,7 @@ export function parseSpec(spec: string): ParsedSpec {
       if (key === 'defect') {
         const names = value.split(',').filter((x) => x !== '');
         if (names.length === 0) throw new SimSpecError(`sim:${spec}: 'defect=' names no defect (see docs/sim-drivers.md)`);
-        for (const d of names) {
-          if (!isDefectName(d)) throw new SimSpecError(`sim:${spec}: unknown defect '${d}'`);
-          defects.add(d);
-        }
+        for (const d of names) defects.add(d);
       } else {
         if (Object.prototype.hasOwnProperty.call(params, key)) throw new SimSpecError(`sim:${spec}: parameter '${key}' given twice`);
         params[key] = value;
@@ -131,8 +152,8 @@ export function loadPlugin(target: string): SimDriverModel {
 
 function modelFor(p: ParsedSpec, spec: string): SimDriverModel {
   if (p.isPlugin) return loadPlugin(p.target);
-  const m = BUNDLED_MODELS[p.target];
-  if (!m) throw new SimSpecError(`sim:${spec}: unknown driver '${p.target}' (bundled: ${Object.keys(BUNDLED_MODELS).join(', ')})`);
+  const m = bundledModel(p.target);
+  if (!m) throw new SimSpecError(`sim:${spec}: unknown driver '${p.target}' (bundled: ${BUNDLED_MODEL_NAMES.join(', ')})`);
   return m;
 }
 
@@ -141,6 +162,7 @@ export function bootSimMachine(specs: readonly string[]): SimMachine {
   const parsed = specs.map((spec) => {
     const p = parseSpec(spec);
     const model = modelFor(p, spec);
+    checkDefects(spec, model, p.defects);
     for (const key of Object.keys(p.params)) {
       if (!Object.prototype.hasOwnProperty.call(model.params, key)) {
         throw new SimSpecError(

@@ -14,7 +14,7 @@
 import type { ERRNO, SysError } from '../../harness/sys/errno';
 import type { Sys } from '../../harness/sys/types';
 import type { DriverProfile } from '../profile';
-import type { DefectName } from './defects';
+import type { DefectInfo } from './defects';
 import type {
   DrmDevice,
   DrmFile,
@@ -35,8 +35,8 @@ import type { ApuDriverOps } from '../apu/sim/ops';
 export interface ProbeConfig {
   /** Module parameters given in the spec (validated against SimDriverModel.params). */
   readonly params: Readonly<Record<string, string>>;
-  /** Defects given in the spec (names of drivers/sim/defects.ts). */
-  readonly defects: ReadonlySet<DefectName>;
+  /** Defects given in the spec: core defects (drivers/sim/defects.ts) or the model's own (SimDriverModel.defects). */
+  readonly defects: ReadonlySet<string>;
   /** How many devices of this model the machine probed before this one (0 for the first). */
   readonly instance: number;
 }
@@ -49,6 +49,11 @@ export interface SimDriverModel {
   readonly module: string;
   /** Every module parameter the model accepts, with its default value. */
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * The model's own defects (`sim:<name>?defect=NAME`), each breaking one rule;
+   * the simulated core's defects (layer 'core' of drivers/sim/defects.ts) apply to every model.
+   */
+  readonly defects?: Readonly<Record<string, DefectInfo>>;
   /** Registers one device with the kernel; throws an Error for unusable parameters. */
   probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice;
   /** The profile of devices of this driver; without one, the harness detects it. */

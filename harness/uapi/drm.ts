@@ -2,13 +2,26 @@
  * DRM core uAPI: include/uapi/drm/drm.h and the two KMS structs the
  * feature-flag tests send (include/uapi/drm/drm_mode.h).
  */
-import { IO, IOR, IOW, IOWR } from './ioctl';
+import { IO, IOR, IOW, IOWR, defineIoctl, type IoctlDecl, type IoctlKind } from './ioctl';
 import { ptr, s32, s64, struct, u32, u64 } from './layout';
 
 export const DRM_IOCTL_BASE = 'd';
 export const DRM_IOCTL_BASE_CODE = 0x64;
 export const DRM_COMMAND_BASE = 0x40;
 export const DRM_COMMAND_END = 0xa0;
+
+type Layout = { readonly size: number; readonly name: string };
+
+/** A DRM core ioctl: DRM_IO*(nr, struct) of drm.h. */
+export function drmIoctl<S extends Layout | null>(name: string, kind: IoctlKind, nr: number, struct: S): IoctlDecl<S> {
+  return defineIoctl(name, kind, DRM_IOCTL_BASE, nr, struct);
+}
+
+/** A driver ioctl: DRM_IO*(DRM_COMMAND_BASE + index, struct), as every drivers/accel uAPI header declares them. */
+export function drmDriverIoctl<S extends Layout | null>(name: string, kind: IoctlKind, index: number, struct: S): IoctlDecl<S> {
+  if (index < 0 || DRM_COMMAND_BASE + index >= DRM_COMMAND_END) throw new RangeError(`${name}: driver ioctl index ${index} outside the driver range`);
+  return defineIoctl(name, kind, DRM_IOCTL_BASE, DRM_COMMAND_BASE + index, struct);
+}
 
 export const drm_version = struct('drm_version', {
   version_major: s32,

@@ -55,3 +55,51 @@ export function decodeIoctl(request: number): IoctlFields {
 export function formatIoctl(request: number): string {
   return `0x${(request >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 }
+
+/**
+ * One ioctl, declared once, as the kernel's DRM_IOCTL_DEF and drm-rs's
+ * `ioctl_readwrite!` do: its C macro name, direction, type, number and the
+ * struct it carries. The request number, name maps, the simulator's dispatch
+ * tables and the C layout check are all derived from these declarations.
+ */
+export type IoctlKind = 'IO' | 'IOR' | 'IOW' | 'IOWR';
+
+export interface IoctlDecl<S extends { readonly size: number; readonly name: string } | null = { readonly size: number; readonly name: string } | null> {
+  /** The C macro the header defines, e.g. `DRM_IOCTL_GEM_CLOSE`. */
+  readonly name: string;
+  readonly kind: IoctlKind;
+  /** IOC_NONE, IOC_READ, IOC_WRITE or both. */
+  readonly dir: number;
+  readonly type: number;
+  /** _IOC_NR: for DRM driver ioctls, DRM_COMMAND_BASE + the driver's index. */
+  readonly nr: number;
+  /** The argument struct (null for `_IO`). */
+  readonly struct: S;
+  /** The request number user space passes to ioctl(2). */
+  readonly request: number;
+}
+
+const KIND_DIR: Readonly<Record<IoctlKind, number>> = {
+  IO: IOC_NONE,
+  IOR: IOC_READ,
+  IOW: IOC_WRITE,
+  IOWR: IOC_READ | IOC_WRITE,
+};
+
+export function defineIoctl<S extends { readonly size: number; readonly name: string } | null>(
+  name: string,
+  kind: IoctlKind,
+  type: string | number,
+  nr: number,
+  struct: S,
+): IoctlDecl<S> {
+  if ((kind === 'IO') !== (struct === null)) throw new Error(`${name}: _${kind} ${struct === null ? 'needs' : 'takes no'} struct`);
+  const dir = KIND_DIR[kind];
+  const t = typeCode(type);
+  return { name, kind, dir, type: t, nr, struct, request: IOC(dir, t, nr, struct?.size ?? 0) };
+}
+
+/** request -> C macro name, for readable failure messages. */
+export function ioctlNameMap(decls: readonly IoctlDecl[]): ReadonlyMap<number, string> {
+  return new Map(decls.map((d) => [d.request, d.name]));
+}

@@ -28,7 +28,7 @@ export class ApuDevice {
     readonly drm: DrmDevice,
     readonly model: ApuModelConfig,
     readonly params: ApuParams,
-    readonly defects: ReadonlySet<DefectName>,
+    readonly defects: ReadonlySet<string>,
     /** The ops table in force (bundled, or with a plugin's replacements). */
     readonly ops: ApuDriverOps,
   ) {

@@ -25,7 +25,6 @@ import {
   type DrmIoctlDesc,
   type DrmRegistrar,
 } from '../../sim/kernel/drm/driver';
-import type { DefectName } from '../../sim/defects';
 import type { ApuModelConfig } from './config';
 import { defaultParams, parseParams } from './config';
 import { ApuDevice } from './device';
@@ -44,7 +43,7 @@ const IOCTLS: readonly { nr: number; name: ApuIoctlName; cmd: number }[] = [
 
 export interface ApuProbeConfig {
   readonly params: Readonly<Record<string, string>>;
-  readonly defects: ReadonlySet<DefectName>;
+  readonly defects: ReadonlySet<string>;
   /** Devices of this model probed before (their platform devices need distinct names). */
   readonly instance: number;
   /** Replaces the model's driver name / module (plugins deriving a new driver). */

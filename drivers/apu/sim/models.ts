@@ -11,6 +11,12 @@ import { APU_MODEL, type ApuModelConfig, MT8183_MODEL, defaultParams } from './c
 import { probeApu } from './driver';
 import type { ApuIoctlName } from './ioctls';
 import { type ApuDriverOps, defaultApuOps } from './ops';
+import { DEFECTS, type DefectInfo } from '../../sim/defects';
+
+/** The APU models' own defects: the 'driver' layer of the catalogue (drivers/sim/defects.ts). */
+const APU_DEFECTS: Readonly<Record<string, DefectInfo>> = Object.fromEntries(
+  Object.entries(DEFECTS).filter(([, info]) => info.layer === 'driver'),
+);
 
 /** Applies plugin replacements on top of an ops table; each receives the op it replaces. */
 export function overrideOps(base: ApuDriverOps, o: ApuOpsOverrides = {}): ApuDriverOps {
@@ -48,6 +54,7 @@ export function apuModel(name: string, model: ApuModelConfig, ops: ApuDriverOps 
     driverName: model.driverName,
     module: model.module,
     params: defaultParams(model),
+    defects: APU_DEFECTS,
     probe: (kernel, config) => probeApu(kernel, { ...config, model, ops }).drm,
     profile: (sys: Sys): DriverProfile => apuProfile(sys, declOf(model)),
   };

@@ -1,0 +1,23 @@
+/**
+ * The reference APU: its uAPI (uapi/apu_drm.h), profiles of the two bundled
+ * models and the kernel module, the adapter, the simulated models sim:apu and
+ * sim:mt8183, and the kernel module itself (kernel/).
+ */
+import { defineDriverModule } from '../driver-module';
+import type { SimDriverModel } from '../sim/plugin-api';
+import { APU_ADAPTER_NAME, createApuAdapter } from './adapter';
+import { APU_DRIVERS, apuProfile } from './profile';
+
+// Loaded on first use: a run on real devices never builds the simulator.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const models = (): typeof import('./sim/models') => require('./sim/models') as typeof import('./sim/models');
+
+export default defineDriverModule({
+  name: 'apu',
+  profiles: Object.fromEntries(APU_DRIVERS.map((decl) => [decl.driver, (sys) => apuProfile(sys, decl)])),
+  adapters: { [APU_ADAPTER_NAME]: createApuAdapter },
+  simModels: {
+    apu: (): SimDriverModel => models().SIM_APU,
+    mt8183: (): SimDriverModel => models().SIM_MT8183,
+  },
+});

@@ -1,0 +1,9 @@
+/**
+ * Every driver the suite knows, one line each: a new driver is one folder
+ * under drivers/ (see drivers/driver-module.ts) plus one line here.
+ */
+import type { DriverModule } from './driver-module';
+import apu from './apu';
+import vgem from './vgem';
+
+export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem];
