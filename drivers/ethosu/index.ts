@@ -1,0 +1,19 @@
+/**
+ * Arm Ethos-U (drivers/accel/ethosu): uAPI, profile, the simulated model
+ * sim:ethosu, its driver family and the proofs that each test running on the
+ * model can fail there.
+ */
+import { defineDriverModule } from '../driver-module';
+import type { SimDriverModel } from '../sim/plugin-api';
+import { ETHOSU_DRIVER, ethosuProfile } from './profile';
+import { ETHOSU_UAPI } from './uapi';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const model = (): SimDriverModel => (require('./sim/model') as typeof import('./sim/model')).SIM_ETHOSU;
+
+export default defineDriverModule({
+  name: 'ethosu',
+  profiles: { [ETHOSU_DRIVER]: (sys) => ethosuProfile(sys) },
+  simModels: { ethosu: model },
+  uapi: [ETHOSU_UAPI],
+});
