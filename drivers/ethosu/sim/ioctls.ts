@@ -153,7 +153,7 @@ const cmdstreamBoCreate: Handler = (dev, data, file, ctx) => {
       (i, w) => obj.memory.writeUInt32LE(w, i * 4),
       dev.isU65,
       {
-        dmaLengthUnchecked: dev.has('cmdstream-dma-len-unchecked'),
+        stateZeroed: dev.has('cmdstream-state-zeroed'),
         overflowUnchecked: dev.has('cmdstream-overflow-unchecked'),
         stopAnywhere: dev.has('cmdstream-stop-anywhere'),
       },

@@ -38,7 +38,7 @@ export const ETHOSU_NPU_DEFAULTS = {
 export const ETHOSU_DEFECTS = {
   'bo-create-bad-flags-ok': { layer: 'driver', rule: 'BO_CREATE accepts flags other than DRM_ETHOSU_BO_NO_MMAP' },
   'no-mmap-ignored': { layer: 'driver', rule: 'a DRM_ETHOSU_BO_NO_MMAP object (every command stream BO) can be mmapped' },
-  'cmdstream-dma-len-unchecked': { layer: 'driver', rule: 'the validator accepts a DMA whose length was never set' },
+  'cmdstream-state-zeroed': { layer: 'driver', rule: 'the validator starts from zeroed state: a DMA whose length was never set passes as 0 bytes' },
   'cmdstream-overflow-unchecked': { layer: 'driver', rule: 'the validator lets a DMA extent overflow 64 bits instead of refusing it' },
   'cmdstream-stop-anywhere': { layer: 'driver', rule: 'the validator accepts a STOP that is not the last command (the rest is never checked)' },
   'cmdstream-bo-as-region-ok': { layer: 'driver', rule: 'SUBMIT accepts a command stream BO as a region BO' },

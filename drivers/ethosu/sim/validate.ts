@@ -37,8 +37,12 @@ export interface ValidatedStream {
 
 /** What the walk may be told to get wrong, one knob per defect of the model. */
 export interface ValidatorFaults {
-  /** A DMA whose length was never set (U64_MAX) is accepted. */
-  readonly dmaLengthUnchecked?: boolean;
+  /**
+   * The walk's state starts zeroed instead of all-ones (cmd_state_init's
+   * memset 0xff "to detect missing setup"): a DMA whose length was never set
+   * reads as 0 bytes, a feature map without a base as address 0, and both pass.
+   */
+  readonly stateZeroed?: boolean;
   /** Extents that overflow 64 bits wrap instead of failing. */
   readonly overflowUnchecked?: boolean;
   /** A STOP that is not the last word is accepted (the rest is copied but never checked). */
@@ -119,7 +123,21 @@ export class StreamWalk {
   constructor(
     private readonly isU65: boolean,
     private readonly faults: ValidatorFaults,
-  ) {}
+  ) {
+    if (faults.stateZeroed) this.zeroState();
+  }
+
+  private zeroState(): void {
+    this.dmaMode = 0;
+    this.dmaSize0 = 0;
+    this.dmaSize1 = 0;
+    for (const d of [this.src, this.dst]) Object.assign(d, { region: 0, len: 0n, offset: 0n, stride: [0n, 0n] });
+    for (const b of [this.weight, this.scale]) Object.assign(b, { base: 0n, length: 0, region: 0 });
+    for (const fm of [this.ifm, this.ifm2, this.ofm]) {
+      Object.assign(fm, { base: [0n, 0n, 0n, 0n], strideX: 0n, strideY: 0n, strideC: 0n, region: 0, broadcast: 0, strideKernel: 0 });
+      Object.assign(fm, { precision: 0, depth: 0, width: 0, width0: 0, height: [0, 0, 0], padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 });
+    }
+  }
 
   private widen(region: number, end: bigint): void {
     const cur = this.regionSize[region] as bigint;
@@ -129,7 +147,7 @@ export class StreamWalk {
   /** dma_length(): the bytes one side of a DMA spans, recording its region's extent; U64_MAX when invalid. */
   private dmaLength(d: Dma): bigint {
     let len = d.len;
-    if (len === U64_MAX && !this.faults.dmaLengthUnchecked) return U64_MAX;
+    if (len === U64_MAX) return U64_MAX;
     const steps: [number, bigint, number][] = [];
     if (this.dmaMode >= 1) steps.push([0, d.stride[0], this.dmaSize0]);
     if (this.dmaMode === 2) steps.push([1, d.stride[1], this.dmaSize1]);
