@@ -5,7 +5,8 @@
  */
 import { defineDriverModule } from '../driver-module';
 import type { SimDriverModel } from '../sim/plugin-api';
-import { ETHOSU_DRIVER, ethosuProfile } from './profile';
+import { createEthosuAdapter } from './adapter';
+import { ETHOSU_ADAPTER_NAME, ETHOSU_DRIVER, ethosuProfile } from './profile';
 import { ETHOSU_UAPI } from './uapi';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -14,6 +15,7 @@ const model = (): SimDriverModel => (require('./sim/model') as typeof import('./
 export default defineDriverModule({
   name: 'ethosu',
   profiles: { [ETHOSU_DRIVER]: (sys) => ethosuProfile(sys) },
+  adapters: { [ETHOSU_ADAPTER_NAME]: (sys) => createEthosuAdapter(sys) },
   simModels: { ethosu: model },
   uapi: [ETHOSU_UAPI],
 });
