@@ -50,6 +50,8 @@ function createBo(dev: EthosuDevice, size: number, bo: EthosuBo): GemObject {
   const obj = dev.drm.gemObjectCreate(size, {
     mmap: (o) => {
       if (boOf(o).flags & DRM_ETHOSU_BO_NO_MMAP && !dev.has('no-mmap-ignored')) fail('EINVAL', 'DRM_ETHOSU_BO_NO_MMAP object');
+      // The defect maps a snapshot of the pages instead of the pages (drm_gem_dma_object_mmap maps the object itself).
+      return dev.has('mmap-copy') ? Buffer.from(o.memory) : undefined;
     },
   });
   obj.driverPriv = bo;

@@ -14,6 +14,7 @@
  *   pmu_counters           PMCR.NUM_EVENT_CNT (default 8)
  */
 import type { DrmDevice, DrmRegistrar } from '../../sim/kernel/drm/driver';
+import { SysError } from '../../../harness/sys/errno';
 import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM } from '../../sim/kernel/drm/driver';
 import type { DefectInfo } from '../../sim/defects';
 import type { ProbeConfig, SimDriverModel } from '../../sim/plugin-api';
@@ -44,6 +45,9 @@ export const ETHOSU_DEFECTS = {
   'cmdstream-bo-as-region-ok': { layer: 'driver', rule: 'SUBMIT accepts a command stream BO as a region BO' },
   'region-size-unchecked': { layer: 'driver', rule: 'SUBMIT runs a stream whose region extends beyond the BO bound to it' },
   'perfmon-ncounters-unchecked': { layer: 'driver', rule: 'PERFMON_CREATE accepts more counters than the PMU has' },
+  'open-once': { layer: 'driver', rule: 'the first open marks the device busy for good: every later open fails with EBUSY' },
+  'mmap-copy': { layer: 'driver', rule: 'each mmap shows its own snapshot of the BO instead of the BO\'s pages' },
+  'prime-import-foreign-ok': { layer: 'driver', rule: 'PRIME import of another device\'s dma-buf succeeds although the driver cannot attach it' },
 } as const satisfies Record<string, DefectInfo>;
 
 function intParam(params: Readonly<Record<string, string>>, name: keyof typeof ETHOSU_NPU_DEFAULTS): number {
@@ -84,7 +88,7 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
       features: DRIVER_COMPUTE_ACCEL | DRIVER_GEM,
       // ethosu_drm_driver sets no gem_prime_import_sg_table: drm_gem_prime_import_dev refuses
       // other devices' dma-bufs with EINVAL (drm_prime.c); its own come back as the same object.
-      primeImportForeign: false,
+      primeImportForeign: config.defects.has('prime-import-foreign-ok'),
       ioctls: (Object.keys(ETHOSU_IOCTL) as EthosuIoctlName[]).map((name) => ({
         nr: ETHOSU_IOCTL[name].nr - 0x40,
         name: ETHOSU_IOCTL[name].name,
@@ -94,6 +98,9 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
       })),
       // ethosu_open -> ethosu_job_open (drm_sched_entity_init) + ethosu_perfmon_open_file.
       open: (_drm, file) => {
+        const d = device();
+        if (d.has('open-once') && d.openedOnce) throw SysError.of('EBUSY', 'open', 'open-once defect');
+        d.openedOnce = true;
         const f: EthosuFile = { entity: device().sched.createEntity(`client ${file.clientId}`), perfmons: new Map() };
         file.driverPriv = f;
       },

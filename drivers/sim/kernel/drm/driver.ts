@@ -153,9 +153,10 @@ export interface GemObjectFuncs {
   /**
    * drm_gem_object_funcs.mmap, called by drm_gem_mmap_obj once the core's
    * checks passed: throwing a SysError fails mmap(2) with it (e.g. an object
-   * the driver created unmappable).
+   * the driver created unmappable). It may return the memory the mapping
+   * shows instead of the object's pages (a driver that maps something else).
    */
-  mmap?(obj: GemObject): void;
+  mmap?(obj: GemObject): Buffer | void;
 }
 
 /**

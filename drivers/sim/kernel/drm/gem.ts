@@ -69,9 +69,9 @@ export class GemObjectImpl implements GemObject {
     return this.importAttach ? this.importAttach.obj.resv : this.ownResv;
   }
 
-  /** drm_gem_mmap_obj -> obj->funcs->mmap. */
-  driverMmap(): void {
-    this.funcs?.mmap?.(this);
+  /** drm_gem_mmap_obj -> obj->funcs->mmap: the memory the mapping shows. */
+  driverMmap(): Buffer {
+    return this.funcs?.mmap?.(this) ?? this.memory;
   }
 
   /** drm_gem_object_get. */
@@ -201,13 +201,14 @@ export function drmGemMmap(file: DrmFileImpl, vma: VmaRequest): void {
     obj.put();
     throw SysError.of('EINVAL', 'mmap', 'copy-on-write mapping of a GEM object');
   }
+  let memory: Buffer;
   try {
-    obj.driverMmap();
+    memory = obj.driverMmap();
   } catch (e) {
     obj.put();
     throw e;
   }
-  vma.memory = obj.memory.subarray(0, vma.length);
+  vma.memory = memory.subarray(0, vma.length);
   if (dev.defects.has('mmap-no-ref')) {
     obj.put();
     vma.close = null;
