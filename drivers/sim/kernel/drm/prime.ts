@@ -71,6 +71,8 @@ export function primeHandleToFdIoctl(dev: DrmDeviceImpl, data: Buffer, file: Drm
 function primeImport(dev: DrmDeviceImpl, dmabuf: DmaBuf): GemObjectImpl {
   const obj = dmabuf.obj;
   if (obj.dev === dev && obj.tryGet()) return obj;
+  // drm_gem_prime_import_dev: a driver without gem_prime_import_sg_table cannot attach a foreign buffer.
+  if (dev.driver.primeImportForeign === false) throw SysError.of('EINVAL', 'ioctl', 'driver cannot import foreign dma-bufs');
   const imported = dev.gemObjectWrap(dmabuf.size, obj.memory);
   dmabuf.get();
   imported.importAttach = dmabuf;
