@@ -44,7 +44,7 @@ import {
   drm_apu_gem_new,
   drm_apu_gem_queue,
   drm_apu_state,
-} from '../../harness/uapi/apu';
+} from './uapi';
 import {
   DRM_IOCTL_SYNCOBJ_CREATE,
   DRM_IOCTL_SYNCOBJ_DESTROY,

@@ -15,7 +15,7 @@ import {
   drm_apu_gem_dequeue,
   drm_apu_gem_new,
   drm_apu_gem_queue,
-} from '../../harness/uapi/apu';
+} from '../apu/uapi';
 import {
   DRM_CLOEXEC,
   DRM_IOCTL_GEM_CLOSE,

@@ -17,7 +17,7 @@ import { MAP_SHARED, O_CLOEXEC, O_NONBLOCK, O_RDWR, PROT_READ, PROT_WRITE } from
 import type { Mapping, Sys, UserMemory } from '../../harness/sys/types';
 import { DRM_IOCTL_BASE_CODE } from '../../harness/uapi/drm';
 import * as drm from '../../harness/uapi/drm';
-import * as apu from '../../harness/uapi/apu';
+import * as apu from '../apu/uapi';
 import { DMA_BUF_IOCTL_SYNC, dma_buf_sync } from '../../harness/uapi/dma-buf';
 import type { StructLayout } from '../../harness/uapi/layout';
 import { IOC, decodeIoctl } from '../../harness/uapi/ioctl';

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as apu from '../uapi/apu';
+import * as apu from '../../drivers/apu/uapi';
 import * as drm from '../uapi/drm';
 import { simOnlySkipReason } from '../testing/define';
 import { checkListJson, compareRuns, judgeCleanRun, parseResults, type TestOutcome } from './differential';

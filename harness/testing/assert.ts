@@ -3,7 +3,7 @@
  * do_ioctl_err / igt_assert_eq: every failure names the call, what the rule
  * expects and what the device did, so a report line is enough to file a bug.
  */
-import { APU_IOCTL_NAMES } from '../uapi/apu';
+import { APU_IOCTL_NAMES } from '../../drivers/apu/uapi';
 import { DMA_BUF_IOCTL_NAMES } from '../uapi/dma-buf';
 import { DRM_IOCTL_NAMES } from '../uapi/drm';
 import { decodeIoctl, formatIoctl } from '../uapi/ioctl';

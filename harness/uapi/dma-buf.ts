@@ -1,10 +1,13 @@
-/** dma-buf uAPI: include/uapi/linux/dma-buf.h. */
-import { IOW, IOWR } from './ioctl';
-import { s32, struct, u32, u64 } from './layout';
+/** dma-buf uAPI: include/uapi/linux/dma-buf.h, each ioctl declared once. */
+import type { UapiHeader } from './header';
+import { defineIoctl, ioctlNameMap } from './ioctl';
+import { s32, scalarArg, struct, u32, u64 } from './layout';
 
 export const dma_buf_sync = struct('dma_buf_sync', { flags: u64 });
 export const dma_buf_export_sync_file = struct('dma_buf_export_sync_file', { flags: u32, fd: s32 });
 export const dma_buf_import_sync_file = struct('dma_buf_import_sync_file', { flags: u32, fd: s32 });
+/** DMA_BUF_SET_NAME_B is `_IOW('b', 1, __u64)`: the argument is the user pointer to the name. */
+export const dma_buf_set_name_arg = scalarArg('__u64', u64);
 
 export const DMA_BUF_SYNC_READ = 1n << 0n;
 export const DMA_BUF_SYNC_WRITE = 2n << 0n;
@@ -14,14 +17,28 @@ export const DMA_BUF_SYNC_END = 1n << 2n;
 export const DMA_BUF_SYNC_VALID_FLAGS_MASK = DMA_BUF_SYNC_RW | DMA_BUF_SYNC_END;
 
 export const DMA_BUF_BASE = 'b';
-export const DMA_BUF_IOCTL_SYNC = IOW(DMA_BUF_BASE, 0, dma_buf_sync.size);
-export const DMA_BUF_SET_NAME_B = IOW(DMA_BUF_BASE, 1, 8);
-export const DMA_BUF_IOCTL_EXPORT_SYNC_FILE = IOWR(DMA_BUF_BASE, 2, dma_buf_export_sync_file.size);
-export const DMA_BUF_IOCTL_IMPORT_SYNC_FILE = IOW(DMA_BUF_BASE, 3, dma_buf_import_sync_file.size);
+export const DMA_BUF_IOCTLS = {
+  SYNC: defineIoctl('DMA_BUF_IOCTL_SYNC', 'IOW', DMA_BUF_BASE, 0, dma_buf_sync),
+  SET_NAME_B: defineIoctl('DMA_BUF_SET_NAME_B', 'IOW', DMA_BUF_BASE, 1, dma_buf_set_name_arg),
+  EXPORT_SYNC_FILE: defineIoctl('DMA_BUF_IOCTL_EXPORT_SYNC_FILE', 'IOWR', DMA_BUF_BASE, 2, dma_buf_export_sync_file),
+  IMPORT_SYNC_FILE: defineIoctl('DMA_BUF_IOCTL_IMPORT_SYNC_FILE', 'IOW', DMA_BUF_BASE, 3, dma_buf_import_sync_file),
+} as const;
 
-export const DMA_BUF_IOCTL_NAMES: ReadonlyMap<number, string> = new Map([
-  [DMA_BUF_IOCTL_SYNC, 'DMA_BUF_IOCTL_SYNC'],
-  [DMA_BUF_SET_NAME_B, 'DMA_BUF_SET_NAME_B'],
-  [DMA_BUF_IOCTL_EXPORT_SYNC_FILE, 'DMA_BUF_IOCTL_EXPORT_SYNC_FILE'],
-  [DMA_BUF_IOCTL_IMPORT_SYNC_FILE, 'DMA_BUF_IOCTL_IMPORT_SYNC_FILE'],
-]);
+export const DMA_BUF_IOCTL_SYNC = DMA_BUF_IOCTLS.SYNC.request;
+export const DMA_BUF_SET_NAME_B = DMA_BUF_IOCTLS.SET_NAME_B.request;
+export const DMA_BUF_IOCTL_EXPORT_SYNC_FILE = DMA_BUF_IOCTLS.EXPORT_SYNC_FILE.request;
+export const DMA_BUF_IOCTL_IMPORT_SYNC_FILE = DMA_BUF_IOCTLS.IMPORT_SYNC_FILE.request;
+
+export const DMA_BUF_IOCTL_NAMES: ReadonlyMap<number, string> = ioctlNameMap(Object.values(DMA_BUF_IOCTLS));
+
+export const DMA_BUF_UAPI: UapiHeader = {
+  include: 'linux/dma-buf.h',
+  source: { kind: 'kernel', since: '3.3' },
+  ioctls: Object.values(DMA_BUF_IOCTLS),
+  structs: [dma_buf_sync, dma_buf_export_sync_file, dma_buf_import_sync_file],
+  constants: {
+    DMA_BUF_SYNC_READ, DMA_BUF_SYNC_WRITE, DMA_BUF_SYNC_RW, DMA_BUF_SYNC_START, DMA_BUF_SYNC_END,
+    DMA_BUF_SYNC_VALID_FLAGS_MASK,
+    DMA_BUF_BASE: DMA_BUF_BASE.charCodeAt(0),
+  },
+};

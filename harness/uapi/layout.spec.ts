@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { array, ptr, s16, s32, s64, s8, struct, u16, u32, u64, u8 } from './layout';
 import { drm_syncobj_handle, drm_syncobj_wait, drm_version, drm_prime_handle } from './drm';
-import { drm_apu_gem_new, drm_apu_gem_queue, drm_apu_gem_iommu_map } from './apu';
+import { drm_apu_gem_new, drm_apu_gem_queue, drm_apu_gem_iommu_map } from '../../drivers/apu/uapi';
 
 describe('uapi/layout', () => {
   it('lays out members at natural alignment with tail padding (LP64)', () => {

@@ -16,7 +16,7 @@ import {
   drm_apu_gem_new,
   drm_apu_gem_queue,
   drm_apu_state,
-} from '../../../harness/uapi/apu';
+} from '../uapi';
 import { DRM_IOCTL_SYNCOBJ_CREATE, drm_syncobj_create } from '../../../harness/uapi/drm';
 
 export const openDev = (sys: Sys, minor = 0): number => sys.open(`/dev/accel/accel${minor}`, O_RDWR | O_CLOEXEC);

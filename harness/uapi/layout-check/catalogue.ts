@@ -4,7 +4,7 @@
  */
 import * as drm from '../drm';
 import * as dmaBuf from '../dma-buf';
-import * as apu from '../apu';
+import * as apu from '../../../drivers/apu/uapi';
 import type { StructLayout } from '../layout';
 
 export type AnyStruct = StructLayout<Record<string, unknown>>;
