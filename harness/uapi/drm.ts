@@ -66,7 +66,7 @@ export const drm_crtc_get_sequence = struct('drm_crtc_get_sequence', { crtc_id: 
 export const drm_crtc_queue_sequence = struct('drm_crtc_queue_sequence', { crtc_id: u32, flags: u32, sequence: u64, user_data: u64 });
 export const drm_syncobj_create = struct('drm_syncobj_create', { handle: u32, flags: u32 });
 export const drm_syncobj_destroy = struct('drm_syncobj_destroy', { handle: u32, pad: u32 });
-/** The 16-byte form the suite sends; kernels since 6.12 append `__u64 point` (below), and drm_ioctl zero-fills it. */
+/** The 16-byte form the suite sends; kernels since 6.15 append `__u64 point` (below), and drm_ioctl zero-fills it. */
 export const drm_syncobj_handle = struct('drm_syncobj_handle', { handle: u32, flags: u32, fd: s32, pad: u32 });
 /** The kernel's current struct drm_syncobj_handle, as the simulated core reads it. */
 export const drm_syncobj_handle_current = extendStruct(drm_syncobj_handle, { point: u64 });
@@ -455,6 +455,8 @@ export const DRM_UAPI: UapiHeader = {
     drm_mode_closefb: '6.8',
     DRM_IOCTL_MODE_CLOSEFB: '6.8',
     DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE: '6.5',
+    DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_TIMELINE: '6.15',
+    DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_TIMELINE: '6.15',
   },
   constants: {
     DRM_COMMAND_BASE, DRM_COMMAND_END, DRM_DISPLAY_MODE_LEN, DRM_PROP_NAME_LEN,
