@@ -45,14 +45,7 @@ import {
   drm_apu_gem_queue,
   drm_apu_state,
 } from './uapi';
-import {
-  DRM_IOCTL_SYNCOBJ_CREATE,
-  DRM_IOCTL_SYNCOBJ_DESTROY,
-  DRM_IOCTL_SYNCOBJ_WAIT,
-  drm_syncobj_create,
-  drm_syncobj_destroy,
-  drm_syncobj_wait,
-} from '../../harness/uapi/drm';
+import { syncobjCreate, syncobjDestroy, syncobjWait } from '../../harness/ioctl';
 
 export const APU_ADAPTER_NAME = 'apu';
 
@@ -159,9 +152,7 @@ export class ApuAdapter implements DriverAdapter {
 
   submit(fd: number, job: JobSpec, bos: readonly number[] = []): SubmittedJob {
     const enc = encodeJob(job);
-    const create = drm_syncobj_create.encode({});
-    this.sys.ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, create);
-    const syncobj = drm_syncobj_create.decode(create).handle;
+    const syncobj = syncobjCreate(this.sys, fd);
     try {
       this.withMemory([bos.length * 4, enc.args.length], ([bm, dm]) => {
         bos.forEach((h, i) => bm.bytes.writeUInt32LE(h >>> 0, i * 4));
@@ -194,15 +185,7 @@ export class ApuAdapter implements DriverAdapter {
    * caller may wait again.
    */
   async wait(job: SubmittedJob, timeoutMs: number): Promise<JobResult> {
-    const deadline = this.sys.monotonicNs() + BigInt(Math.max(0, Math.round(timeoutMs))) * 1_000_000n;
-    const hm = this.sys.alloc(4);
-    try {
-      hm.bytes.writeUInt32LE(job.syncobj, 0);
-      const arg = drm_syncobj_wait.encode({ handles: hm.address, timeout_nsec: deadline, count_handles: 1 });
-      await this.sys.ioctlAsync(job.fd, DRM_IOCTL_SYNCOBJ_WAIT, arg);
-    } finally {
-      this.sys.free(hm);
-    }
+    await syncobjWait(this.sys, job.fd, job.syncobj, timeoutMs);
     const completedNs = this.sys.monotonicNs();
     const size = this.sizeOut.get(job) ?? encodeJob(job.spec).sizeOut;
     const output = this.withMemory([size], ([om]) => {
@@ -228,7 +211,7 @@ export class ApuAdapter implements DriverAdapter {
 
   private destroySyncobj(fd: number, handle: number): void {
     try {
-      this.sys.ioctl(fd, DRM_IOCTL_SYNCOBJ_DESTROY, drm_syncobj_destroy.encode({ handle }));
+      syncobjDestroy(this.sys, fd, handle);
     } catch {
       // The file may be gone already; the syncobj went with it.
     }

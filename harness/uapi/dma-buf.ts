@@ -8,6 +8,8 @@ export const dma_buf_export_sync_file = struct('dma_buf_export_sync_file', { fla
 export const dma_buf_import_sync_file = struct('dma_buf_import_sync_file', { flags: u32, fd: s32 });
 /** DMA_BUF_SET_NAME_B is `_IOW('b', 1, __u64)`: the argument is the user pointer to the name. */
 export const dma_buf_set_name_arg = scalarArg('__u64', u64);
+/** DMA_BUF_SET_NAME_A, the original form, declared with a 32-bit size. */
+export const dma_buf_set_name_a_arg = scalarArg('__u32', u32);
 
 export const DMA_BUF_SYNC_READ = 1n << 0n;
 export const DMA_BUF_SYNC_WRITE = 2n << 0n;
@@ -19,12 +21,14 @@ export const DMA_BUF_SYNC_VALID_FLAGS_MASK = DMA_BUF_SYNC_RW | DMA_BUF_SYNC_END;
 export const DMA_BUF_BASE = 'b';
 export const DMA_BUF_IOCTLS = {
   SYNC: defineIoctl('DMA_BUF_IOCTL_SYNC', 'IOW', DMA_BUF_BASE, 0, dma_buf_sync),
+  SET_NAME_A: defineIoctl('DMA_BUF_SET_NAME_A', 'IOW', DMA_BUF_BASE, 1, dma_buf_set_name_a_arg),
   SET_NAME_B: defineIoctl('DMA_BUF_SET_NAME_B', 'IOW', DMA_BUF_BASE, 1, dma_buf_set_name_arg),
   EXPORT_SYNC_FILE: defineIoctl('DMA_BUF_IOCTL_EXPORT_SYNC_FILE', 'IOWR', DMA_BUF_BASE, 2, dma_buf_export_sync_file),
   IMPORT_SYNC_FILE: defineIoctl('DMA_BUF_IOCTL_IMPORT_SYNC_FILE', 'IOW', DMA_BUF_BASE, 3, dma_buf_import_sync_file),
 } as const;
 
 export const DMA_BUF_IOCTL_SYNC = DMA_BUF_IOCTLS.SYNC.request;
+export const DMA_BUF_SET_NAME_A = DMA_BUF_IOCTLS.SET_NAME_A.request;
 export const DMA_BUF_SET_NAME_B = DMA_BUF_IOCTLS.SET_NAME_B.request;
 export const DMA_BUF_IOCTL_EXPORT_SYNC_FILE = DMA_BUF_IOCTLS.EXPORT_SYNC_FILE.request;
 export const DMA_BUF_IOCTL_IMPORT_SYNC_FILE = DMA_BUF_IOCTLS.IMPORT_SYNC_FILE.request;

@@ -17,7 +17,7 @@ import {
   drm_apu_gem_queue,
   drm_apu_state,
 } from '../uapi';
-import { DRM_IOCTL_SYNCOBJ_CREATE, drm_syncobj_create } from '../../../harness/uapi/drm';
+import { syncobjCreate } from '../../../harness/ioctl';
 
 export const openDev = (sys: Sys, minor = 0): number => sys.open(`/dev/accel/accel${minor}`, O_RDWR | O_CLOEXEC);
 
@@ -45,11 +45,7 @@ export function stateFlags(sys: Sys, fd: number): number {
   return drm_apu_state.decode(arg).flags;
 }
 
-export function syncobj(sys: Sys, fd: number): number {
-  const arg = drm_syncobj_create.encode({});
-  sys.ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, arg);
-  return drm_syncobj_create.decode(arg).handle;
-}
+export const syncobj = (sys: Sys, fd: number): number => syncobjCreate(sys, fd);
 
 export function mapRaw(sys: Sys, fd: number, handles: readonly number[]): bigint[] {
   const hm = sys.alloc(Math.max(4, handles.length * 4));
