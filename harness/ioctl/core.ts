@@ -101,3 +101,13 @@ export async function expectErrnoAsync(expected: ErrnoName, fn: () => Promise<un
   throw new TestFailure(`${what ?? 'the call'}: expected ${expected}, but it succeeded`);
 }
 
+/** The errno name a call fails with, or 'ok': for tables of expected outcomes. */
+export function errnoOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    if (isSysError(e)) return e.code;
+    throw e;
+  }
+}

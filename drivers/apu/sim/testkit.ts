@@ -3,7 +3,6 @@
  * through `Sys` only (never into the simulated kernel).
  */
 import { O_CLOEXEC, O_RDWR } from '../../../harness/sys/constants';
-import { isSysError } from '../../../harness/sys/errno';
 import type { Sys } from '../../../harness/sys/types';
 import {
   DRM_IOCTL_APU_GEM_DEQUEUE,
@@ -21,16 +20,8 @@ import { syncobjCreate } from '../../../harness/ioctl';
 
 export const openDev = (sys: Sys, minor = 0): number => sys.open(`/dev/accel/accel${minor}`, O_RDWR | O_CLOEXEC);
 
-/** The errno name a call fails with, or 'ok'. */
-export function errnoOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    if (isSysError(e)) return e.code;
-    throw e;
-  }
-}
+/** The ioctl library's errnoOf: the errno name a call fails with, or 'ok'. */
+export { errnoOf } from '../../../harness/ioctl';
 
 export function gemNew(sys: Sys, fd: number, size: number, flags = 0): { handle: number; offset: bigint; arg: Buffer } {
   const arg = drm_apu_gem_new.encode({ size, flags });
