@@ -238,6 +238,12 @@ function checkSet(cat: Catalogue, set: HeaderSet, cc: string, dir: string, root:
   }
 
   const input = { headers, skipStructs: new Set<string>(), skipMembers: new Set<string>(), appendedPresent };
+  // Structs newer than this version: one probe each, so the program compiles the first time.
+  for (const { index, entry } of headers) {
+    entry.structs.forEach((s, si) => {
+      if (s.since && versionBefore(set.version, s.since) && !probe(entry, si)) input.skipStructs.add(`${index}.${si}`);
+    });
+  }
   const src = path.join(dir, 'layout.c');
   const exe = path.join(dir, 'layout');
   const build = (): { ok: boolean; output: string } => {
