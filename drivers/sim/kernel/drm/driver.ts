@@ -8,6 +8,8 @@
  * Stable contract: drivers are written against this file only (plus
  * ../clock.ts and ../fence.ts). The core implements it in drm/*.ts.
  */
+import { DRM_COMMAND_BASE, DRM_COMMAND_END, DRM_IOCTL_BASE_CODE } from '../../../../harness/uapi/drm';
+import type { IoctlDecl } from '../../../../harness/uapi/ioctl';
 import type { VirtualClock } from '../clock';
 import type { DmaFence, DmaResv } from '../fence';
 
@@ -69,6 +71,18 @@ export interface DrmIoctlDesc {
   /** DRM_AUTH | DRM_MASTER | DRM_ROOT_ONLY | DRM_RENDER_ALLOW. */
   readonly flags: number;
   readonly func: DrmIoctlFunc;
+}
+
+/**
+ * DRM_IOCTL_DEF_DRV: a driver's table entry from the ioctl's one
+ * declaration (drmDriverIoctl: index, and the request number with the
+ * kernel's struct size), the permission flags and the handler.
+ */
+export function drmIoctlDef(decl: IoctlDecl, flags: number, func: DrmIoctlFunc): DrmIoctlDesc {
+  if (decl.type !== DRM_IOCTL_BASE_CODE || decl.nr < DRM_COMMAND_BASE || decl.nr >= DRM_COMMAND_END) {
+    throw new RangeError(`${decl.name} is not a DRM driver ioctl (DRM_COMMAND_BASE..DRM_COMMAND_END)`);
+  }
+  return { nr: decl.nr - DRM_COMMAND_BASE, name: decl.name, cmd: decl.kernelRequest, flags, func };
 }
 
 /** A read-only debugfs file under /sys/kernel/debug/accel/<unique>/ (unique: the parent device's name). */
