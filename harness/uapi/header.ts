@@ -35,6 +35,12 @@ export interface UapiHeader {
    * by the sizeof comparison only).
    */
   readonly members?: Readonly<Record<string, Readonly<Record<string, string | null>>>>;
+  /**
+   * The header defines its ioctl numbers as enumerators, not macros
+   * (ethosu_accel.h: `enum { DRM_IOCTL_ETHOSU_DEV_QUERY = ... }`), which
+   * `#ifdef` cannot see: the check compares them unconditionally.
+   */
+  readonly enumIoctls?: boolean;
   /** Extra lines before the `#include` (feature macros such as `#define _GNU_SOURCE`). */
   readonly prelude?: readonly string[];
 }

@@ -76,7 +76,7 @@ export function generateProgram(input: ProgramInput): string {
     });
     entry.constants.forEach((c, ci) => {
       const print = `\tprintf("C %d %d %llu\\n", ${h}, ${ci}, (unsigned long long)(${C_IDENT.test(c.name) ? c.name : expr(c.name)}));`;
-      if (!C_IDENT.test(c.name)) {
+      if (!C_IDENT.test(c.name) || (entry.header.enumIoctls === true && c.ioctl !== undefined)) {
         out.push(print);
         return;
       }
