@@ -5,5 +5,6 @@
 import type { DriverModule } from './driver-module';
 import apu from './apu';
 import vgem from './vgem';
+import ivpu from './ivpu';
 
-export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem];
+export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ivpu];

@@ -64,8 +64,10 @@ export function ivpuProfile(sys: Sys): DriverProfile {
     openPolicySource: 'declared',
     // drm_dev_init allocates no control minor for DRIVER_COMPUTE_ACCEL (ivpu_drv.c driver.driver_features).
     controlNode: false,
-    // ivpu_pm.c ivpu_job_timeout_work: a job that stops the heartbeat is caught at the next TDR tick.
-    jobTimeoutMs: ivpuTdrMs(sys),
+    // ivpu_pm.c ivpu_job_timeout_work compares the heartbeat with the one of the
+    // previous TDR tick (fw->last_heartbeat, 0 after boot): a hang on an idle
+    // device is seen at the SECOND tick after submission, two TDR periods.
+    jobTimeoutMs: 2 * ivpuTdrMs(sys),
     // ivpu_drv.c ivpu_open -> ivpu_mmu_context_init: one MMU context (page table, SSID) per file.
     iommu: 'per-context',
     // ivpu_drv.c driver: gem_prime_import = ivpu_gem_prime_import, prime_handle_to_fd wraps drm_gem_prime_handle_to_fd.

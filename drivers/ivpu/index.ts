@@ -1,0 +1,19 @@
+/**
+ * intel_vpu (drivers/accel/ivpu, Intel NPU): its uAPI (drm/ivpu_accel.h), its
+ * profile, the simulated model sim:ivpu and the accel@ivpu@... family.
+ */
+import { defineDriverModule } from '../driver-module';
+import type { SimDriverModel } from '../sim/plugin-api';
+import { IVPU_DRIVER, ivpuProfile } from './profile';
+import { IVPU_UAPI } from './uapi';
+
+// Loaded on first use: a run on real devices never builds the simulator.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const model = (): SimDriverModel => (require('./sim/driver') as typeof import('./sim/driver')).SIM_IVPU;
+
+export default defineDriverModule({
+  name: 'ivpu',
+  profiles: { [IVPU_DRIVER]: (sys) => ivpuProfile(sys) },
+  simModels: { ivpu: model },
+  uapi: [IVPU_UAPI],
+});
