@@ -70,7 +70,8 @@ export class IvpuDevice {
   private running: { job: IvpuJob; timer: Timer | null } | null = null;
   private hung = false;
   private fwAlive = true;
-  private hbBase = 0n;
+  /** The firmware has beaten once by the time it reports ready (ivpu_boot). */
+  private hbBase = 1n;
   private hbSince: bigint | null;
 
   /* ivpu_pm.c state. */
@@ -581,7 +582,7 @@ export class IvpuDevice {
       this.jobsAbortAll();
       // Cold boot: a fresh firmware whose heartbeat starts again.
       this.fwAlive = true;
-      this.hbBase = 0n;
+      this.hbBase = 1n;
       this.hbSince = this.drm.clock.nowNs();
       this.resetInProgress = false;
       this.resetPending = false;
