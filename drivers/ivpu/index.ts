@@ -1,10 +1,11 @@
 /**
  * intel_vpu (drivers/accel/ivpu, Intel NPU): its uAPI (drm/ivpu_accel.h), its
- * profile, the simulated model sim:ivpu and the accel@ivpu@... family.
+ * profile, its adapter, the simulated model sim:ivpu and the accel@ivpu@... family.
  */
 import { defineDriverModule } from '../driver-module';
 import type { SimDriverModel } from '../sim/plugin-api';
-import { IVPU_DRIVER, ivpuProfile } from './profile';
+import { createIvpuAdapter } from './adapter';
+import { IVPU_ADAPTER_NAME, IVPU_DRIVER, ivpuProfile } from './profile';
 import { IVPU_UAPI } from './uapi';
 
 // Loaded on first use: a run on real devices never builds the simulator.
@@ -14,6 +15,7 @@ const model = (): SimDriverModel => (require('./sim/driver') as typeof import('.
 export default defineDriverModule({
   name: 'ivpu',
   profiles: { [IVPU_DRIVER]: (sys) => ivpuProfile(sys) },
+  adapters: { [IVPU_ADAPTER_NAME]: createIvpuAdapter },
   simModels: { ivpu: model },
   uapi: [IVPU_UAPI],
 });
