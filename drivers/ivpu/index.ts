@@ -5,6 +5,7 @@
 import { defineDriverModule } from '../driver-module';
 import type { SimDriverModel } from '../sim/plugin-api';
 import { createIvpuAdapter } from './adapter';
+import { IVPU_FAMILY } from './family';
 import { IVPU_ADAPTER_NAME, IVPU_DRIVER, ivpuProfile } from './profile';
 import { IVPU_UAPI } from './uapi';
 
@@ -17,5 +18,6 @@ export default defineDriverModule({
   profiles: { [IVPU_DRIVER]: (sys) => ivpuProfile(sys) },
   adapters: { [IVPU_ADAPTER_NAME]: createIvpuAdapter },
   simModels: { ivpu: model },
+  families: [IVPU_FAMILY],
   uapi: [IVPU_UAPI],
 });
