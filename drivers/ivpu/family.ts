@@ -34,6 +34,8 @@ import {
   DRM_IVPU_BO_UNCACHED,
   DRM_IVPU_BO_WC,
   DRM_IVPU_CAP_MANAGE_CMDQ,
+  DRM_IVPU_ENGINE_COPY,
+  DRM_IVPU_JOB_PRIORITY_REALTIME,
   DRM_IVPU_JOB_STATUS_ABORTED,
   DRM_IVPU_JOB_STATUS_SUCCESS,
   DRM_IVPU_PARAM_CAPABILITIES,
@@ -156,6 +158,23 @@ async function badBoLookup(t: TestContext): Promise<void> {
   checkEq(errno, 'EINVAL', 'BO_WAIT of an unknown handle');
 }
 
+function badSubmit(t: TestContext): void {
+  needIvpu(t);
+  const fd = openFile(t);
+  const { handle } = ivpuBoCreate(t.sys, fd, 4096);
+  const einval: [string, Parameters<typeof ivpuSubmit>[3]][] = [
+    ['the deprecated COPY engine', { engine: DRM_IVPU_ENGINE_COPY }],
+    ['a priority above REALTIME', { priority: DRM_IVPU_JOB_PRIORITY_REALTIME + 1 }],
+    ['a commands_offset not 8-byte aligned', { commands_offset: 4 }],
+    ['a commands_offset past the command buffer', { commands_offset: 4096 }],
+  ];
+  for (const [what, fields] of einval) expectErrno('EINVAL', () => ivpuSubmit(t.sys, fd, [handle], fields), `SUBMIT with ${what}`);
+  expectErrno('EINVAL', () => ivpuSubmit(t.sys, fd, []), 'SUBMIT with buffer_count 0');
+  expectErrno('ENOENT', () => ivpuSubmit(t.sys, fd, [handle + 100]), 'SUBMIT naming an unknown handle');
+  // ivpu_cmdq_submit_ioctl: ENODEV without explicit queues, else cmdq_id 0 is out of 1..255.
+  expectErrno(hwScheduler(t, fd) ? 'EINVAL' : 'ENODEV', () => ivpuCmdqSubmit(t.sys, fd, 0, [handle]), 'CMDQ_SUBMIT to cmdq_id 0');
+}
+
 function contextAddressSpace(t: TestContext): void {
   needIvpu(t);
   const a = openFile(t);
@@ -256,6 +275,32 @@ async function cmdqDestroyAbortsJobs(t: TestContext): Promise<void> {
   expectErrno('EINVAL', () => ivpuCmdqSubmit(t.sys, fd, q, [cmdBuffer(t.sys, fd, SIM_FW_NOP)]), 'CMDQ_SUBMIT to the destroyed queue');
 }
 
+/** Deadlines this far apart fall at every point of a 4 ms jiffy (CONFIG_HZ=250) and of shorter ones. */
+const WAIT_STEPS_MS = [5.1, 6.3, 7.7, 9.9];
+
+async function boWaitTimeout(t: TestContext): Promise<void> {
+  needSimFirmware(t, 'a job that stays busy');
+  const timeout = t.jobTimeoutMs ?? 4000;
+  const fd = openFile(t);
+  const hang = cmdBuffer(t.sys, fd, SIM_FW_HANG);
+  ivpuSubmit(t.sys, fd, [hang]);
+  for (let i = 0; i < 4 * WAIT_STEPS_MS.length; i++) {
+    await t.sys.sleepMs(1 + (i % 4));
+    const deadline = deadlineIn(t.sys, WAIT_STEPS_MS[i % WAIT_STEPS_MS.length] as number);
+    const arg = drm_ivpu_bo_wait.encode({ handle: hang, timeout_ns: deadline, job_status: 0x77 });
+    const errno = await t.sys.ioctlAsync(fd, DRM_IOCTL_IVPU_BO_WAIT.request, arg).then(
+      () => 'ok',
+      (e: unknown) => (isSysError(e) ? e.code : String(e)),
+    );
+    const now = t.sys.monotonicNs();
+    checkEq(errno, 'ETIMEDOUT', `BO_WAIT #${i + 1} on the busy command buffer`);
+    check(now >= deadline, `BO_WAIT #${i + 1} gave up ${Number(deadline - now) / 1e6} ms before its timeout_ns`);
+    checkEq(drm_ivpu_bo_wait.decode(arg).job_status, 0x77, `job_status after ETIMEDOUT #${i + 1}`);
+  }
+  // Leave no hung engine behind: the TDR ends the job.
+  checkEq(await ivpuBoWait(t.sys, fd, hang, deadlineIn(t.sys, timeout * 3)), DRM_IVPU_JOB_STATUS_ABORTED, 'job_status of the hung job after the TDR');
+}
+
 async function hangKillsContext(t: TestContext): Promise<void> {
   needSimFirmware(t, 'a hanging job');
   const timeout = t.jobTimeoutMs ?? 4000;
@@ -291,6 +336,12 @@ export const IVPU_FAMILY = defineFamily('ivpu', 'intel_vpu: per-file MMU context
     description: 'BO_INFO of an unknown handle is ENOENT with every output field 0; BO_WAIT of one is EINVAL',
     reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_info_ioctl, ivpu_bo_wait_ioctl',
     run: badBoLookup,
+  },
+  {
+    name: 'bad-submit',
+    description: 'SUBMIT with the COPY engine, a priority above REALTIME, no buffers or a bad commands_offset is EINVAL, an unknown handle ENOENT',
+    reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_submit_ioctl, ivpu_job_prepare_bos_for_submit, ivpu_cmdq_submit_ioctl',
+    run: badSubmit,
   },
   {
     name: 'basic-context-address-space',
@@ -332,6 +383,15 @@ export const IVPU_FAMILY = defineFamily('ivpu', 'intel_vpu: per-file MMU context
     reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_cmdq_destroy_ioctl, ivpu_cmdq_abort_all_jobs',
     destructive: true,
     run: cmdqDestroyAbortsJobs,
+  },
+  {
+    name: 'bo-wait-timeout',
+    description: 'BO_WAIT on a busy BO never gives up before its absolute timeout_ns, and leaves job_status untouched on ETIMEDOUT',
+    reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_wait_ioctl (the extra jiffy); drivers/gpu/drm/drm_utils.c: drm_timeout_abs_to_jiffies',
+    destructive: true,
+    requires: ['job-timeout'],
+    timeoutMs: 60_000,
+    run: boWaitTimeout,
   },
   {
     name: 'hang-kills-context',

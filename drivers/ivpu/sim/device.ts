@@ -123,7 +123,7 @@ export class IvpuDevice {
     const l: UserLimits = {
       uid,
       ref: 1,
-      maxCtx: whole ? IVPU_CONTEXT_COUNT : Math.floor(IVPU_CONTEXT_COUNT / 2),
+      maxCtx: this.has('context-limit-one') ? 1 : whole ? IVPU_CONTEXT_COUNT : Math.floor(IVPU_CONTEXT_COUNT / 2),
       maxDb: whole ? IVPU_DOORBELL_COUNT : Math.floor(IVPU_DOORBELL_COUNT / 2),
       dbCount: 0,
     };
@@ -132,6 +132,7 @@ export class IvpuDevice {
   }
 
   private limitsPut(l: UserLimits): void {
+    if (this.has('user-limit-leak')) return;
     if (--l.ref === 0) this.limits.delete(l.uid);
   }
 
@@ -469,7 +470,7 @@ export class IvpuDevice {
    */
   private contextAbortWork(): void {
     if (this.hwSched) {
-      this.engineResetCounter++;
+      if (!this.has('reset-uncounted')) this.engineResetCounter++;
       const guilty = this.hung && this.running ? this.running.job.file : null;
       if (this.hung) {
         this.running?.timer?.cancel();
@@ -558,7 +559,7 @@ export class IvpuDevice {
    * cold boot, and a KOBJ_CHANGE uevent IVPU_PM_EVENT=IVPU_RECOVER.
    */
   private recoveryWork(): void {
-    if (!this.has('recovery-keeps-counter')) this.resetCounter++;
+    if (!this.has('reset-uncounted')) this.resetCounter++;
     this.resetInProgress = true;
     this.fwAlive = false;
     this.running?.timer?.cancel();
