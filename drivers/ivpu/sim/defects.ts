@@ -46,6 +46,8 @@ export const IVPU_DEFECTS = {
   'user-limit-leak': { layer: 'driver', rule: 'closing a file does not give its context back to the uid\'s limit (no ivpu_user_limits_put)' },
   'param-unknown-ok': { layer: 'driver', rule: 'GET_PARAM accepts an unknown parameter' },
   'set-param-accepts': { layer: 'driver', rule: 'SET_PARAM accepts a parameter although the driver has none to set' },
+  'bo-info-wrong-offset': { layer: 'driver', rule: 'BO_INFO reports an mmap_offset one page past the object\'s' },
+  'close-unplugs': { layer: 'driver', rule: 'releasing a file leaves the device unplugged: later opens fail ENODEV (drm_dev_enter)' },
   'submit-bad-args-ok': { layer: 'driver', rule: 'SUBMIT accepts an unknown engine, an unaligned commands_offset or a priority above REALTIME' },
 } as const satisfies Record<string, DefectInfo>;
 

@@ -86,6 +86,8 @@ export class IvpuDevice {
   resetInProgress = false;
   resetCounter = 0;
   engineResetCounter = 0;
+  /** The close-unplugs defect: drm_dev_enter fails from the first release on. */
+  private unplugged = false;
   /** kobject_uevent_env(KOBJ_CHANGE, "IVPU_PM_EVENT=IVPU_RECOVER") sent so far, oldest first. */
   readonly uevents: string[] = [];
 
@@ -138,6 +140,7 @@ export class IvpuDevice {
 
   /** ivpu_drv.c ivpu_open: the user limit (EMFILE), then an SSID from context_xa (xa_alloc: EBUSY when full). */
   open(drm: DrmFile, uid: number): IvpuFile {
+    if (this.unplugged) throw fail('ENODEV', 'open', 'device unplugged (drm_dev_enter)');
     const limits = this.limitsGet(uid);
     let ssid = 0;
     for (let id = IVPU_USER_CONTEXT_MIN_SSID; id <= IVPU_USER_CONTEXT_MAX_SSID; id++) {
@@ -167,6 +170,7 @@ export class IvpuDevice {
       this.contexts.delete(file.ctxId);
     }
     this.limitsPut(file.limits);
+    if (this.has('close-unplugs')) this.unplugged = true;
   }
 
   /* ---- BOs (ivpu_gem.c) ---- */

@@ -160,7 +160,7 @@ const boInfo: IvpuIoctl = (dev, data, drm) => {
   try {
     const bo = boOf(obj);
     data.writeUInt32LE(bo.flags, INFO.flags);
-    data.writeBigUInt64LE(dev.drm.gemMmapOffset(obj), INFO.mmap_offset);
+    data.writeBigUInt64LE(dev.drm.gemMmapOffset(obj) + (dev.has('bo-info-wrong-offset') ? BigInt(PAGE_SIZE) : 0n), INFO.mmap_offset);
     data.writeBigUInt64LE(bo.vpuAddr, INFO.vpu_addr);
     data.writeBigUInt64LE(BigInt(obj.size), INFO.size);
   } finally {
