@@ -16,6 +16,7 @@
  */
 import { drmDriverIoctl } from '../../harness/uapi/drm';
 import type { UapiHeader } from '../../harness/uapi/header';
+import type { IoctlDecl } from '../../harness/uapi/ioctl';
 import type { StructLayout } from '../../harness/uapi/layout';
 import { s64, struct, u32, u64 } from '../../harness/uapi/layout';
 
@@ -184,7 +185,7 @@ export const DRM_IOCTL_IVPU_BO_CREATE_FROM_USERPTR = drmDriverIoctl(
 );
 
 /** Ioctls and structs both headers have (6.12.117 and 7.3.4). */
-const COMMON_IOCTLS = [
+const COMMON_IOCTLS: readonly IoctlDecl[] = [
   DRM_IOCTL_IVPU_GET_PARAM,
   DRM_IOCTL_IVPU_SET_PARAM,
   DRM_IOCTL_IVPU_BO_CREATE,
@@ -197,7 +198,7 @@ const COMMON_IOCTLS = [
   DRM_IOCTL_IVPU_METRIC_STREAMER_GET_INFO,
 ];
 /** Ioctls only 7.3's header has (the explicit command queues and userptr BOs). */
-export const IVPU_IOCTLS_SINCE_7_3 = [
+export const IVPU_IOCTLS_SINCE_7_3: readonly IoctlDecl[] = [
   DRM_IOCTL_IVPU_CMDQ_CREATE,
   DRM_IOCTL_IVPU_CMDQ_DESTROY,
   DRM_IOCTL_IVPU_CMDQ_SUBMIT,
@@ -220,16 +221,21 @@ export const IVPU_STRUCTS_SINCE_7_3: readonly StructLayout<unknown>[] = [
   drm_ivpu_cmdq_destroy,
 ] as readonly StructLayout<unknown>[];
 
-/**
- * The header as 6.12's linux-libc-dev first ships it, plus the 7.3 additions
- * (IVPU_IOCTLS_SINCE_7_3 / IVPU_STRUCTS_SINCE_7_3 name what a 6.12 header lacks).
- */
+/** drm/ivpu_accel.h as 6.12.117's linux-libc-dev ships it: what both headers declare alike. */
 export const IVPU_UAPI: UapiHeader = {
   include: 'drm/ivpu_accel.h',
   source: { kind: 'kernel', since: '6.12' },
-  ioctls: [...COMMON_IOCTLS, ...IVPU_IOCTLS_SINCE_7_3],
-  structs: [...COMMON_STRUCTS, ...IVPU_STRUCTS_SINCE_7_3],
+  ioctls: COMMON_IOCTLS,
+  structs: COMMON_STRUCTS,
 };
 
-/** request -> C macro name, for failure messages. */
-export const IVPU_IOCTL_NAMES: ReadonlyMap<number, string> = new Map(IVPU_UAPI.ioctls.map((d) => [d.request, d.name]));
+/**
+ * What 7.3.4's header adds to the same file (explicit command queues, userptr
+ * BOs): checked against headers from 7.3 on only, as 6.12's lacks them.
+ */
+export const IVPU_UAPI_7_3: UapiHeader = {
+  include: 'drm/ivpu_accel.h',
+  source: { kind: 'kernel', since: '7.3' },
+  ioctls: IVPU_IOCTLS_SINCE_7_3,
+  structs: IVPU_STRUCTS_SINCE_7_3,
+};
