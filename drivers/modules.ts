@@ -4,7 +4,8 @@
  */
 import type { DriverModule } from './driver-module';
 import apu from './apu';
+import ethosu from './ethosu';
 import vgem from './vgem';
 import ivpu from './ivpu';
 
-export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ivpu];
+export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, ivpu];

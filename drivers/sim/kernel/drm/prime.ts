@@ -83,6 +83,8 @@ function primeImport(dev: DrmDeviceImpl, dmabuf: DmaBuf): GemObjectImpl {
   const obj = dmabuf.obj;
   const driverImport = dev.driver.gemPrimeImport;
   if (obj.dev === dev && !driverImport && obj.tryGet()) return obj;
+  // drm_gem_prime_import_dev: a driver without gem_prime_import_sg_table cannot attach a foreign buffer.
+  if (dev.driver.primeImportForeign === false) throw SysError.of('EINVAL', 'ioctl', 'driver cannot import foreign dma-bufs');
   const imported = dev.gemObjectWrap(dmabuf.size, obj.memory);
   dmabuf.get();
   imported.importAttach = dmabuf;
