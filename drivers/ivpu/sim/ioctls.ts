@@ -41,7 +41,7 @@ import {
 import type { DrmFile, GemObject, IoctlContext, IoctlReturn } from '../../sim/kernel/drm/driver';
 import { PAGE_SIZE } from '../../sim/kernel/drm/driver';
 import { type IvpuDevice, fail, fileOf, newJobFence } from './device';
-import { IVPU_CMDQ_MAX_ID, IVPU_CMDQ_MIN_ID, JIFFY_NS, JOB_MAX_BUFFER_COUNT, SIM_IVPU_IDENTITY, VPU_FW_API_VER_NUM } from './hw';
+import { IVPU_CMDQ_MAX_ID, IVPU_CMDQ_MIN_ID, IVPU_USER_RANGE, JIFFY_NS, JOB_MAX_BUFFER_COUNT, SIM_IVPU_IDENTITY, VPU_FW_API_VER_NUM } from './hw';
 import { type IvpuBo, type IvpuFile, Resv, boOf } from './objects';
 
 export type IvpuIoctl = (dev: IvpuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext) => IoctlReturn;
@@ -82,7 +82,7 @@ const getParam: IvpuIoctl = (dev, data, drm) => {
     case DRM_IVPU_PARAM_NUM_CONTEXTS:
       return put(file.limits.maxCtx);
     case DRM_IVPU_PARAM_CONTEXT_BASE_ADDRESS:
-      return put(0x1_0000_0000n);
+      return put(IVPU_USER_RANGE.start);
     case DRM_IVPU_PARAM_CONTEXT_ID:
       return put(file.ctxId);
     case DRM_IVPU_PARAM_FW_API_VERSION:
@@ -228,46 +228,46 @@ interface SubmitArgs {
  * handles copied (EFAULT), each looked up (ENOENT) and bound, the command
  * buffer idle (EBUSY) and the offset inside it (EINVAL), a preemption buffer
  * not mappable (EINVAL), the job fence added (command buffer WRITE, others
- * BOOKKEEP), then the queue. Waits while a recovery holds reset_lock.
+ * BOOKKEEP); then, under reset_lock (a recovery in progress makes it wait),
+ * the queue.
  */
 function submit(dev: IvpuDevice, file: IvpuFile, a: SubmitArgs, ctx: IoctlContext): IoctlReturn {
   const handles = readHandles(ctx, a.buffersPtr, a.count);
+  const objs: GemObject[] = [];
+  const fence = newJobFence(dev);
+  // err_signal_fence / ivpu_job_destroy: the fence signals, the BO references go.
+  const undo = (): void => {
+    fence.signal();
+    for (const o of objs) o.put();
+  };
+  try {
+    for (const h of handles) {
+      const obj = dev.drm.gemObjectLookup(file.drm, h);
+      if (!obj) throw fail('ENOENT', a.ioctl, `no handle ${h}`);
+      objs.push(obj);
+      dev.bind(boOf(obj));
+    }
+    const cmd = boOf(objs[0] as GemObject);
+    if (!cmd.resv.readSignaled()) throw fail('EBUSY', a.ioctl, 'command buffer in use by another job');
+    if (a.cmdsOffset >= cmd.obj.size) throw fail('EINVAL', a.ioctl, `commands_offset ${a.cmdsOffset} past the buffer`);
+    if (a.preemptIndex) {
+      const pre = boOf(objs[a.preemptIndex] as GemObject);
+      if (pre.flags & DRM_IVPU_BO_MAPPABLE) throw fail('EINVAL', a.ioctl, 'preemption buffer is mappable');
+    }
+    objs.forEach((o, i) => boOf(o).resv.add(fence, i === 0 ? 'write' : 'bookkeep'));
+  } catch (e) {
+    undo();
+    throw e;
+  }
   return ctx.sleep(
     () => !dev.resetInProgress,
     null,
     () => {
-      const objs: GemObject[] = [];
-      const fence = newJobFence(dev);
-      const drop = (): void => {
-        for (const o of objs) o.put();
-      };
-      try {
-        for (const h of handles) {
-          const obj = dev.drm.gemObjectLookup(file.drm, h);
-          if (!obj) throw fail('ENOENT', a.ioctl, `no handle ${h}`);
-          objs.push(obj);
-          dev.bind(boOf(obj));
-        }
-        const cmd = boOf(objs[0] as GemObject);
-        if (!cmd.resv.readSignaled()) throw fail('EBUSY', a.ioctl, 'command buffer in use by another job');
-        if (a.cmdsOffset >= cmd.obj.size) throw fail('EINVAL', a.ioctl, `commands_offset ${a.cmdsOffset} past the buffer`);
-        if (a.preemptIndex) {
-          const pre = boOf(objs[a.preemptIndex] as GemObject);
-          if (pre.flags & DRM_IVPU_BO_MAPPABLE) throw fail('EINVAL', a.ioctl, 'preemption buffer is mappable');
-        }
-        objs.forEach((o, i) => boOf(o).resv.add(fence, i === 0 ? 'write' : 'bookkeep'));
-      } catch (e) {
-        fence.signal();
-        drop();
-        throw e;
-      }
       file.refs++;
       try {
         dev.jobSubmit(file, { file, bos: objs, cmdOffset: a.cmdsOffset, fence, status: 0, fwDone: false }, a.priority, a.cmdqId, a.ioctl);
       } catch (e) {
-        // err_signal_fence + ivpu_job_destroy.
-        fence.signal();
-        drop();
+        undo();
         dev.filePut(file);
         throw e;
       }

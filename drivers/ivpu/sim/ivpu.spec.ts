@@ -194,6 +194,20 @@ describe('ivpu/sim: sim:ivpu', function () {
     expect(await ivpuBoWait(sys, fd, nop, deadlineIn(sys, 100))).to.equal(0);
   });
 
+  it('a SUBMIT during a recovery waits for it (reset_lock), then runs', async () => {
+    const sys = boot('ivpu?sched_mode=0');
+    const fd = open(sys);
+    const other = open(sys);
+    ivpuSubmit(sys, fd, [cmdBuffer(sys, fd, SIM_FW_HANG)]);
+    const nop = cmdBuffer(sys, other, SIM_FW_NOP);
+    while (debugfs(sys, 'reset_pending') === '0') await sys.sleepMs(1);
+    const before = sys.monotonicNs();
+    ivpuSubmit(sys, other, [nop]);
+    expect(sys.monotonicNs() > before, 'the submit slept until the recovery completed').to.equal(true);
+    expect(debugfs(sys, 'reset_pending')).to.equal('0');
+    expect(await ivpuBoWait(sys, other, nop, deadlineIn(sys, 100))).to.equal(0);
+  });
+
   for (const [what, word] of [['an MMU fault', SIM_FW_MMU_FAULT], ['a context violation', SIM_FW_CTX_VIOLATION]] as const) {
     it(`${what} kills only the faulting context`, async () => {
       const sys = boot();
