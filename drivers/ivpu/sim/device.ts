@@ -85,6 +85,8 @@ export class IvpuDevice {
   /** pm->reset_lock held for write (ivpu_pm_reset_begin .. ivpu_pm_reset_complete): SUBMIT waits. */
   resetInProgress = false;
   resetCounter = 0;
+  /** vdev->unique_id_counter (DRM_IVPU_PARAM_UNIQUE_INFERENCE_ID). */
+  uniqueIdCounter = 0n;
   engineResetCounter = 0;
   /** The close-unplugs defect: drm_dev_enter fails from the first release on. */
   private unplugged = false;

@@ -60,8 +60,6 @@ function isCapable(dev: IvpuDevice, cap: number): boolean {
   }
 }
 
-let uniqueInferenceId = 0n;
-
 /** ivpu_drv.c ivpu_get_param_ioctl: `value` written only for a known parameter. */
 const getParam: IvpuIoctl = (dev, data, drm) => {
   const file = fileOf(drm);
@@ -93,7 +91,7 @@ const getParam: IvpuIoctl = (dev, data, drm) => {
       if (a.index !== 0) throw fail('EINVAL', 'GET_PARAM', `ENGINE_HEARTBEAT engine ${a.index}`);
       return put(dev.heartbeat());
     case DRM_IVPU_PARAM_UNIQUE_INFERENCE_ID:
-      return put(++uniqueInferenceId);
+      return put(++dev.uniqueIdCounter);
     case DRM_IVPU_PARAM_TILE_CONFIG:
       return put(SIM_IVPU_IDENTITY.tileConfig);
     case DRM_IVPU_PARAM_SKU:
