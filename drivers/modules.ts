@@ -6,5 +6,6 @@ import type { DriverModule } from './driver-module';
 import apu from './apu';
 import ethosu from './ethosu';
 import vgem from './vgem';
+import ivpu from './ivpu';
 
-export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu];
+export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, ivpu];

@@ -144,6 +144,24 @@ export interface DrmDriver {
    * driver's own file_operations.mmap). Must set `vma.memory` or throw.
    */
   mmap?(dev: DrmDevice, file: DrmFile, vma: VmArea): void;
+  /**
+   * drm_driver.gem_prime_import of a driver that imports every dma-buf as a
+   * new object, its own device's too (ivpu_gem_prime_import has no
+   * self-import shortcut, unlike drm_gem_prime_import_dev). The core wraps
+   * the exporter's pages in a new object (import_attach set) and calls this
+   * before the object gets a handle, with the exporting object (dmabuf->priv,
+   * whose reservation object an import shares: obj->resv = dma_buf->resv); it
+   * returns the new object's funcs and may set driverPriv. Without it, a
+   * dma-buf of this device gives back the exporting object itself.
+   */
+  gemPrimeImport?(dev: DrmDevice, obj: GemObject, exporter: GemObject): GemObjectFuncs | undefined;
+  /**
+   * drm_driver.prime_handle_to_fd's own checks before drm_gem_prime_handle_to_fd
+   * runs (after drm_prime_handle_to_fd_ioctl checked the flags): throw a
+   * SysError to refuse the export of `obj` (ivpu_gem_prime_handle_to_fd:
+   * EOPNOTSUPP for an imported object).
+   */
+  primeHandleToFd?(dev: DrmDevice, obj: GemObject): void;
 }
 
 /** The part of a vm_area_struct an mmap op sees and fills. */
@@ -164,6 +182,12 @@ export interface VmArea {
 export interface GemObjectFuncs {
   /** drm_gem_object_funcs.free: the last reference dropped; the core then releases the object. */
   free?(obj: GemObject): void;
+  /**
+   * drm_gem_object_funcs.open: drm_gem_handle_create_tail calls it for every
+   * new handle, after the handle exists; a thrown SysError removes the handle
+   * again and fails the call with it (e.g. ivpu_gem_bo_open's EALREADY).
+   */
+  open?(obj: GemObject, file: DrmFile): void;
   /**
    * drm_gem_object_funcs.mmap, called by drm_gem_mmap_obj once the core's
    * checks passed: throwing a SysError fails mmap(2) with it (e.g. an object
