@@ -8,7 +8,7 @@ import type { SimDriverModel } from '../sim/plugin-api';
 import { createIvpuAdapter } from './adapter';
 import { IVPU_FAMILY } from './family';
 import { IVPU_ADAPTER_NAME, IVPU_DRIVER, ivpuProfile } from './profile';
-import { IVPU_UAPI, IVPU_UAPI_7_3 } from './uapi';
+import { IVPU_UAPI } from './uapi';
 
 // Loaded on first use: a run on real devices never builds the simulator.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -91,5 +91,5 @@ export default defineDriverModule({
   families: [IVPU_FAMILY],
   expectations: { [IVPU_DRIVER]: { fails: path.join(__dirname, 'expectations', 'ivpu-fails.txt') } },
   proofs: PROOFS,
-  uapi: [IVPU_UAPI, IVPU_UAPI_7_3],
+  uapi: [IVPU_UAPI],
 });

@@ -221,21 +221,16 @@ export const IVPU_STRUCTS_SINCE_7_3: readonly StructLayout<unknown>[] = [
   drm_ivpu_cmdq_destroy,
 ] as readonly StructLayout<unknown>[];
 
-/** drm/ivpu_accel.h as 6.12.117's linux-libc-dev ships it: what both headers declare alike. */
+/**
+ * drm/ivpu_accel.h. What 7.3.4's header adds to 6.12.117's (explicit command
+ * queues, userptr BOs) is marked with the first version this project has
+ * seen it in: it appeared after 6.12, in a release not pinned down here, so a
+ * header older than 7.3 that lacks it is recorded, not a mismatch.
+ */
 export const IVPU_UAPI: UapiHeader = {
   include: 'drm/ivpu_accel.h',
   source: { kind: 'kernel', since: '6.12' },
-  ioctls: COMMON_IOCTLS,
-  structs: COMMON_STRUCTS,
-};
-
-/**
- * What 7.3.4's header adds to the same file (explicit command queues, userptr
- * BOs): checked against headers from 7.3 on only, as 6.12's lacks them.
- */
-export const IVPU_UAPI_7_3: UapiHeader = {
-  include: 'drm/ivpu_accel.h',
-  source: { kind: 'kernel', since: '7.3' },
-  ioctls: IVPU_IOCTLS_SINCE_7_3,
-  structs: IVPU_STRUCTS_SINCE_7_3,
+  ioctls: [...COMMON_IOCTLS, ...IVPU_IOCTLS_SINCE_7_3],
+  structs: [...COMMON_STRUCTS, ...IVPU_STRUCTS_SINCE_7_3],
+  since: Object.fromEntries([...IVPU_IOCTLS_SINCE_7_3.map((d) => d.name), ...IVPU_STRUCTS_SINCE_7_3.map((st) => st.name)].map((n) => [n, '7.3'])),
 };
