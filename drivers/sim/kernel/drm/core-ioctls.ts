@@ -17,8 +17,6 @@ import {
   drm_gem_open,
   drm_get_cap,
   drm_mode_create_dumb,
-  drm_mode_map_dumb,
-  drm_mode_destroy_dumb,
   drm_version,
 } from '../../../../harness/uapi/drm';
 import type { IoctlCtx } from './ctx';
@@ -50,7 +48,7 @@ export const drmVersion: CoreIoctlFunc = (dev, data, _file, ctx) => {
   data.writeInt32LE(dev.driver.patchlevel | 0, o.version_patchlevel);
   copyField(ctx, data, o.name_len, o.name, dev.driver.name);
   copyField(ctx, data, o.date_len, o.date, '0');
-  copyField(ctx, data, o.desc_len, o.desc, dev.defects.has('version-empty-desc') ? '' : dev.driver.desc);
+  copyField(ctx, data, o.desc_len, o.desc, dev.driver.desc);
   return 0;
 };
 
@@ -64,7 +62,7 @@ export const drmGetCap: CoreIoctlFunc = (dev, data) => {
       value = 1n;
       break;
     case DRM_CAP_PRIME:
-      value = dev.defects.has('prime-cap-missing') ? 0n : DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT;
+      value = DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT;
       break;
     case DRM_CAP_SYNCOBJ:
       value = f & DRIVER_SYNCOBJ ? 1n : 0n;
@@ -99,14 +97,12 @@ export const drmSetClientCap: CoreIoctlFunc = (dev) => {
  * primary clients): SET_MASTER is EINVAL (!file_priv->master), DROP_MASTER
  * EINVAL (not the current master).
  */
-export const drmSetMaster: CoreIoctlFunc = (dev, _data, _file, ctx) => {
-  if (dev.defects.has('master-allowed')) return 0;
+export const drmSetMaster: CoreIoctlFunc = (_dev, _data, _file, ctx) => {
   if (!ctx.admin) throw SysError.of('EACCES', 'ioctl', 'SET_MASTER needs CAP_SYS_ADMIN');
   throw SysError.of('EINVAL', 'ioctl', 'file has no master');
 };
 
-export const drmDropMaster: CoreIoctlFunc = (dev, _data, _file, ctx) => {
-  if (dev.defects.has('master-allowed')) return 0;
+export const drmDropMaster: CoreIoctlFunc = (_dev, _data, _file, ctx) => {
   if (!ctx.admin) throw SysError.of('EACCES', 'ioctl', 'DROP_MASTER needs CAP_SYS_ADMIN');
   throw SysError.of('EINVAL', 'ioctl', 'not the current master');
 };
@@ -151,7 +147,6 @@ export const drmGemOpen: CoreIoctlFunc = (dev, data, file) => {
 
 /** Every drm_mode_* ioctl starts with `if (!drm_core_check_feature(dev, DRIVER_MODESET)) return -EOPNOTSUPP`. */
 export const drmModeNoKms: CoreIoctlFunc = (dev) => {
-  if (dev.defects.has('kms-ioctls-succeed')) return 0;
   if (!(dev.driver.features & DRIVER_MODESET)) throw SysError.of('EOPNOTSUPP', 'ioctl', 'KMS ioctl without DRIVER_MODESET');
   throw SysError.of('EINVAL', 'ioctl', 'KMS is not modelled');
 };
@@ -159,40 +154,21 @@ export const drmModeNoKms: CoreIoctlFunc = (dev) => {
 /**
  * drm_dumb_buffers.c: without drm_driver.dumb_create (no bundled driver has
  * one) every dumb ioctl is ENOSYS; CREATE_DUMB zeroes its outputs on error.
- * The kms-ioctls-succeed defect makes them work on a plain GEM object.
  */
-export const drmModeCreateDumb: CoreIoctlFunc = (dev, data, file) => {
+export const drmModeCreateDumb: CoreIoctlFunc = (_dev, data) => {
   const o = drm_mode_create_dumb.offsets;
-  if (!dev.defects.has('kms-ioctls-succeed')) {
-    data.writeUInt32LE(0, o.handle);
-    data.writeUInt32LE(0, o.pitch);
-    data.writeBigUInt64LE(0n, o.size);
-    throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
-  }
-  const a = drm_mode_create_dumb.decode(data);
-  const pitch = a.width * Math.ceil(a.bpp / 8);
-  const obj = dev.gemObjectCreate(Math.max(1, pitch * a.height));
-  const handle = gemHandleCreateTail(file, obj);
-  obj.put();
-  data.writeUInt32LE(handle, o.handle);
-  data.writeUInt32LE(pitch >>> 0, o.pitch);
-  data.writeBigUInt64LE(BigInt(obj.size), o.size);
-  return 0;
+  data.writeUInt32LE(0, o.handle);
+  data.writeUInt32LE(0, o.pitch);
+  data.writeBigUInt64LE(0n, o.size);
+  throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
 };
 
-export const drmModeMapDumb: CoreIoctlFunc = (dev, data, file) => {
-  if (!dev.defects.has('kms-ioctls-succeed')) throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
-  const obj = gemLookup(file, drm_mode_map_dumb.decode(data).handle);
-  if (!obj) throw SysError.of('ENOENT', 'ioctl');
-  data.writeBigUInt64LE(dev.gemMmapOffset(obj), drm_mode_map_dumb.offsets.offset);
-  obj.put();
-  return 0;
+export const drmModeMapDumb: CoreIoctlFunc = () => {
+  throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
 };
 
-export const drmModeDestroyDumb: CoreIoctlFunc = (dev, data, file) => {
-  if (!dev.defects.has('kms-ioctls-succeed')) throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
-  gemHandleDelete(file, drm_mode_destroy_dumb.decode(data).handle, 'ioctl');
-  return 0;
+export const drmModeDestroyDumb: CoreIoctlFunc = () => {
+  throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
 };
 
 /** Timeline syncobj ioctls: EOPNOTSUPP without DRIVER_SYNCOBJ_TIMELINE; not modelled with it. */

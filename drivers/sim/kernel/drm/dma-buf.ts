@@ -4,7 +4,7 @@
  * drm_gem_dmabuf_mmap).
  */
 import { SysError } from '../../../../harness/sys/errno';
-import { MAP_SHARED, O_ACCMODE, O_CLOEXEC, O_NONBLOCK, POLLIN, POLLOUT, SEEK_END, SEEK_SET, S_IFREG } from '../../../../harness/sys/constants';
+import { MAP_SHARED, O_ACCMODE, O_CLOEXEC, O_NONBLOCK, POLLIN, POLLOUT, S_IFREG } from '../../../../harness/sys/constants';
 import { IOW } from '../../../../harness/uapi/ioctl';
 import {
   DMA_BUF_IOCTL_EXPORT_SYNC_FILE,
@@ -12,7 +12,6 @@ import {
   DMA_BUF_IOCTL_SYNC,
   DMA_BUF_SET_NAME_B,
   DMA_BUF_SYNC_RW,
-  DMA_BUF_SYNC_VALID_FLAGS_MASK,
   dma_buf_export_sync_file,
   dma_buf_sync,
 } from '../../../../harness/uapi/dma-buf';
@@ -21,6 +20,7 @@ import type { KernelServices } from '../services';
 import { syncFileCreate, syncFileGetFence } from '../sync-file';
 import { anonInode } from '../vfs/anon';
 import type { CallCtx, FileOperations, KFile } from '../vfs/file';
+import type { DmaBufRef } from './core-hooks';
 import { PAGE_SIZE } from './driver';
 import type { GemObjectImpl } from './gem';
 
@@ -28,7 +28,7 @@ import type { GemObjectImpl } from './gem';
 const DMA_BUF_SET_NAME_A = IOW('b', 1, 4);
 const DMA_BUF_NAME_LEN = 32;
 
-export class DmaBuf {
+export class DmaBuf implements DmaBufRef {
   file!: KFile;
   name = '';
 
@@ -36,8 +36,8 @@ export class DmaBuf {
     /** dmabuf->priv: the exporting GEM object. */
     readonly obj: GemObjectImpl,
     readonly size: number,
-    /** False with the dmabuf-no-ref defect: the dma-buf took no object reference. */
-    readonly holdsObject: boolean,
+    /** Drops the object reference the dma-buf holds (null when it took none: DrmCoreHooks.objectHold). */
+    readonly dropObject: (() => void) | null,
     readonly kernel: KernelServices,
   ) {}
 
@@ -61,20 +61,12 @@ const dmaBufOps: FileOperations = {
   release(file) {
     const d = file.privateData as DmaBuf;
     d.kernel.acct.remove('dmabuf', d);
-    if (d.holdsObject) d.obj.put();
+    d.dropObject?.();
   },
-  /**
-   * dma_buf_llseek: only SEEK_END(0), for the size, and SEEK_SET(0); every
-   * other offset or whence is EINVAL. f_pos is not changed.
-   */
+  /** dma_buf_llseek (DrmCoreHooks.dmabufLlseek): f_pos is not changed. */
   llseek(file, offset, whence) {
     const d = file.privateData as DmaBuf;
-    let base: bigint;
-    if (whence === SEEK_END) base = BigInt(d.size);
-    else if (whence === SEEK_SET) base = 0n;
-    else throw SysError.of('EINVAL', 'lseek');
-    if (offset !== 0n && !d.obj.dev.defects.has('dmabuf-lseek-any')) throw SysError.of('EINVAL', 'lseek');
-    return base + offset;
+    return d.obj.dev.hooks.dmabufLlseek(d, offset, whence);
   },
   /**
    * dma_buf_mmap_internal: EINVAL past the end of the buffer; then
@@ -110,12 +102,7 @@ function dmaBufIoctl(d: DmaBuf, cmd: number, arg: bigint, ctx: CallCtx): number 
   switch (cmd >>> 0) {
     case DMA_BUF_IOCTL_SYNC: {
       const sync = dma_buf_sync.decode(ctx.mm.copyFromUser(arg, dma_buf_sync.size, 'ioctl'));
-      if (sync.flags & ~DMA_BUF_SYNC_VALID_FLAGS_MASK && !d.obj.dev.defects.has('dmabuf-sync-any-flags')) {
-        throw SysError.of('EINVAL', 'ioctl', 'DMA_BUF_IOCTL_SYNC flags');
-      }
-      // The direction must be READ, WRITE or both (dma_buf_ioctl: default -> EINVAL).
-      if ((sync.flags & DMA_BUF_SYNC_RW) === 0n) throw SysError.of('EINVAL', 'ioctl', 'DMA_BUF_IOCTL_SYNC direction');
-      // begin/end_cpu_access: the DRM GEM exporter has no such ops: nothing to do.
+      d.obj.dev.hooks.dmabufSync(d, sync.flags);
       return 0;
     }
     case DMA_BUF_SET_NAME_A:
@@ -169,9 +156,7 @@ export function isDmaBufFile(file: KFile): boolean {
  * holding a reference on the object. Returns the creation reference.
  */
 export function dmaBufExport(k: KernelServices, obj: GemObjectImpl, flags: number): DmaBuf {
-  const holds = !obj.dev.defects.has('dmabuf-no-ref');
-  if (holds) obj.get();
-  const d = new DmaBuf(obj, obj.size, holds, k);
+  const d = new DmaBuf(obj, obj.size, obj.dev.hooks.objectHold(obj, 'dma-buf'), k);
   d.file = k.newFile(dmaBufOps, anonInode(S_IFREG | 0o600, () => BigInt(d.size)), flags & (O_ACCMODE | O_NONBLOCK) & ~O_CLOEXEC);
   d.file.privateData = d;
   k.acct.add('dmabuf', d);

@@ -142,10 +142,7 @@ export function gemReleaseHandle(file: DrmFileImpl, handle: number, obj: GemObje
 /** drm_gem_handle_delete: EINVAL for a handle this file does not hold (idr_replace gives NULL or -ENOENT). */
 export function gemHandleDelete(file: DrmFileImpl, handle: number, syscall: string): void {
   const e = file.objectIdr.find(handle);
-  if (!e) {
-    if (file.dev.defects.has('gem-close-unknown-ok')) return;
-    throw SysError.of('EINVAL', syscall, `no GEM handle ${handle}`);
-  }
+  if (!e) throw SysError.of('EINVAL', syscall, `no GEM handle ${handle}`);
   file.objectIdr.remove(handle);
   gemReleaseHandle(e.owner, handle, e.obj);
 }
@@ -160,12 +157,13 @@ export function gemLookup(file: DrmFileImpl, handle: number): GemObjectImpl | nu
 
 /** drm_gem_release: at drm_file_free, every handle of the file goes. */
 export function gemReleaseFile(file: DrmFileImpl): void {
-  if (file.dev.defects.has('close-leaks-objects')) return;
-  for (const [handle, e] of file.objectIdr.entries()) {
-    if (e.owner !== file) continue;
-    file.objectIdr.remove(handle);
-    gemReleaseHandle(file, handle, e.obj);
-  }
+  file.dev.hooks.gemRelease(file, () => {
+    for (const [handle, e] of file.objectIdr.entries()) {
+      if (e.owner !== file) continue;
+      file.objectIdr.remove(handle);
+      gemReleaseHandle(file, handle, e.obj);
+    }
+  });
 }
 
 /**
@@ -178,27 +176,24 @@ export function gemReleaseFile(file: DrmFileImpl): void {
  */
 export function drmGemMmap(file: DrmFileImpl, vma: VmaRequest): void {
   const dev = file.dev;
-  const pages = BigInt(Math.ceil(vma.length / PAGE_SIZE));
-  const node = dev.vmaManager.exactLookup(vma.pgoff, pages);
-  const obj = node ? dev.objectByVmaNode.get(node) : undefined;
-  if (!obj || !obj.tryGet()) throw SysError.of('EINVAL', 'mmap', 'no GEM object at this offset');
-  if (!obj.vmaNode.isAllowed(file) && !dev.defects.has('mmap-any-file')) {
+  const obj = dev.gemObjectByOffset(vma.pgoff, vma.length);
+  if (!obj) throw SysError.of('EINVAL', 'mmap', 'no GEM object at this offset');
+  try {
+    if (!dev.hooks.mmapPermit(file, obj)) throw SysError.of('EACCES', 'mmap', 'file holds no handle to the object');
+    if (!(vma.flags & MAP_SHARED)) throw SysError.of('EINVAL', 'mmap', 'copy-on-write mapping of a GEM object');
+    vma.memory = obj.memory.subarray(0, vma.length);
+    const drop = dev.hooks.objectHold(obj, 'mmap');
+    if (!drop) {
+      vma.close = null;
+      return;
+    }
+    dev.acct.add('vma', vma);
+    vma.close = () => {
+      dev.acct.remove('vma', vma);
+      drop();
+    };
+  } finally {
+    // The lookup's reference; the mapping holds its own (objectHold).
     obj.put();
-    throw SysError.of('EACCES', 'mmap', 'file holds no handle to the object');
   }
-  if (!(vma.flags & MAP_SHARED)) {
-    obj.put();
-    throw SysError.of('EINVAL', 'mmap', 'copy-on-write mapping of a GEM object');
-  }
-  vma.memory = obj.memory.subarray(0, vma.length);
-  if (dev.defects.has('mmap-no-ref')) {
-    obj.put();
-    vma.close = null;
-    return;
-  }
-  dev.acct.add('vma', vma);
-  vma.close = () => {
-    dev.acct.remove('vma', vma);
-    obj.put();
-  };
 }

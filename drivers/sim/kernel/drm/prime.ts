@@ -15,21 +15,16 @@ import { GemObjectImpl, gemHandleCreateTail, gemLookup } from './gem';
  * imported object re-exported as is. Returns a new dma-buf reference.
  */
 function handleToDmaBuf(file: DrmFileImpl, handle: number, flags: number, ctx: IoctlCtx): DmaBuf {
-  const noCache = file.dev.defects.has('no-prime-cache');
   const obj = gemLookup(file, handle);
   if (!obj) throw SysError.of('ENOENT', 'ioctl', `no GEM handle ${handle}`);
   try {
-    const cached = noCache ? null : file.prime.lookupByHandle(handle);
-    if (cached) {
-      cached.get();
-      return cached;
-    }
+    const reuse = file.dev.hooks.primeReuse(file, handle, obj);
     let dmabuf: DmaBuf;
-    if (obj.importAttach) {
-      dmabuf = obj.importAttach;
+    if (reuse instanceof DmaBuf) {
+      dmabuf = reuse;
       dmabuf.get();
-    } else if (obj.dmaBuf && !noCache) {
-      dmabuf = obj.dmaBuf;
+    } else if (obj.importAttach) {
+      dmabuf = obj.importAttach;
       dmabuf.get();
     } else {
       // export_and_register_object: the object keeps a reference in obj->dma_buf.
@@ -49,12 +44,10 @@ function handleToDmaBuf(file: DrmFileImpl, handle: number, flags: number, ctx: I
 /* Struct fields are read in place (no decode object): these run on every PRIME call. */
 const PRIME = drm_prime_handle.offsets;
 
-export function primeHandleToFdIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
+export function primeHandleToFdIoctl(_dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
   const flags = data.readUInt32LE(PRIME.flags);
   // drm_prime_handle_to_fd_ioctl: "check flags are valid".
-  if (flags & ~(DRM_CLOEXEC | DRM_RDWR) && !dev.defects.has('prime-flags-unchecked')) {
-    throw SysError.of('EINVAL', 'ioctl', 'PRIME_HANDLE_TO_FD flags');
-  }
+  if (flags & ~(DRM_CLOEXEC | DRM_RDWR)) throw SysError.of('EINVAL', 'ioctl', 'PRIME_HANDLE_TO_FD flags');
   const dmabuf = handleToDmaBuf(file, data.readUInt32LE(PRIME.handle), flags, ctx);
   // get_unused_fd_flags(flags) + fd_install: the fd takes the reference.
   const fd = ctx.task.files.install(dmabuf.file, (flags & DRM_CLOEXEC) !== 0, 'ioctl');
@@ -80,32 +73,26 @@ function primeImport(dev: DrmDeviceImpl, dmabuf: DmaBuf): GemObjectImpl {
 export function primeFdToHandleIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
   // dma_buf_get: EBADF for a closed fd, EINVAL for a file that is not a dma-buf.
   const f = ctx.task.files.lookup(data.readInt32LE(PRIME.fd), 'ioctl');
+  if (!isDmaBufFile(f)) throw SysError.of('EINVAL', 'ioctl', 'fd is not a dma-buf');
+  const dmabuf = f.privateData as DmaBuf;
   let handle: number;
-  if (!isDmaBufFile(f)) {
-    if (!dev.defects.has('prime-import-any-fd')) throw SysError.of('EINVAL', 'ioctl', 'fd is not a dma-buf');
-    const junk = dev.gemObjectCreate(4096);
-    handle = gemHandleCreateTail(file, junk);
-    junk.put();
-  } else {
-    const dmabuf = f.privateData as DmaBuf;
-    dmabuf.get();
-    try {
-      const known = dev.defects.has('no-prime-cache') ? null : file.prime.lookupByBuf(dmabuf);
-      if (known !== null) {
-        handle = known;
-      } else {
-        const obj = primeImport(dev, dmabuf);
-        if (!obj.dmaBuf) {
-          obj.dmaBuf = dmabuf;
-          dmabuf.get();
-        }
-        handle = gemHandleCreateTail(file, obj);
-        obj.put();
-        file.prime.add(dmabuf, handle);
+  dmabuf.get();
+  try {
+    const known = dev.hooks.primeKnownHandle(file, dmabuf);
+    if (known !== null) {
+      handle = known;
+    } else {
+      const obj = primeImport(dev, dmabuf);
+      if (!obj.dmaBuf) {
+        obj.dmaBuf = dmabuf;
+        dmabuf.get();
       }
-    } finally {
-      dmabuf.put();
+      handle = gemHandleCreateTail(file, obj);
+      obj.put();
+      file.prime.add(dmabuf, handle);
     }
+  } finally {
+    dmabuf.put();
   }
   data.writeUInt32LE(handle, PRIME.handle);
   return 0;

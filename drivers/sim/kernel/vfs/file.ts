@@ -39,6 +39,12 @@ export interface CallCtx {
 
 export type IoctlResult = number | Promise<number>;
 
+/** The task closing an fd (filp_close runs in its context: current). */
+export interface FileCloser {
+  readonly pid: number;
+  readonly uid: number;
+}
+
 export interface FileOperations {
   /** A name for stats and debugging: 'accel', 'pipe', 'dmabuf', ... */
   readonly kind: string;
@@ -48,7 +54,7 @@ export interface FileOperations {
    * drops: fs/open.c filp_close → filp_flush. Unlike release, it runs even
    * when other fds still share the description.
    */
-  flush?(file: KFile): void;
+  flush?(file: KFile, closer: FileCloser): void;
   /** unlocked_ioctl; absent: ENOTTY (fs/ioctl.c vfs_ioctl). `arg` is the raw user argument. */
   ioctl?(file: KFile, cmd: number, arg: bigint, ctx: CallCtx): IoctlResult;
   /** absent: ENODEV (mm/mmap.c do_mmap: !file->f_op->mmap). */
