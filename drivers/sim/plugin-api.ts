@@ -15,7 +15,11 @@ import type { ERRNO, SysError } from '../../harness/sys/errno';
 import type { Sys } from '../../harness/sys/types';
 import type { DriverProfile } from '../profile';
 import type { DefectInfo } from './defects';
+import type { DrmCoreHookInstaller } from './kernel/drm/core-hooks';
+import type { HookOverride } from './kernel/hooks';
+import type { SchedHooks } from './kernel/sched';
 import type {
+  CloseContext,
   DrmDevice,
   DrmFile,
   DrmRegistrar,
@@ -77,7 +81,7 @@ export type ApuIoctlOverride = (
 export interface ApuOpsOverrides {
   readonly open?: (dev: ApuDevice, file: DrmFile, ctx: OpenContext, base: ApuDriverOps['open']) => void;
   readonly release?: (dev: ApuDevice, file: DrmFile, base: ApuDriverOps['release']) => void;
-  readonly flush?: (dev: ApuDevice, file: DrmFile, base: ApuDriverOps['flush']) => void;
+  readonly flush?: (dev: ApuDevice, file: DrmFile, closer: CloseContext, base: ApuDriverOps['flush']) => void;
   readonly ioctls?: Partial<Record<ApuIoctlName, ApuIoctlOverride>>;
   readonly executeJob?: (dev: ApuDevice, job: ApuJob, base: ApuDriverOps['executeJob']) => Execution;
   readonly iommuMap?: (
@@ -92,6 +96,24 @@ export interface ApuOpsOverrides {
     objs: readonly GemObject[],
     base: ApuDriverOps['iommuUnmap'],
   ) => MapError | null;
+  readonly createMappings?: OpOverride<ApuDriverOps['createMappings']>;
+  readonly findJob?: OpOverride<ApuDriverOps['findJob']>;
+}
+
+/** Replacements of the scheduler's hooks (drivers/sim/kernel/sched.ts SchedHooks), each receiving the hook it replaces. */
+export type SchedHookOverrides = { readonly [K in keyof SchedHooks<ApuJob>]?: HookOverride<SchedHooks<ApuJob>[K]> };
+
+/** What an APU defect (or a plugin's own) may change on one device: the driver's ops, its scheduler's hooks, the core's hooks. */
+export interface ApuDefectTarget {
+  overrideOps(overrides: ApuOpsOverrides): void;
+  overrideSched(overrides: SchedHookOverrides): void;
+  /** The DRM core's hooks of the device being registered (drivers/sim/kernel/drm/core-hooks.ts). */
+  coreHooks(install: DrmCoreHookInstaller): void;
+}
+
+/** A defect of an APU model: its rule, and how it breaks it. */
+export interface ApuDefect extends DefectInfo {
+  install(target: ApuDefectTarget): void;
 }
 
 export interface ApuExtension {
@@ -106,6 +128,12 @@ export interface ApuExtension {
   /** Give the device a control node (controlD64+) beside the accel node; see DrmRegisterOptions.controlNode. */
   readonly controlNode?: boolean;
   readonly overrides?: ApuOpsOverrides;
+  /** Replacements of the scheduler's hooks (job timeout, reset after a hang). */
+  readonly sched?: SchedHookOverrides;
+  /** Installers of the DRM core's hooks for each device (handle allocation, PRIME cache, ioctl permit, ...). */
+  readonly coreHooks?: readonly DrmCoreHookInstaller[];
+  /** The model's own defects (`sim:<plugin>?defect=NAME`), beside the base's and the core's. */
+  readonly defects?: Readonly<Record<string, ApuDefect>>;
 }
 
 /** Values a .js plugin may need without importing anything. */
