@@ -9,9 +9,19 @@
  * A model is either written from scratch against the simulated kernel's
  * driver interface (`defineDriver`, probe registers a DrmDriver) or derived
  * from a bundled APU driver with some ops replaced (`extendApuDriver`).
- * docs/plugins.md walks through both; docs/examples/ holds a complete one.
+ * Either may install hooks of the DRM core (DrmRegisterOptions.hooks,
+ * ApuExtension.coreHooks) and of its scheduler, and bring its own defects:
+ * the bundled defect catalogue is written with nothing more.
+ * docs/plugins.md walks through every hook; docs/examples/ holds complete plugins.
  */
 import type { ERRNO, SysError } from '../../harness/sys/errno';
+import type * as ApuUapi from '../../harness/uapi/apu';
+import type * as DmaBufUapi from '../../harness/uapi/dma-buf';
+import type * as DrmUapi from '../../harness/uapi/drm';
+import type { syncMappedRefs } from '../apu/sim/ops';
+import type { Idr } from './kernel/drm/idr';
+import type { ContextMappings, IommuDomain } from './kernel/iommu';
+import type { GpuScheduler } from './kernel/sched';
 import type { Sys } from '../../harness/sys/types';
 import type { DriverProfile } from '../profile';
 import type { DefectInfo } from './defects';
@@ -158,6 +168,26 @@ export interface PluginApi {
   defineDriver(model: SimDriverModel): SimDriverModel;
   /** The bundled models, to inspect or wrap. */
   readonly bundled: { readonly apu: SimDriverModel; readonly mt8183: SimDriverModel };
+  /**
+   * uAPI struct codecs and constants (harness/uapi): each struct has `size`,
+   * `offsets`, `decode(buf)` and `encode(fields)`, so a plugin never hard-codes an offset.
+   */
+  readonly uapi: {
+    readonly drm: typeof DrmUapi;
+    readonly apu: typeof ApuUapi;
+    readonly dmaBuf: typeof DmaBufUapi;
+  };
+  /** Kernel libraries and helpers a model builds on. */
+  readonly lib: {
+    /** lib/idr.c: lowest-free (or, with `new Idr(true)`, cyclic) id allocation; what handle tables use. */
+    readonly Idr: typeof Idr;
+    readonly IommuDomain: typeof IommuDomain;
+    /** Refcounted object mappings of one context over a domain (mapAll / unmapAll, all or nothing). */
+    readonly ContextMappings: typeof ContextMappings;
+    readonly GpuScheduler: typeof GpuScheduler;
+    /** After changing ctx.mappings in an iommuMap / iommuUnmap replacement: one object reference per mapped object. */
+    readonly syncMappedRefs: typeof syncMappedRefs;
+  };
 }
 
 export type PluginModule = SimDriverModel | ((api: PluginApi) => SimDriverModel);

@@ -23,7 +23,7 @@
  */
 import type { Timer, VirtualClock } from './clock';
 import { NS_PER_MS } from './clock';
-import { DmaFence } from './fence';
+import { DmaFence } from './dma-buf/dma-fence';
 import { Hooks } from './hooks';
 
 const ETIMEDOUT = 110;

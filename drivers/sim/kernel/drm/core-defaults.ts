@@ -7,7 +7,7 @@ import { SysError } from '../../../../harness/sys/errno';
 import { O_EXCL, SEEK_END, SEEK_SET } from '../../../../harness/sys/constants';
 import { DMA_BUF_SYNC_RW, DMA_BUF_SYNC_VALID_FLAGS_MASK } from '../../../../harness/uapi/dma-buf';
 import type { DrmCoreHooks, DrmKernelHooks, GemHandleEntry } from './core-hooks';
-import type { DmaBuf } from './dma-buf';
+import type { DmaBuf } from '../dma-buf/dma-buf';
 import {
   DRIVER_COMPUTE_ACCEL,
   DRIVER_MODESET,

@@ -1,8 +1,8 @@
 /**
- * Core ioctl handlers other than GEM-PRIME and syncobj: drm_ioctl.c
+ * Core ioctl handlers other than GEM, PRIME and syncobj: drm_ioctl.c
  * (drm_version, drm_getcap, drm_getstats, drm_setclientcap), drm_auth.c
- * (SET/DROP_MASTER), drm_gem.c (GEM_CLOSE/FLINK/OPEN), and the KMS entry
- * points, which all refuse a driver without DRIVER_MODESET.
+ * (SET/DROP_MASTER), and the KMS entry points, which all refuse a driver
+ * without DRIVER_MODESET.
  */
 import { SysError } from '../../../../harness/sys/errno';
 import {
@@ -12,18 +12,14 @@ import {
   DRM_CAP_TIMESTAMP_MONOTONIC,
   DRM_PRIME_CAP_EXPORT,
   DRM_PRIME_CAP_IMPORT,
-  drm_gem_close,
-  drm_gem_flink,
-  drm_gem_open,
   drm_get_cap,
   drm_mode_create_dumb,
   drm_version,
 } from '../../../../harness/uapi/drm';
 import type { IoctlCtx } from './ctx';
 import type { DrmDeviceImpl } from './device';
-import { DRIVER_GEM, DRIVER_MODESET, DRIVER_SYNCOBJ, DRIVER_SYNCOBJ_TIMELINE } from './driver';
+import { DRIVER_MODESET, DRIVER_SYNCOBJ, DRIVER_SYNCOBJ_TIMELINE } from './driver';
 import type { DrmFileImpl } from './file';
-import { gemHandleCreateTail, gemHandleDelete, gemLookup } from './gem';
 
 export type CoreIoctlFunc = (dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx) => number | Promise<number>;
 
@@ -107,43 +103,8 @@ export const drmDropMaster: CoreIoctlFunc = (_dev, _data, _file, ctx) => {
   throw SysError.of('EINVAL', 'ioctl', 'not the current master');
 };
 
-function needGem(dev: DrmDeviceImpl): void {
-  if (!(dev.driver.features & DRIVER_GEM)) throw SysError.of('EOPNOTSUPP', 'ioctl', 'driver has no DRIVER_GEM');
-}
-
-/** drm_gem_close_ioctl (the pad field is not checked). */
-export const drmGemClose: CoreIoctlFunc = (dev, data, file) => {
-  needGem(dev);
-  gemHandleDelete(file, data.readUInt32LE(drm_gem_close.offsets.handle), 'ioctl');
-  return 0;
-};
-
-/** drm_gem_flink_ioctl: ENOENT for an unknown handle; one name per object, lowest free from 1. */
-export const drmGemFlink: CoreIoctlFunc = (dev, data, file) => {
-  needGem(dev);
-  const obj = gemLookup(file, drm_gem_flink.decode(data).handle);
-  if (!obj) throw SysError.of('ENOENT', 'ioctl', 'no such GEM handle');
-  try {
-    if (obj.handleCount === 0) throw SysError.of('ENOENT', 'ioctl');
-    if (!obj.name) obj.name = dev.objectNames.alloc(obj);
-    data.writeUInt32LE(obj.name, drm_gem_flink.offsets.name);
-  } finally {
-    obj.put();
-  }
-  return 0;
-};
-
-/** drm_gem_open_ioctl: ENOENT for an unknown name; a new handle and the object size. */
-export const drmGemOpen: CoreIoctlFunc = (dev, data, file) => {
-  needGem(dev);
-  const obj = dev.objectNames.find(drm_gem_open.decode(data).name);
-  if (!obj || !obj.tryGet()) throw SysError.of('ENOENT', 'ioctl', 'no such GEM name');
-  const handle = gemHandleCreateTail(file, obj);
-  obj.put();
-  data.writeUInt32LE(handle, drm_gem_open.offsets.handle);
-  data.writeBigUInt64LE(BigInt(obj.size), drm_gem_open.offsets.size);
-  return 0;
-};
+// The GEM ioctls live with GEM (drm_gem.c); the table (./ioctl.ts) reaches them through here.
+export { drmGemClose, drmGemFlink, drmGemOpen } from './gem';
 
 /** Every drm_mode_* ioctl starts with `if (!drm_core_check_feature(dev, DRIVER_MODESET)) return -EOPNOTSUPP`. */
 export const drmModeNoKms: CoreIoctlFunc = (dev) => {

@@ -10,7 +10,7 @@
  */
 import type { VirtualClock } from '../clock';
 import type { DrmCoreHookInstaller } from './core-hooks';
-import type { DmaFence } from '../fence';
+import type { DmaFence } from '../dma-buf/dma-fence';
 
 /* enum drm_driver_feature (include/drm/drm_drv.h). */
 export const DRIVER_GEM = 1 << 0;

@@ -9,11 +9,13 @@
 import { SysError } from '../../../../harness/sys/errno';
 import { MAP_SHARED } from '../../../../harness/sys/constants';
 import type { GemObject, GemObjectFuncs } from './driver';
-import { PAGE_SIZE } from './driver';
+import { drm_gem_close, drm_gem_flink, drm_gem_open } from '../../../../harness/uapi/drm';
+import type { CoreIoctlFunc } from './core-ioctls';
+import { DRIVER_GEM, PAGE_SIZE } from './driver';
 import { VmaNode } from './vma-manager';
 import type { DrmDeviceImpl } from './device';
 import type { DrmFileImpl, HandleEntry } from './file';
-import type { DmaBuf } from './dma-buf';
+import type { DmaBuf } from '../dma-buf/dma-buf';
 import type { VmaRequest } from '../vfs/file';
 
 let gemSeq = 0;
@@ -197,3 +199,43 @@ export function drmGemMmap(file: DrmFileImpl, vma: VmaRequest): void {
     obj.put();
   }
 }
+
+// ---- GEM ioctls (drm_gem.c) ----
+
+function needGem(dev: DrmDeviceImpl): void {
+  if (!(dev.driver.features & DRIVER_GEM)) throw SysError.of('EOPNOTSUPP', 'ioctl', 'driver has no DRIVER_GEM');
+}
+
+/** drm_gem_close_ioctl (the pad field is not checked). */
+export const drmGemClose: CoreIoctlFunc = (dev, data, file) => {
+  needGem(dev);
+  gemHandleDelete(file, data.readUInt32LE(drm_gem_close.offsets.handle), 'ioctl');
+  return 0;
+};
+
+/** drm_gem_flink_ioctl: ENOENT for an unknown handle; one name per object, lowest free from 1. */
+export const drmGemFlink: CoreIoctlFunc = (dev, data, file) => {
+  needGem(dev);
+  const obj = gemLookup(file, drm_gem_flink.decode(data).handle);
+  if (!obj) throw SysError.of('ENOENT', 'ioctl', 'no such GEM handle');
+  try {
+    if (obj.handleCount === 0) throw SysError.of('ENOENT', 'ioctl');
+    if (!obj.name) obj.name = dev.objectNames.alloc(obj);
+    data.writeUInt32LE(obj.name, drm_gem_flink.offsets.name);
+  } finally {
+    obj.put();
+  }
+  return 0;
+};
+
+/** drm_gem_open_ioctl: ENOENT for an unknown name; a new handle and the object size. */
+export const drmGemOpen: CoreIoctlFunc = (dev, data, file) => {
+  needGem(dev);
+  const obj = dev.objectNames.find(drm_gem_open.decode(data).name);
+  if (!obj || !obj.tryGet()) throw SysError.of('ENOENT', 'ioctl', 'no such GEM name');
+  const handle = gemHandleCreateTail(file, obj);
+  obj.put();
+  data.writeUInt32LE(handle, drm_gem_open.offsets.handle);
+  data.writeBigUInt64LE(BigInt(obj.size), drm_gem_open.offsets.size);
+  return 0;
+};

@@ -5,7 +5,10 @@ import { SysError } from '../../../../harness/sys/errno';
 import { drm_prime_handle, DRM_CLOEXEC, DRM_RDWR } from '../../../../harness/uapi/drm';
 import type { IoctlCtx } from './ctx';
 import type { DrmDeviceImpl } from './device';
-import { DmaBuf, dmaBufExport, isDmaBufFile } from './dma-buf';
+import { O_ACCMODE, O_CLOEXEC, O_NONBLOCK, S_IFREG } from '../../../../harness/sys/constants';
+import { DmaBuf, dmaBufOps, isDmaBufFile } from '../dma-buf/dma-buf';
+import type { KernelServices } from '../services';
+import { anonInode } from '../vfs/anon';
 import type { DrmFileImpl } from './file';
 import { GemObjectImpl, gemHandleCreateTail, gemLookup } from './gem';
 
@@ -96,4 +99,17 @@ export function primeFdToHandleIoctl(dev: DrmDeviceImpl, data: Buffer, file: Drm
   }
   data.writeUInt32LE(handle, PRIME.handle);
   return 0;
+}
+
+/**
+ * drm_gem_prime_export -> drm_gem_dmabuf_export -> dma_buf_export: a new
+ * dma-buf file (f_flags = flags & (O_ACCMODE | O_NONBLOCK), dma_buf_getfile)
+ * holding a reference on the object. Returns the creation reference.
+ */
+export function dmaBufExport(k: KernelServices, obj: GemObjectImpl, flags: number): DmaBuf {
+  const d = new DmaBuf(obj, obj.size, obj.dev.hooks.objectHold(obj, 'dma-buf'), k);
+  d.file = k.newFile(dmaBufOps, anonInode(S_IFREG | 0o600, () => BigInt(d.size)), flags & (O_ACCMODE | O_NONBLOCK) & ~O_CLOEXEC);
+  d.file.privateData = d;
+  k.acct.add('dmabuf', d);
+  return d;
 }

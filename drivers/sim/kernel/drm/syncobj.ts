@@ -19,9 +19,9 @@ import {
   drm_syncobj_destroy,
 } from '../../../../harness/uapi/drm';
 import { s32, s64, struct, u32, u64 } from '../../../../harness/uapi/layout';
-import { DmaFence } from '../fence';
+import { DmaFence } from '../dma-buf/dma-fence';
 import type { KernelServices } from '../services';
-import { syncFileCreate, syncFileGetFence } from '../sync-file';
+import { syncFileCreate, syncFileGetFence } from '../dma-buf/sync-file';
 import { anonInode } from '../vfs/anon';
 import type { FileOperations, KFile } from '../vfs/file';
 import type { IoctlCtx } from './ctx';

@@ -10,7 +10,7 @@ import { DRM_COMMAND_BASE, DRM_IOCTL_BASE } from '../../../../harness/uapi/drm';
 import { IOWR } from '../../../../harness/uapi/ioctl';
 import { struct, u32, u64 } from '../../../../harness/uapi/layout';
 import { NS_PER_MS } from '../clock';
-import { DmaFence } from '../fence';
+import { DmaFence } from '../dma-buf/dma-fence';
 import type { DrmDriver } from '../drm/driver';
 import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM, DRIVER_SYNCOBJ, DRM_RENDER_ALLOW } from '../drm/driver';
 import { SimKernel } from '../kernel';

@@ -1,10 +1,11 @@
 /**
- * dma-buf files (drivers/dma-buf/dma-buf.c) exported by the DRM core
- * (drm_prime.c drm_gem_dmabuf_export / drm_gem_dmabuf_release /
- * drm_gem_dmabuf_mmap).
+ * dma-buf files (drivers/dma-buf/dma-buf.c) whose exporter is a GEM object
+ * of the DRM core (drm_prime.c: drm_gem_dmabuf_release / drm_gem_prime_mmap
+ * as its ops; the export itself is in ../drm/prime.ts). llseek and SYNC ask
+ * the exporting device's hooks (../drm/core-hooks.ts).
  */
 import { SysError } from '../../../../harness/sys/errno';
-import { MAP_SHARED, O_ACCMODE, O_CLOEXEC, O_NONBLOCK, POLLIN, POLLOUT, S_IFREG } from '../../../../harness/sys/constants';
+import { MAP_SHARED, POLLIN, POLLOUT } from '../../../../harness/sys/constants';
 import { IOW } from '../../../../harness/uapi/ioctl';
 import {
   DMA_BUF_IOCTL_EXPORT_SYNC_FILE,
@@ -15,14 +16,13 @@ import {
   dma_buf_export_sync_file,
   dma_buf_sync,
 } from '../../../../harness/uapi/dma-buf';
-import { DmaFence } from '../fence';
+import { DmaFence } from './dma-fence';
 import type { KernelServices } from '../services';
-import { syncFileCreate, syncFileGetFence } from '../sync-file';
-import { anonInode } from '../vfs/anon';
+import { syncFileCreate, syncFileGetFence } from './sync-file';
 import type { CallCtx, FileOperations, KFile } from '../vfs/file';
-import type { DmaBufRef } from './core-hooks';
-import { PAGE_SIZE } from './driver';
-import type { GemObjectImpl } from './gem';
+import type { DmaBufRef } from '../drm/core-hooks';
+import { PAGE_SIZE } from '../drm/driver';
+import type { GemObjectImpl } from '../drm/gem';
 
 /** DMA_BUF_SET_NAME_A: _IOW('b', 1, __u32), the original 32-bit form. */
 const DMA_BUF_SET_NAME_A = IOW('b', 1, 4);
@@ -55,7 +55,7 @@ function str(buf: Buffer): string {
   return buf.subarray(0, nul < 0 ? buf.length : nul).toString('latin1');
 }
 
-const dmaBufOps: FileOperations = {
+export const dmaBufOps: FileOperations = {
   kind: 'dmabuf',
   /** dma_buf_release -> drm_gem_dmabuf_release: drops the object reference taken at export. */
   release(file) {
@@ -148,17 +148,4 @@ function dmaBufIoctl(d: DmaBuf, cmd: number, arg: bigint, ctx: CallCtx): number 
 
 export function isDmaBufFile(file: KFile): boolean {
   return file.fop === dmaBufOps;
-}
-
-/**
- * drm_gem_prime_export -> drm_gem_dmabuf_export -> dma_buf_export: a new
- * dma-buf file (f_flags = flags & (O_ACCMODE | O_NONBLOCK), dma_buf_getfile)
- * holding a reference on the object. Returns the creation reference.
- */
-export function dmaBufExport(k: KernelServices, obj: GemObjectImpl, flags: number): DmaBuf {
-  const d = new DmaBuf(obj, obj.size, obj.dev.hooks.objectHold(obj, 'dma-buf'), k);
-  d.file = k.newFile(dmaBufOps, anonInode(S_IFREG | 0o600, () => BigInt(d.size)), flags & (O_ACCMODE | O_NONBLOCK) & ~O_CLOEXEC);
-  d.file.privateData = d;
-  k.acct.add('dmabuf', d);
-  return d;
 }

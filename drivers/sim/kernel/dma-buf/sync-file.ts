@@ -3,11 +3,11 @@
  * poll() reports POLLIN once the fence has signalled (sync_file_poll).
  * Its ioctls (SYNC_IOC_MERGE, SYNC_IOC_FILE_INFO) are not modelled: ENOTTY.
  */
-import { O_RDONLY, POLLIN, S_IFREG } from '../../../harness/sys/constants';
-import type { DmaFence } from './fence';
-import type { KernelServices } from './services';
-import { anonInode } from './vfs/anon';
-import type { FileOperations, KFile } from './vfs/file';
+import { O_RDONLY, POLLIN, S_IFREG } from '../../../../harness/sys/constants';
+import type { DmaFence } from './dma-fence';
+import type { KernelServices } from '../services';
+import { anonInode } from '../vfs/anon';
+import type { FileOperations, KFile } from '../vfs/file';
 
 interface SyncFile {
   readonly fence: DmaFence;
