@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openSession, simRegistrarFor } from './session';
+import { openSession } from './session';
 
 describe('openSession', function () {
   this.timeout(20_000);
@@ -14,7 +14,6 @@ describe('openSession', function () {
       const [apu, mt] = s.devices;
       assert.ok(apu && mt);
       assert.equal(apu.sys, mt.sys, 'both simulated devices share one kernel');
-      assert.ok(simRegistrarFor(apu), 'the simulated kernel is reachable for registration tests');
       assert.deepEqual([apu.simulated, apu.profile.openPolicy, apu.profile.openPolicySource], [true, 'shared', 'declared']);
       assert.equal(mt.profile.openPolicy, 'exclusive');
       assert.ok(apu.adapter && mt.adapter);

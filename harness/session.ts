@@ -4,7 +4,6 @@
  * `sim:` spec boots on ONE simulated kernel, so cross-device tests (a dma-buf
  * of one device imported into another) have a shared kernel to work on.
  */
-import type { DrmRegistrar } from '../drivers/sim/kernel/drm/driver';
 import { adapterFor, profileFor } from '../drivers/registry';
 import {
   type AccelDevice,
@@ -36,28 +35,12 @@ export interface Session {
 /** The bundled drivers a run uses when the machine has no accel device and no filter was given. */
 export const DEFAULT_SIM_SPECS: readonly string[] = ['apu', 'mt8183'];
 
-/**
- * The simulated kernel behind a device, for the few tests of the simulator's
- * own registration rules. Keyed by Sys (every device of a machine) or by one
- * device (the proofs doctor a single device's view).
- */
-const registrars = new WeakMap<object, DrmRegistrar>();
-
-export function simRegistrarFor(dev: DeviceUnderTest): DrmRegistrar | null {
-  return registrars.get(dev) ?? registrars.get(dev.sys) ?? null;
-}
-
-export function registerSimRegistrar(key: Sys | DeviceUnderTest, registrar: DrmRegistrar): void {
-  registrars.set(key, registrar);
-}
-
 function buildDevice(sys: Sys, info: AccelDevice, label: string, simulated: boolean): DeviceUnderTest {
   const profile = profileFor(sys, info);
   return { label, info, profile, sys, adapter: adapterFor(sys, profile), simulated };
 }
 
 interface SimMachineLike {
-  readonly kernel: DrmRegistrar;
   readonly sys: Sys;
   readonly devices: readonly { readonly spec: string; readonly minor: number }[];
 }
@@ -75,7 +58,6 @@ function bootSim(specs: readonly string[]): SimMachineLike {
 }
 
 function simDevices(machine: SimMachineLike): DeviceUnderTest[] {
-  registrars.set(machine.sys, machine.kernel);
   const found = discoverAccelDevices(machine.sys, resolveRoots({ root: '/' }), { open: true }).devices;
   const labels = new Map<string, number>();
   for (const d of machine.devices) labels.set(d.spec, (labels.get(d.spec) ?? 0) + 1);
@@ -137,7 +119,6 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
     ...(notice !== undefined ? { notice } : {}),
     close() {
       // Test fds are closed per test; an unreferenced simulated kernel is just garbage.
-      if (machine) registrars.delete(machine.sys);
     },
   };
 }

@@ -87,19 +87,6 @@ export function defineFamily(name: string, description: string, subtests: readon
   return { name, description, subtests };
 }
 
-/**
- * Start of the reason of a skip meaning "this rule only exists in the bundled
- * simulated kernel" (e.g. its driver registration checks): such a test skips
- * on every real kernel by its own declaration. The kernel lane's differential
- * check (harness/lane/differential.ts) accepts exactly this difference
- * between a real-kernel run and its simulated counterpart.
- */
-export const SIM_ONLY_SKIP_PREFIX = 'simulated kernel only: ';
-
-export function simOnlySkipReason(why: string): string {
-  return `${SIM_ONLY_SKIP_PREFIX}${why}`;
-}
-
 /** Thrown by `t.skip`: the test does not apply, with the reason. */
 export class SkipError extends Error {
   constructor(reason: string) {
