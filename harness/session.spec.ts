@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { findDevices } from './discovery/find';
+import { resolveRoots } from './discovery/roots';
 import { openSession } from './session';
 
 describe('openSession', function () {
@@ -19,6 +21,18 @@ describe('openSession', function () {
       assert.ok(apu.adapter && mt.adapter);
       assert.deepEqual([apu.info.minor, mt.info.minor], [0, 1]);
       assert.equal(s.notice, undefined);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('labels devices as list does, from the same filter (one path from a filter to a device)', async () => {
+    const device = 'sim:apu;sim:mt8183;sim:apu';
+    const s = await openSession({ device, env: {} });
+    try {
+      const listed = findDevices({ deviceOption: device, env: {}, roots: resolveRoots({}) });
+      assert.deepEqual(s.devices.map((d) => d.label), listed.selected.map((d) => d.label));
+      assert.deepEqual(s.devices.map((d) => d.label), ['sim:apu/accel0', 'sim:mt8183', 'sim:apu/accel2']);
     } finally {
       s.close();
     }

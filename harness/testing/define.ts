@@ -12,7 +12,7 @@ import type { Sys } from '../sys/types';
 export const SUBTEST_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export interface DeviceUnderTest {
-  /** Short label for reports: `accel0` or `sim:apu/accel0`. */
+  /** Short label for reports (harness/discovery/find.ts deviceLabel): `accel0`, `card0`, `sim:apu`, or `sim:apu/accel1` for a spec given twice. */
   readonly label: string;
   readonly info: AccelDevice;
   readonly profile: DriverProfile;
