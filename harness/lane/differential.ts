@@ -35,7 +35,7 @@ export interface DifferentialReport {
   readonly differences: readonly Difference[];
 }
 
-export function compareRuns(kernel: RunResults, sim: RunResults): DifferentialReport {
+export function diffKernelAndSim(kernel: RunResults, sim: RunResults): DifferentialReport {
   const differences: Difference[] = [];
   let compared = 0;
   const names = [...new Set([...kernel.keys(), ...sim.keys()])].sort();

@@ -50,18 +50,6 @@ export function doIoctlErr(sys: Sys, fd: number, request: number, arg: IoctlArg,
   throw new TestFailure(`${ioctlName(request)}: expected ${expected}, but it succeeded (returned ${ret})`);
 }
 
-/** Async twin of doIoctlErr, for requests that may block. */
-export async function doIoctlErrAsync(sys: Sys, fd: number, request: number, arg: IoctlArg, expected: ErrnoName): Promise<void> {
-  let ret: number;
-  try {
-    ret = await sys.ioctlAsync(fd, request, arg);
-  } catch (e) {
-    if (!isSysError(e)) throw e;
-    if (e.errno === errnoNumber(expected)) return;
-    throw new TestFailure(`${ioctlName(request)}: expected ${expected}, got ${e.code}`);
-  }
-  throw new TestFailure(`${ioctlName(request)}: expected ${expected}, but it succeeded (returned ${ret})`);
-}
 
 /**
  * `fn` must fail with the system error `expected`. `what` names the call in
@@ -125,9 +113,6 @@ export function checkEq<T extends string | number | bigint | boolean | null>(act
   if (actual !== expected) throw new TestFailure(`${what}: expected ${show(expected)}, got ${show(actual)}`);
 }
 
-export function checkNe<T extends string | number | bigint | boolean | null>(actual: T, unexpected: T, what: string): void {
-  if (actual === unexpected) throw new TestFailure(`${what}: must not be ${show(unexpected)}`);
-}
 
 /** Every byte of `bytes` equals `value`; names the first offset that does not. */
 export function checkBytes(bytes: Uint8Array, value: number, what: string): void {
@@ -153,10 +138,4 @@ export function checkSameBytes(actual: Uint8Array, expected: Uint8Array, what: s
   }
 }
 
-/** The errno name of a thrown system error, for log lines. */
-export function describeError(e: unknown): string {
-  if (isSysError(e)) return e.code;
-  if (e instanceof Error) return e.message;
-  return String(e);
-}
 

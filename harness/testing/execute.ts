@@ -8,12 +8,14 @@ import { isSysError } from '../sys/errno';
 import { SubtestContext } from './context';
 import { type DeviceUnderTest, type RunOptions, SkipError, type Subtest, TestFailure } from './define';
 
+/** How one subtest on one device ended (the runner adds timeout, crash and the rest: runner/status.ts). */
 export type SubtestStatus = 'pass' | 'fail' | 'skip';
 
+/** One subtest's result on one device, as the worker reports it to the runner. */
 export interface SubtestResult {
   readonly status: SubtestStatus;
   readonly durationMs: number;
-  readonly log: string[];
+  readonly log: readonly string[];
   /** Skip reason or failure message. */
   readonly message?: string;
   /** Stack of an unexpected error, cleanup errors. */

@@ -127,7 +127,7 @@ export async function runRun(args: Arguments, io: CliIo): Promise<ExitCode> {
     };
     const outcome = await doRun(request, booleanArg(args, 'quiet'), rio);
     return toExitCode(outcome);
-  }, io);
+  });
 }
 
 export const runCommand: CliCommand = {

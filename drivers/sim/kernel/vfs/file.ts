@@ -4,7 +4,6 @@
  * release op runs when the last reference drops (fs/file_table.c fput ->
  * __fput), never at an individual close().
  */
-import { SysError } from '../../../../harness/sys/errno';
 import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY } from '../../../../harness/sys/constants';
 import type { AddressSpace } from '../mm';
 import type { Task } from '../task';
@@ -118,8 +117,4 @@ export class KFile {
     this.onFree(this);
     this.fop.release?.(this);
   }
-}
-
-export function ebadf(syscall: string): SysError {
-  return SysError.of('EBADF', syscall);
 }
