@@ -46,6 +46,12 @@ export interface TestContext {
   /** Runs after the test, last registered first, even when it fails. */
   defer(fn: () => void | Promise<void>): void;
   skip(reason: string): never;
+  /**
+   * Skips one part of the rule, with the reason (the device offers no way to
+   * check it), and goes on: a test that passes says in its result message
+   * which parts were not checked, instead of passing as if they were.
+   */
+  skipPart(what: string, reason: string): void;
   log(line: string): void;
 }
 

@@ -78,6 +78,8 @@ export async function runSubtest(
     }
   }
 
+  // A pass that skipped parts of its rule says which, so it is not read as a full pass.
+  if (status === 'pass' && t.skippedParts.length > 0) message = `passed; not checked: ${t.skippedParts.join('; ')}`;
   const result: SubtestResult = { status, durationMs: elapsed(), log: t.lines };
   return {
     ...result,
