@@ -78,7 +78,7 @@ function checkDefects(spec: string, model: SimDriverModel, defects: ReadonlySet<
   for (const d of defects) {
     if (CORE_DEFECTS.has(d)) continue;
     if (model.defects && Object.prototype.hasOwnProperty.call(model.defects, d)) continue;
-    throw new SimSpecError(`sim:${spec}: unknown defect '${d}' (${model.name} has: ${[...Object.keys(model.defects ?? {}), '+ the core defects of docs/sim-drivers.md'].join(', ')})`);
+    throw new SimSpecError(`sim:${spec}: unknown defect '${d}' (${model.name} has: ${[...Object.keys(model.defects ?? {}), '+ the core defects of docs/simulator.md'].join(', ')})`);
   }
 }
 
