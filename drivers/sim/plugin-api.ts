@@ -108,6 +108,7 @@ export interface ApuOpsOverrides {
   ) => MapError | null;
   readonly createMappings?: OpOverride<ApuDriverOps['createMappings']>;
   readonly findJob?: OpOverride<ApuDriverOps['findJob']>;
+  readonly mmap?: OpOverride<ApuDriverOps['mmap']>;
 }
 
 /** Replacements of the scheduler's hooks (drivers/sim/kernel/sched.ts SchedHooks), each receiving the hook it replaces. */

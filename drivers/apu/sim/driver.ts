@@ -75,6 +75,7 @@ export function buildApuDriver(model: ApuModelConfig, ops: ApuDriverOps, device:
     open: (_drm, file, ctx) => ops.open(device(), file, ctx),
     postclose: (_drm, file) => ops.release(device(), file),
     flush: (_drm, file, closer) => ops.flush(device(), file, closer),
+    mmap: (_drm, file, vma) => ops.mmap(device(), file, vma),
   };
 }
 

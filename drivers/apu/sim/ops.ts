@@ -3,7 +3,7 @@
  * plugin (drivers/sim/plugin-api.ts) may replace any entry, receiving the
  * bundled one to wrap.
  */
-import type { CloseContext, DrmFile, GemObject, IoctlContext, IoctlReturn, OpenContext } from '../../sim/kernel/drm/driver';
+import type { CloseContext, DrmFile, GemObject, IoctlContext, IoctlReturn, OpenContext, VmArea } from '../../sim/kernel/drm/driver';
 import { type ContextIommuOptions, ContextMappings, IommuDomain, type MapError } from '../../sim/kernel/iommu';
 import type { HookTable } from '../../sim/kernel/hooks';
 import type { SchedHooks, SchedJob } from '../../sim/kernel/sched';
@@ -36,6 +36,8 @@ export interface ApuDriverOps {
   createMappings(dev: ApuDevice, file: DrmFile, options: ApuMappingOptions): ContextMappings<GemObject>;
   /** GEM_DEQUEUE's lookup of a job by out_sync: the file's own jobs only. */
   findJob(dev: ApuDevice, ctx: ApuContext, outSync: number): FoundJob | null;
+  /** file_operations.mmap of the node: the core's drm_gem_mmap (DrmDevice.gemMmap). */
+  mmap(dev: ApuDevice, file: DrmFile, vma: VmArea): void;
 }
 
 /** How createMappings builds a context's mappings: a domain to use (else a new one) and the mapping helper's options. */
@@ -103,6 +105,9 @@ export const defaultApuOps: ApuDriverOps = {
     const job = ctx.jobs.get(outSync);
     return job ? { owner: ctx, job } : null;
   },
+  mmap(dev, file, vma) {
+    dev.drm.gemMmap(file, vma);
+  },
 };
 
 /** Something that changes one APU device as it is probed: a defect, or a plugin's own hooks. */
@@ -116,7 +121,7 @@ export function overrideOps(base: ApuDriverOps, o: ApuOpsOverrides = {}): ApuDri
     const prev = base.ioctls[name];
     ioctls[name] = (dev, data, file, ctx) => fn(dev, data, file, ctx, prev);
   }
-  const { open, release, flush, executeJob, iommuMap, iommuUnmap, createMappings, findJob } = o;
+  const { open, release, flush, executeJob, iommuMap, iommuUnmap, createMappings, findJob, mmap } = o;
   return {
     open: open ? (d, f, c) => open(d, f, c, base.open) : base.open,
     release: release ? (d, f) => release(d, f, base.release) : base.release,
@@ -127,6 +132,7 @@ export function overrideOps(base: ApuDriverOps, o: ApuOpsOverrides = {}): ApuDri
     iommuUnmap: iommuUnmap ? (d, c, objs) => iommuUnmap(d, c, objs, base.iommuUnmap) : base.iommuUnmap,
     createMappings: createMappings ? (d, f, opts) => createMappings(d, f, opts, base.createMappings) : base.createMappings,
     findJob: findJob ? (d, c, n) => findJob(d, c, n, base.findJob) : base.findJob,
+    mmap: mmap ? (d, f, v) => mmap(d, f, v, base.mmap) : base.mmap,
   };
 }
 

@@ -9,10 +9,10 @@ import type { VirtualClock } from '../clock';
 import type { KernelServices } from '../services';
 import type { CoreIoctlFunc } from './core-ioctls';
 import type { DrmCoreHooks } from './core-hooks';
-import type { DrmDevice, DrmDriver, DrmFile, DrmIoctlDesc, DrmSyncobj, GemObject, GemObjectFuncs } from './driver';
+import type { DrmDevice, DrmDriver, DrmFile, DrmIoctlDesc, DrmSyncobj, GemObject, GemObjectFuncs, VmArea } from './driver';
 import { PAGE_SHIFT, PAGE_SIZE } from './driver';
 import { DrmFileImpl } from './file';
-import { GemObjectImpl, gemHandleCreateTail, gemHandleDelete, gemLookup, gemSize } from './gem';
+import { GemObjectImpl, drmGemMmap, gemHandleCreateTail, gemHandleDelete, gemLookup, gemSize } from './gem';
 import { Idr } from './idr';
 import type { Dispatch } from './ioctl';
 import { syncobjFind } from './syncobj';
@@ -145,6 +145,10 @@ export class DrmDeviceImpl implements DrmDevice {
   /** drm_vma_node_is_allowed: whether `file` holds a handle to `obj` (may map it). */
   gemFileHoldsHandle(file: DrmFile, obj: GemObject): boolean {
     return asObj(obj).vmaNode.isAllowed(asFile(file));
+  }
+
+  gemMmap(file: DrmFile, vma: VmArea): void {
+    drmGemMmap(asFile(file), vma);
   }
 
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null {

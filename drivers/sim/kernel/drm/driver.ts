@@ -271,6 +271,11 @@ export interface DrmDevice {
   gemObjectByOffset(pgoff: bigint, length: number): GemObject | null;
   /** drm_vma_node_is_allowed: whether `file` holds a handle to `obj` (and so may map it). */
   gemFileHoldsHandle(file: DrmFile, obj: GemObject): boolean;
+  /**
+   * drm_gem_mmap, the core's mmap of a fake offset (what a driver's own mmap
+   * op calls for the plain case, as real drivers put drm_gem_mmap in their fops).
+   */
+  gemMmap(file: DrmFile, vma: VmArea): void;
 
   /** drm_syncobj_find: the syncobj with a NEW reference (put it), or null (drivers answer ENOENT). */
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null;
