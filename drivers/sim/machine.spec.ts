@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { expect } from 'chai';
 import { ApuAdapter } from '../apu/adapter';
 import { adapterFor, detectProfile, profileFor } from '../registry';
@@ -133,6 +136,18 @@ describe('sim/plugins: docs/examples', () => {
     expect(errnoOf(() => sys.mmap(openDev(sys), 4096, PROT_READ, MAP_SHARED, offset))).to.equal('EACCES');
     expect(errnoOf(() => sys.mmap(fd, 4096, PROT_READ, MAP_SHARED, offset + 4096n))).to.equal('EINVAL');
     sys.munmap(map);
+  });
+
+  it('buggy-apu loads from a directory outside the project: it needs nothing but the api it is given', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plugin-'));
+    try {
+      const copy = path.join(dir, 'buggy-apu.js');
+      fs.copyFileSync('./docs/examples/buggy-apu.js', copy);
+      const sys = bootSimMachine([`${copy}?defect=close-anything`]).sys;
+      expect(errnoOf(() => sys.ioctl(openDev(sys), DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: 99 })))).to.equal('ok');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('buggy-apu: core hooks installed by a plugin defect (handle allocation, a core ioctl)', () => {
