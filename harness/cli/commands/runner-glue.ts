@@ -4,7 +4,7 @@
  * runner writes to.
  */
 import { extname, join } from 'node:path';
-import type { RunnerIo, Outcome } from '../../runner/actions';
+import type { RunnerIo, CommandOutcome } from '../../runner/actions';
 import { ConfigError } from '../../runner/config-error';
 import { NoTestMatched } from '../../runner/prepare';
 import { CliError, type CliIo } from '../command';
@@ -15,7 +15,7 @@ export function defaultSuiteModule(): string {
   return join(__dirname, '..', '..', 'runner', `real-suite${extname(__filename)}`);
 }
 
-export function toExitCode(o: Outcome): ExitCode {
+export function toExitCode(o: CommandOutcome): ExitCode {
   switch (o) {
     case 'ok':
       return EXIT.OK;
