@@ -4,9 +4,12 @@
  * profiles, adapters and the machine.
  */
 export type {
+  ApuDefect,
+  ApuDefectTarget,
   ApuExtension,
   ApuIoctlOverride,
   ApuOpsOverrides,
+  SchedHookOverrides,
   OpOverride,
   PluginApi,
   PluginConstants,
@@ -17,9 +20,12 @@ export type {
 export type * from './sim/kernel/drm/driver';
 export { bootSimMachine, loadPlugin, parseSpec, SimSpecError, BUNDLED_MODEL_NAMES, bundledModel } from './sim/machine';
 export type { SimDeviceInfo, SimMachine, ParsedSpec } from './sim/machine';
-export { SIM_APU, SIM_MT8183, extendApuDriver, overrideOps } from './apu/sim/models';
-export { defaultApuOps } from './apu/sim/ops';
-export type { ApuDriverOps, ApuIoctlHandler } from './apu/sim/ops';
+export { SIM_APU, SIM_MT8183, extendApuDriver } from './apu/sim/models';
+export { defaultApuOps, overrideOps, syncMappedRefs } from './apu/sim/ops';
+export type { ApuDriverOps, ApuIoctlHandler, ApuMappingOptions, FoundJob } from './apu/sim/ops';
+export type * from './sim/kernel/drm/core-hooks';
+export type { HookOverride, HookTable } from './sim/kernel/hooks';
+export { Idr } from './sim/kernel/drm/idr';
 export type { ApuIoctlName } from './apu/sim/ioctls';
 export { ApuDevice } from './apu/sim/device';
 export { ApuContext } from './apu/sim/context';
@@ -27,9 +33,10 @@ export type { ApuJob, ApuBo } from './apu/sim/context';
 export type { Execution, Outcome } from './apu/sim/firmware';
 export { plan as planFirmwareCommand } from './apu/sim/firmware';
 export { GpuScheduler, SchedEntity, SchedJob } from './sim/kernel/sched';
-export type { SchedBackend, SchedOptions, SchedState, HwCompletion, HwRun } from './sim/kernel/sched';
+export type { SchedBackend, SchedOptions, SchedState, HwCompletion, HwRun, SchedHooks, SchedReset } from './sim/kernel/sched';
 export { IommuDomain, ContextMappings, IOMMU_PAGE_SIZE } from './sim/kernel/iommu';
-export type { Aperture, Segment, AccessResult, MapError } from './sim/kernel/iommu';
+export { gather, scatter } from './sim/kernel/iommu';
+export type { Aperture, Segment, AccessResult, MapError, ContextIommuOptions } from './sim/kernel/iommu';
 export { DEFECTS, isDefectName } from './sim/defects';
 export type { DefectName, DefectInfo } from './sim/defects';
 export type { DriverProfile, OpenPolicy, IommuKind } from './profile';

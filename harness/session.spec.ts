@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openSession, simRegistrarFor } from './session';
+import { findDevices } from './discovery/find';
+import { resolveRoots } from './discovery/roots';
+import { openSession } from './session';
 
 describe('openSession', function () {
   this.timeout(20_000);
@@ -14,12 +16,23 @@ describe('openSession', function () {
       const [apu, mt] = s.devices;
       assert.ok(apu && mt);
       assert.equal(apu.sys, mt.sys, 'both simulated devices share one kernel');
-      assert.ok(simRegistrarFor(apu), 'the simulated kernel is reachable for registration tests');
       assert.deepEqual([apu.simulated, apu.profile.openPolicy, apu.profile.openPolicySource], [true, 'shared', 'declared']);
       assert.equal(mt.profile.openPolicy, 'exclusive');
       assert.ok(apu.adapter && mt.adapter);
       assert.deepEqual([apu.info.minor, mt.info.minor], [0, 1]);
       assert.equal(s.notice, undefined);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('labels devices as list does, from the same filter (one path from a filter to a device)', async () => {
+    const device = 'sim:apu;sim:mt8183;sim:apu';
+    const s = await openSession({ device, env: {} });
+    try {
+      const listed = findDevices({ deviceOption: device, env: {}, roots: resolveRoots({}) });
+      assert.deepEqual(s.devices.map((d) => d.label), listed.selected.map((d) => d.label));
+      assert.deepEqual(s.devices.map((d) => d.label), ['sim:apu/accel0', 'sim:mt8183', 'sim:apu/accel2']);
     } finally {
       s.close();
     }

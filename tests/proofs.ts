@@ -50,8 +50,6 @@ const CORE_AND_APU_PROOFS: readonly DefectProof[] = [
   p('render-node', 'apu', 'accel@feature-flags@no-drm-nodes'),
   p('prime-cap-missing', 'apu', 'accel@core@basic-prime-cap'),
   p('sysfs-dev-wrong-minor', 'apu', 'accel@core@basic-node'),
-  // drm_drv.c drm_dev_init; kernel-wide once named (drivers/sim/defects.ts), so the test's own probe registration sees it.
-  p('accel-render-accepted', 'apu', 'accel@feature-flags@sim-rejects-accel-render'),
   // drm_ioctl.c drm_ioctl_permit (DRM_CONTROL_ALLOW): needs a device with a control node.
   p('control-node-unrestricted', 'control-apu', 'accel@exclusive-open@control-node'),
   // core: drm_gem.c

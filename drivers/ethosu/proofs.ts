@@ -18,7 +18,6 @@ export const ETHOSU_PROOFS: readonly DefectProof[] = [
   p('render-node', 'accel@feature-flags@no-drm-nodes'),
   p('prime-cap-missing', 'accel@core@basic-prime-cap'),
   p('sysfs-dev-wrong-minor', 'accel@core@basic-node'),
-  p('accel-render-accepted', 'accel@feature-flags@sim-rejects-accel-render'),
   p('gem-close-unknown-ok', 'accel@gem@basic-create-close', 'accel@gem@bad-close', 'accel@exclusive-open@dup-shares-context', 'accel@exclusive-open@inherited-fd-shares-context', 'accel@exclusive-open@passed-fd-shares-context'),
   p('handles-global', 'accel@gem@handles-per-file', 'accel@exclusive-open@shared-contexts-isolated'),
   p('handles-no-reuse', 'accel@gem@handle-reuse-lowest'),

@@ -8,7 +8,7 @@ import { MAP_SHARED, O_CLOEXEC, O_RDWR, PROT_READ, PROT_WRITE } from '../../harn
 import { isSysError } from '../../harness/sys/errno';
 import type { Sys } from '../../harness/sys/types';
 import { check, checkEq, doIoctlErr, expectErrno, must, mustAsync } from '../../harness/testing/assert';
-import { defineFamily, simOnlySkipReason, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type TestContext } from '../../harness/testing/define';
 import { DRM_CLOEXEC, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_RDWR, drm_prime_handle } from '../../harness/uapi/drm';
 import { primeExport, primeImport } from '../../tests/lib/drm';
 import { ivpuJobKinds } from './adapter';
@@ -63,7 +63,7 @@ function needIvpu(t: TestContext): void {
 function needSimFirmware(t: TestContext, what: string): void {
   needIvpu(t);
   if (!ivpuJobKinds(t.sys).has('hang')) {
-    t.skip(simOnlySkipReason(`${what} needs a batch-buffer encoding; vpu_jsm_api.h publishes none, sim:ivpu's firmware stand-in does`));
+    t.skip(`${what} needs a batch-buffer encoding: vpu_jsm_api.h publishes none; only sim:ivpu's firmware stand-in has one`);
   }
 }
 

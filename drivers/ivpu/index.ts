@@ -62,7 +62,6 @@ const PROOFS: readonly DefectProof[] = [
   proof('prime-cap-missing', core('basic-prime-cap')),
   proof('kms-ioctls-succeed', ff('bad-kms-ioctls'), ff('bad-dumb-buffers')),
   proof('render-node', ff('no-drm-nodes')),
-  proof('accel-render-accepted', ff('sim-rejects-accel-render')),
   proof(
     'gem-close-unknown-ok',
     gem('bad-close'),

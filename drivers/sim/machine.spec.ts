@@ -1,9 +1,13 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { expect } from 'chai';
 import { ApuAdapter } from '../apu/adapter';
 import { adapterFor, detectProfile, profileFor } from '../registry';
 import type { AccelDevice } from '../../harness/discovery/types';
 import type { Sys } from '../../harness/sys/types';
-import { DRM_IOCTL_VERSION, drm_version } from '../../harness/uapi/drm';
+import { DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_VERSION, drm_gem_close, drm_version } from '../../harness/uapi/drm';
+import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
 import { IOWR } from '../../harness/uapi/ioctl';
 import { SimSpecError, bootSimMachine, parseSpec } from './machine';
 import { errnoOf, gemNew, openDev } from '../apu/sim/testkit';
@@ -117,5 +121,50 @@ describe('sim/plugins: docs/examples', () => {
     sys.ioctl(fd, IOWR('d', 0x40, 8), info);
     expect(info.readUInt32LE(0)).to.equal(2);
     expect(profileFor(sys, accelDevice(0, 'null-accel')).openPolicySource).to.equal('declared');
+  });
+
+  it('null-accel: its own mmap op maps an object only through a file holding a handle', () => {
+    const m = bootSimMachine(['./docs/examples/null-accel.js']);
+    const sys = m.sys;
+    const fd = openDev(sys);
+    const arg = Buffer.alloc(16);
+    arg.writeUInt32LE(4096, 0);
+    sys.ioctl(fd, IOWR('d', 0x41, 16), arg);
+    const offset = arg.readBigUInt64LE(8);
+    const map = sys.mmap(fd, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, offset);
+    map.bytes[0] = 7;
+    expect(errnoOf(() => sys.mmap(openDev(sys), 4096, PROT_READ, MAP_SHARED, offset))).to.equal('EACCES');
+    expect(errnoOf(() => sys.mmap(fd, 4096, PROT_READ, MAP_SHARED, offset + 4096n))).to.equal('EINVAL');
+    sys.munmap(map);
+  });
+
+  it('buggy-apu loads from a directory outside the project: it needs nothing but the api it is given', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plugin-'));
+    try {
+      const copy = path.join(dir, 'buggy-apu.js');
+      fs.copyFileSync('./docs/examples/buggy-apu.js', copy);
+      const sys = bootSimMachine([`${copy}?defect=close-anything`]).sys;
+      expect(errnoOf(() => sys.ioctl(openDev(sys), DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: 99 })))).to.equal('ok');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('buggy-apu: core hooks installed by a plugin defect (handle allocation, a core ioctl)', () => {
+    const closeUnknown = (spec: string): string => {
+      const sys = bootSimMachine([spec]).sys;
+      return errnoOf(() => sys.ioctl(openDev(sys), DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: 99 })));
+    };
+    expect(closeUnknown('./docs/examples/buggy-apu.js')).to.equal('EINVAL');
+    expect(closeUnknown('./docs/examples/buggy-apu.js?defect=close-anything')).to.equal('ok');
+    const secondHandle = (spec: string): number => {
+      const sys = bootSimMachine([spec]).sys;
+      const fd = openDev(sys);
+      const first = gemNew(sys, fd, 4096).handle;
+      sys.ioctl(fd, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: first }));
+      return gemNew(sys, fd, 4096).handle;
+    };
+    expect(secondHandle('./docs/examples/buggy-apu.js')).to.equal(1);
+    expect(secondHandle('./docs/examples/buggy-apu.js?defect=handles-cyclic')).to.equal(2);
   });
 });

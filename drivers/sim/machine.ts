@@ -7,12 +7,19 @@
 import * as path from 'node:path';
 import { ERRNO, SysError } from '../../harness/sys/errno';
 import type { Sys } from '../../harness/sys/types';
+import * as apuUapi from '../apu/uapi';
+import * as dmaBufUapi from '../../harness/uapi/dma-buf';
+import * as drmUapi from '../../harness/uapi/drm';
 import { DRM_COMMAND_BASE, DRM_IOCTL_BASE } from '../../harness/uapi/drm';
 import { IOWR } from '../../harness/uapi/ioctl';
 import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM, DRIVER_SYNCOBJ, DRM_RENDER_ALLOW, PAGE_SIZE } from './kernel/drm/driver';
 import { registerProfile } from '../registry';
 import { DRIVER_MODULES } from '../modules';
 import { SIM_APU, SIM_MT8183, extendApuDriver } from '../apu/sim/models';
+import { syncMappedRefs } from '../apu/sim/ops';
+import { Idr } from './kernel/drm/idr';
+import { ContextMappings, IommuDomain } from './kernel/iommu';
+import { GpuScheduler } from './kernel/sched';
 import { DEFECTS } from './defects';
 import type { PluginApi, SimDriverModel } from './plugin-api';
 import { SimKernel } from './kernel/kernel';
@@ -71,7 +78,7 @@ function checkDefects(spec: string, model: SimDriverModel, defects: ReadonlySet<
   for (const d of defects) {
     if (CORE_DEFECTS.has(d)) continue;
     if (model.defects && Object.prototype.hasOwnProperty.call(model.defects, d)) continue;
-    throw new SimSpecError(`sim:${spec}: unknown defect '${d}' (${model.name} has: ${[...Object.keys(model.defects ?? {}), '+ the core defects of docs/sim-drivers.md'].join(', ')})`);
+    throw new SimSpecError(`sim:${spec}: unknown defect '${d}' (${model.name} has: ${[...Object.keys(model.defects ?? {}), '+ the core defects of docs/simulator.md'].join(', ')})`);
   }
 }
 
@@ -111,6 +118,8 @@ const pluginApi: PluginApi = {
   extendApuDriver,
   defineDriver: (model) => model,
   bundled: { apu: SIM_APU, mt8183: SIM_MT8183 },
+  uapi: { drm: drmUapi, apu: apuUapi, dmaBuf: dmaBufUapi },
+  lib: { Idr, IommuDomain, ContextMappings, GpuScheduler, syncMappedRefs },
 };
 
 function isModel(x: unknown): x is SimDriverModel {

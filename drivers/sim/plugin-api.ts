@@ -9,13 +9,27 @@
  * A model is either written from scratch against the simulated kernel's
  * driver interface (`defineDriver`, probe registers a DrmDriver) or derived
  * from a bundled APU driver with some ops replaced (`extendApuDriver`).
- * docs/plugins.md walks through both; docs/examples/ holds a complete one.
+ * Either may install hooks of the DRM core (DrmRegisterOptions.hooks,
+ * ApuExtension.coreHooks) and of its scheduler, and bring its own defects:
+ * the bundled defect catalogue is written with nothing more.
+ * docs/plugins.md walks through every hook; docs/examples/ holds complete plugins.
  */
 import type { ERRNO, SysError } from '../../harness/sys/errno';
+import type * as ApuUapi from '../apu/uapi';
+import type * as DmaBufUapi from '../../harness/uapi/dma-buf';
+import type * as DrmUapi from '../../harness/uapi/drm';
+import type { syncMappedRefs } from '../apu/sim/ops';
+import type { Idr } from './kernel/drm/idr';
+import type { ContextMappings, IommuDomain } from './kernel/iommu';
+import type { GpuScheduler } from './kernel/sched';
 import type { Sys } from '../../harness/sys/types';
 import type { DriverProfile } from '../profile';
 import type { DefectInfo } from './defects';
+import type { DrmCoreHookInstaller } from './kernel/drm/core-hooks';
+import type { HookOverride } from './kernel/hooks';
+import type { SchedHooks } from './kernel/sched';
 import type {
+  CloseContext,
   DrmDevice,
   DrmFile,
   DrmRegistrar,
@@ -77,7 +91,7 @@ export type ApuIoctlOverride = (
 export interface ApuOpsOverrides {
   readonly open?: (dev: ApuDevice, file: DrmFile, ctx: OpenContext, base: ApuDriverOps['open']) => void;
   readonly release?: (dev: ApuDevice, file: DrmFile, base: ApuDriverOps['release']) => void;
-  readonly flush?: (dev: ApuDevice, file: DrmFile, base: ApuDriverOps['flush']) => void;
+  readonly flush?: (dev: ApuDevice, file: DrmFile, closer: CloseContext, base: ApuDriverOps['flush']) => void;
   readonly ioctls?: Partial<Record<ApuIoctlName, ApuIoctlOverride>>;
   readonly executeJob?: (dev: ApuDevice, job: ApuJob, base: ApuDriverOps['executeJob']) => Execution;
   readonly iommuMap?: (
@@ -92,6 +106,25 @@ export interface ApuOpsOverrides {
     objs: readonly GemObject[],
     base: ApuDriverOps['iommuUnmap'],
   ) => MapError | null;
+  readonly createMappings?: OpOverride<ApuDriverOps['createMappings']>;
+  readonly findJob?: OpOverride<ApuDriverOps['findJob']>;
+  readonly mmap?: OpOverride<ApuDriverOps['mmap']>;
+}
+
+/** Replacements of the scheduler's hooks (drivers/sim/kernel/sched.ts SchedHooks), each receiving the hook it replaces. */
+export type SchedHookOverrides = { readonly [K in keyof SchedHooks<ApuJob>]?: HookOverride<SchedHooks<ApuJob>[K]> };
+
+/** What an APU defect (or a plugin's own) may change on one device: the driver's ops, its scheduler's hooks, the core's hooks. */
+export interface ApuDefectTarget {
+  overrideOps(overrides: ApuOpsOverrides): void;
+  overrideSched(overrides: SchedHookOverrides): void;
+  /** The DRM core's hooks of the device being registered (drivers/sim/kernel/drm/core-hooks.ts). */
+  coreHooks(install: DrmCoreHookInstaller): void;
+}
+
+/** A defect of an APU model: its rule, and how it breaks it. */
+export interface ApuDefect extends DefectInfo {
+  install(target: ApuDefectTarget): void;
 }
 
 export interface ApuExtension {
@@ -106,6 +139,12 @@ export interface ApuExtension {
   /** Give the device a control node (controlD64+) beside the accel node; see DrmRegisterOptions.controlNode. */
   readonly controlNode?: boolean;
   readonly overrides?: ApuOpsOverrides;
+  /** Replacements of the scheduler's hooks (job timeout, reset after a hang). */
+  readonly sched?: SchedHookOverrides;
+  /** Installers of the DRM core's hooks for each device (handle allocation, PRIME cache, ioctl permit, ...). */
+  readonly coreHooks?: readonly DrmCoreHookInstaller[];
+  /** The model's own defects (`sim:<plugin>?defect=NAME`), beside the base's and the core's. */
+  readonly defects?: Readonly<Record<string, ApuDefect>>;
 }
 
 /** Values a .js plugin may need without importing anything. */
@@ -130,6 +169,26 @@ export interface PluginApi {
   defineDriver(model: SimDriverModel): SimDriverModel;
   /** The bundled models, to inspect or wrap. */
   readonly bundled: { readonly apu: SimDriverModel; readonly mt8183: SimDriverModel };
+  /**
+   * uAPI struct codecs and constants (harness/uapi): each struct has `size`,
+   * `offsets`, `decode(buf)` and `encode(fields)`, so a plugin never hard-codes an offset.
+   */
+  readonly uapi: {
+    readonly drm: typeof DrmUapi;
+    readonly apu: typeof ApuUapi;
+    readonly dmaBuf: typeof DmaBufUapi;
+  };
+  /** Kernel libraries and helpers a model builds on. */
+  readonly lib: {
+    /** lib/idr.c: lowest-free (or, with `new Idr(true)`, cyclic) id allocation; what handle tables use. */
+    readonly Idr: typeof Idr;
+    readonly IommuDomain: typeof IommuDomain;
+    /** Refcounted object mappings of one context over a domain (mapAll / unmapAll, all or nothing). */
+    readonly ContextMappings: typeof ContextMappings;
+    readonly GpuScheduler: typeof GpuScheduler;
+    /** After changing ctx.mappings in an iommuMap / iommuUnmap replacement: one object reference per mapped object. */
+    readonly syncMappedRefs: typeof syncMappedRefs;
+  };
 }
 
 export type PluginModule = SimDriverModel | ((api: PluginApi) => SimDriverModel);

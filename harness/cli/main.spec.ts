@@ -183,8 +183,8 @@ describe('CLI: list --device sim:', () => {
     expect(checkSchema(schema, doc)).to.deep.equal([]);
     expect(doc.accelClassPresent, 'the running kernel is not scanned').to.equal(null);
     expect(doc.devices.map((d) => [d.label, d.simSpec, d.devnode, d.devnodeStatus, d.openError])).to.deep.equal([
-      ['sim:apu/accel0', 'apu', '/dev/accel/accel0', 'ok', null],
-      ['sim:mt8183/accel1', 'mt8183', '/dev/accel/accel1', 'ok', null],
+      ['sim:apu', 'apu', '/dev/accel/accel0', 'ok', null],
+      ['sim:mt8183', 'mt8183', '/dev/accel/accel1', 'ok', null],
     ]);
     const version = doc.devices[0]?.version as { name: string } | null;
     expect(version?.name, 'DRM_IOCTL_VERSION answered by the simulated driver').to.equal(doc.devices[0]?.driver);

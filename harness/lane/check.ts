@@ -9,7 +9,7 @@
  * does not (the reasons on stdout), 2 for unusable arguments or files.
  */
 import { readFileSync } from 'node:fs';
-import { checkListJson, compareRuns, formatReport, judgeCleanRun, loadResults } from './differential';
+import { checkListJson, diffKernelAndSim, formatReport, judgeCleanRun, loadResults } from './differential';
 
 function main(argv: readonly string[]): number {
   const [cmd, ...args] = argv;
@@ -17,7 +17,7 @@ function main(argv: readonly string[]): number {
     case 'differential': {
       const [label, kernel, sim] = args;
       if (!label || !kernel || !sim) return usage();
-      const r = compareRuns(loadResults(kernel), loadResults(sim));
+      const r = diffKernelAndSim(loadResults(kernel), loadResults(sim));
       console.log(formatReport(label, r));
       return r.differences.length === 0 ? 0 : 1;
     }

@@ -1,6 +1,6 @@
 /**
  * What `run`, `resume` and `compare` do, apart from parsing argv: each
- * returns an Outcome the command maps to its exit code. Configuration
+ * returns a CommandOutcome the command maps to its exit code. Configuration
  * mistakes are thrown as ConfigError / NoTestMatched before anything runs;
  * once tests run, results are in the journal and reports are always written.
  */
@@ -17,9 +17,10 @@ import { readSavedRun, type SavedRun } from './run-config';
 import { runSession } from './session-run';
 import { loadSuite } from './suite';
 
-export type Outcome = 'ok' | 'unexpected' | 'aborted' | 'regressions' | 'reports-failed';
+export type CommandOutcome = 'ok' | 'unexpected' | 'aborted' | 'regressions' | 'reports-failed';
 
-export interface CliIO {
+/** The runner's console: the CLI's writers (cli/command.ts CliIo) plus what only a process has, a TTY and signals. */
+export interface RunnerIo {
   readonly stdout: Out & { readonly isTTY?: boolean };
   readonly stderr: Out;
   readonly env: NodeJS.ProcessEnv;
@@ -27,7 +28,7 @@ export interface CliIO {
   readonly onSignal?: (stop: (why: string) => void) => () => void;
 }
 
-export function listSubtests(suiteModule: string, req: Pick<RunRequest, 'include' | 'exclude' | 'testList' | 'skips'>, io: CliIO): void {
+export function listSubtests(suiteModule: string, req: Pick<RunRequest, 'include' | 'exclude' | 'testList' | 'skips'>, io: RunnerIo): void {
   const suite = loadSuite(suiteModule);
   const skips = req.skips ? loadExpectations({ skips: req.skips }).parsed.skips : [];
   const filtered = req.include.length + req.exclude.length > 0 || req.testList !== undefined || skips.length > 0;
@@ -35,7 +36,7 @@ export function listSubtests(suiteModule: string, req: Pick<RunRequest, 'include
   io.stdout.write(tests.map((t) => t.name).join('\n') + '\n');
 }
 
-export function describeTests(suiteModule: string, glob: string | undefined, io: CliIO): void {
+export function describeTests(suiteModule: string, glob: string | undefined, io: RunnerIo): void {
   const suite = loadSuite(suiteModule);
   const tests = planTests(suite, { include: glob ? [glob] : [], exclude: [] }, [], glob ? `--describe ${glob}` : undefined);
   const text = tests
@@ -44,7 +45,7 @@ export function describeTests(suiteModule: string, glob: string | undefined, io:
   io.stdout.write(text + '\n');
 }
 
-async function session(dir: string, saved: SavedRun, resumed: boolean, quiet: boolean, io: CliIO, lock: RunLock): Promise<Outcome> {
+async function session(dir: string, saved: SavedRun, resumed: boolean, quiet: boolean, io: RunnerIo, lock: RunLock): Promise<CommandOutcome> {
   // With TAP on stdout, everything else goes to stderr so the TAP stays parseable.
   const talk = saved.outputs.tap === '-' ? io.stderr : io.stdout;
   const mode = consoleMode({ quiet, isTTY: talk === io.stdout && io.stdout.isTTY === true, env: io.env });
@@ -81,24 +82,24 @@ async function session(dir: string, saved: SavedRun, resumed: boolean, quiet: bo
 }
 
 /** 3 (aborted) beats 5 (a report missing) beats 1 (unexpected results): docs/runner.md, "Exit codes". */
-function outcomeOf(verdict: ReturnType<typeof runVerdict>, reportsFailed: boolean): Outcome {
+function outcomeOf(verdict: ReturnType<typeof runVerdict>, reportsFailed: boolean): CommandOutcome {
   if (verdict === 'aborted') return 'aborted';
   return reportsFailed ? 'reports-failed' : verdict;
 }
 
-export async function doRun(req: RunRequest, quiet: boolean, io: CliIO): Promise<Outcome> {
+export async function doRun(req: RunRequest, quiet: boolean, io: RunnerIo): Promise<CommandOutcome> {
   const { dir, saved, lock } = await prepareRun(req);
   return session(dir, saved, false, quiet, io, lock);
 }
 
-export async function doResume(dir: string, quiet: boolean, io: CliIO): Promise<Outcome> {
+export async function doResume(dir: string, quiet: boolean, io: RunnerIo): Promise<CommandOutcome> {
   const saved = readSavedRun(dir);
   // The run being resumed may still be going: two harnesses would run two workers on one device.
   const lock = acquireLock(dir);
   return session(dir, saved, true, quiet, io, lock);
 }
 
-export function doCompare(a: string, b: string, io: CliIO): Outcome {
+export function doCompare(a: string, b: string, io: RunnerIo): CommandOutcome {
   const list = compareRuns(loadResults(a), loadResults(b));
   io.stdout.write(formatComparison(list));
   return list.some((c) => c.regressions.length > 0) ? 'regressions' : 'ok';

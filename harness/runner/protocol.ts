@@ -1,6 +1,6 @@
 /** Messages between the runner and a worker child, over the fork IPC channel. */
 import type { RunOptions } from '../testing/define';
-import type { SubtestOutcome } from './suite';
+import type { SubtestResult } from '../testing/execute';
 
 export interface Health {
   readonly online: boolean;
@@ -23,7 +23,7 @@ export type ToWorker = WorkerInit | { readonly type: 'run'; readonly name: strin
 export type FromWorker =
   | { readonly type: 'ready'; readonly health: Health }
   | { readonly type: 'started'; readonly name: string }
-  | { readonly type: 'result'; readonly name: string; readonly outcome: SubtestOutcome; readonly health: Health }
+  | { readonly type: 'result'; readonly name: string; readonly outcome: SubtestResult; readonly health: Health }
   | { readonly type: 'fatal'; readonly message: string };
 
 export function isFromWorker(m: unknown): m is FromWorker {

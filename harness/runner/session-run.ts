@@ -14,12 +14,6 @@ import { allTests, type PlannedTest } from './plan';
 import type { SavedRun } from './run-config';
 import { loadSuite } from './suite';
 
-export interface SessionOutcome {
-  /** Why the run stopped early, if it did. */
-  readonly stopped: string | null;
-  readonly ran: number;
-}
-
 export interface SessionHooks {
   readonly events: RunEvents;
   /** Lets the caller stop the run (signals); the overall timeout is armed here. */
@@ -28,7 +22,8 @@ export interface SessionHooks {
   readonly kernelLogPaths?: KernelLogPaths;
 }
 
-export async function runSession(dir: string, saved: SavedRun, resumed: boolean, hooks: SessionHooks): Promise<SessionOutcome> {
+/** Runs what the journal says is left of the plan; the journal and results directory hold the outcome. */
+export async function runSession(dir: string, saved: SavedRun, resumed: boolean, hooks: SessionHooks): Promise<void> {
   const journalPath = join(dir, JOURNAL_FILE);
   const state = replay(readJournal(journalPath).records);
   const journal = new Journal(journalPath);
@@ -90,7 +85,6 @@ export async function runSession(dir: string, saved: SavedRun, resumed: boolean,
       .map((n) => byName.get(n))
       .filter((t): t is PlannedTest => t !== undefined),
   }));
-  const ran = jobs.reduce((n, j) => n + j.tests.length, 0);
 
   const timer = saved.overallTimeoutMs !== undefined
     ? setTimeout(() => control.stop(`overall timeout of ${saved.overallTimeoutMs! / 1000} s reached`, 'overall-timeout'), saved.overallTimeoutMs)
@@ -111,5 +105,4 @@ export async function runSession(dir: string, saved: SavedRun, resumed: boolean,
     journal.close();
     kernelLog?.close();
   }
-  return { stopped: control.reason, ran };
 }

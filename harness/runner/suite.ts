@@ -6,24 +6,13 @@
  * because devices (a Sys, a simulated kernel) cannot cross a process boundary.
  */
 import type { DeviceUnderTest, Family, RunOptions, Subtest } from '../testing/define';
+import type { SubtestResult } from '../testing/execute';
 
 export interface OpenedSession {
   readonly devices: readonly DeviceUnderTest[];
   /** Said once to the user, e.g. "no accel device found: running sim:apu;sim:mt8183". */
   readonly notice?: string;
   close?(): Promise<void> | void;
-}
-
-export type SubtestStatus = 'pass' | 'fail' | 'skip';
-
-export interface SubtestOutcome {
-  readonly status: SubtestStatus;
-  readonly log: readonly string[];
-  /** Failure message or skip reason. */
-  readonly message?: string;
-  /** Stack or further detail of a failure. */
-  readonly details?: string;
-  readonly durationMs: number;
 }
 
 export interface RunSubtestRequest {
@@ -37,7 +26,7 @@ export interface RunSubtestRequest {
 export interface SuiteProvider {
   readonly families: readonly Family[];
   openSession(device: string | undefined): Promise<OpenedSession>;
-  runSubtest(req: RunSubtestRequest): Promise<SubtestOutcome>;
+  runSubtest(req: RunSubtestRequest): Promise<SubtestResult>;
 }
 
 /** The module a `suiteModule` path points at. */

@@ -6,6 +6,12 @@
 export const DEFAULT_TEST_TIMEOUT_MS = 60_000;
 const JOB_TIMEOUT_FACTOR = 4;
 const MARGIN_MS = 10_000;
+const MIN_MS = DEFAULT_TEST_TIMEOUT_MS / 2;
+
+/** The default of --per-test-timeout in words, from the numbers testTimeoutMs uses (`run --help` prints it). */
+export const TEST_TIMEOUT_RULE =
+  `the subtest's own, else ${JOB_TIMEOUT_FACTOR} x the driver's job timeout + ${MARGIN_MS / 1000} s ` +
+  `(at least ${MIN_MS / 1000} s), or ${DEFAULT_TEST_TIMEOUT_MS / 1000} s for a driver without one`;
 
 export interface TimeoutInputs {
   /** --per-test-timeout, in ms: wins over everything, it is the user's explicit choice. */
@@ -19,6 +25,6 @@ export interface TimeoutInputs {
 export function testTimeoutMs(i: TimeoutInputs): number {
   if (i.perTestTimeoutMs !== undefined) return i.perTestTimeoutMs;
   if (i.subtestTimeoutMs !== undefined) return i.subtestTimeoutMs;
-  if (i.jobTimeoutMs !== null) return Math.max(DEFAULT_TEST_TIMEOUT_MS / 2, i.jobTimeoutMs * JOB_TIMEOUT_FACTOR + MARGIN_MS);
+  if (i.jobTimeoutMs !== null) return Math.max(MIN_MS, i.jobTimeoutMs * JOB_TIMEOUT_FACTOR + MARGIN_MS);
   return DEFAULT_TEST_TIMEOUT_MS;
 }

@@ -8,10 +8,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { extname, join } from 'node:path';
 import type { FromWorker, Health, WorkerInit } from './protocol';
 import { isFromWorker, outputEndMarker } from './protocol';
-import type { SubtestOutcome } from './suite';
+import type { SubtestResult } from '../testing/execute';
 
 export type RunOutcome =
-  | { readonly kind: 'result'; readonly outcome: SubtestOutcome; readonly health: Health; readonly out: string; readonly err: string }
+  | { readonly kind: 'result'; readonly outcome: SubtestResult; readonly health: Health; readonly out: string; readonly err: string }
   | { readonly kind: 'timeout'; readonly out: string; readonly err: string; readonly killedWith: NodeJS.Signals }
   | { readonly kind: 'crash'; readonly reason: string; readonly out: string; readonly err: string }
   | { readonly kind: 'stopped'; readonly reason: string; readonly out: string; readonly err: string };

@@ -51,9 +51,6 @@ export function checkEq<T extends string | number | bigint | boolean | null>(act
   if (actual !== expected) throw new TestFailure(`${what}: expected ${show(expected)}, got ${show(actual)}`);
 }
 
-export function checkNe<T extends string | number | bigint | boolean | null>(actual: T, unexpected: T, what: string): void {
-  if (actual === unexpected) throw new TestFailure(`${what}: must not be ${show(unexpected)}`);
-}
 
 /** Every byte of `bytes` equals `value`; names the first offset that does not. */
 export function checkBytes(bytes: Uint8Array, value: number, what: string): void {
@@ -79,10 +76,4 @@ export function checkSameBytes(actual: Uint8Array, expected: Uint8Array, what: s
   }
 }
 
-/** The errno name of a thrown system error, for log lines. */
-export function describeError(e: unknown): string {
-  if (isSysError(e)) return e.code;
-  if (e instanceof Error) return e.message;
-  return String(e);
-}
 

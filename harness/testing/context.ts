@@ -64,6 +64,14 @@ export class SubtestContext implements TestContext {
     throw new SkipError(reason);
   }
 
+  /** The parts skipped with skipPart, as `what (reason)`. */
+  readonly skippedParts: string[] = [];
+
+  skipPart(what: string, reason: string): void {
+    this.skippedParts.push(`${what} (${reason})`);
+    this.log(`not checked: ${what}: ${reason}`);
+  }
+
   log(line: string): void {
     this.lines.push(line);
   }

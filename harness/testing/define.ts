@@ -13,7 +13,7 @@ import { isRequirement, type Requirement } from './requirements';
 export const SUBTEST_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export interface DeviceUnderTest {
-  /** Short label for reports: `accel0` or `sim:apu/accel0`. */
+  /** Short label for reports (harness/discovery/find.ts deviceLabel): `accel0`, `card0`, `sim:apu`, or `sim:apu/accel1` for a spec given twice. */
   readonly label: string;
   readonly info: AccelDevice;
   readonly profile: DriverProfile;
@@ -53,6 +53,12 @@ export interface TestContext {
   /** Runs after the test, last registered first, even when it fails. */
   defer(fn: () => void | Promise<void>): void;
   skip(reason: string): never;
+  /**
+   * Skips one part of the rule, with the reason (the device offers no way to
+   * check it), and goes on: a test that passes says in its result message
+   * which parts were not checked, instead of passing as if they were.
+   */
+  skipPart(what: string, reason: string): void;
   log(line: string): void;
 }
 
@@ -100,19 +106,6 @@ export function defineFamily(name: string, description: string, subtests: readon
     seen.add(s.name);
   }
   return { name, description, subtests };
-}
-
-/**
- * Start of the reason of a skip meaning "this rule only exists in the bundled
- * simulated kernel" (e.g. its driver registration checks): such a test skips
- * on every real kernel by its own declaration. The kernel lane's differential
- * check (harness/lane/differential.ts) accepts exactly this difference
- * between a real-kernel run and its simulated counterpart.
- */
-export const SIM_ONLY_SKIP_PREFIX = 'simulated kernel only: ';
-
-export function simOnlySkipReason(why: string): string {
-  return `${SIM_ONLY_SKIP_PREFIX}${why}`;
 }
 
 /** Thrown by `t.skip`: the test does not apply, with the reason. */

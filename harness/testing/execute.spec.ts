@@ -122,6 +122,17 @@ describe('runSubtest', () => {
     assert.equal(f.open.size, 0);
   });
 
+  it('a pass that skipped parts of its rule says which in its message; a failure keeps its own', async () => {
+    const f = fakeSys(() => null);
+    const partial = await runSubtest(sub((t) => t.skipPart('the device view', 'no checksum job')), device(f.sys), [], { allowDestructive: false });
+    assert.deepEqual([partial.status, partial.message], ['pass', 'passed; not checked: the device view (no checksum job)']);
+    const failed = await runSubtest(sub((t) => {
+      t.skipPart('x', 'y');
+      throw new TestFailure('broken');
+    }), device(f.sys), [], { allowDestructive: false });
+    assert.deepEqual([failed.status, failed.message], ['fail', 'broken']);
+  });
+
   it('reports a TestFailure with its message, and still cleans up in reverse order', async () => {
     const f = fakeSys(() => null);
     const order: string[] = [];

@@ -4,9 +4,8 @@
  * node and every KMS entry point answers as it does for a driver without
  * MODESET.
  */
-import { check, checkEq, doIoctlErr, expectErrno } from '../../harness/testing/assert';
-import { defineFamily, simOnlySkipReason, type TestContext } from '../../harness/testing/define';
-import { simRegistrarFor } from '../../harness/session';
+import { check, checkEq, doIoctlErr } from '../../harness/testing/assert';
+import { defineFamily, type TestContext } from '../../harness/testing/define';
 import {
   DRM_CAP_DUMB_BUFFER,
   DRM_IOCTL_GET_CAP,
@@ -20,13 +19,6 @@ import {
   drm_mode_destroy_dumb,
   drm_mode_map_dumb,
 } from '../../harness/uapi/drm';
-import {
-  DRIVER_COMPUTE_ACCEL,
-  DRIVER_GEM,
-  DRIVER_MODESET,
-  DRIVER_RENDER,
-  type DrmDriver,
-} from '../../drivers/sim/kernel/drm/driver';
 import { openRetry } from '../lib/device';
 
 function noDrmNodes(t: TestContext): void {
@@ -67,35 +59,6 @@ async function badDumbBuffers(t: TestContext): Promise<void> {
   doIoctlErr(t.sys, fd, DRM_IOCTL_MODE_DESTROY_DUMB, drm_mode_destroy_dumb.encode({ handle: 1 }), 'ENOSYS');
 }
 
-function probeDriver(features: number): DrmDriver {
-  return {
-    name: 'accel-probe',
-    desc: 'registration probe of accel-conformance',
-    date: '0',
-    major: 1,
-    minor: 0,
-    patchlevel: 0,
-    features,
-    ioctls: [],
-  };
-}
-
-function simRejectsAccelRender(t: TestContext): void {
-  const kernel = simRegistrarFor(t.dev);
-  if (!kernel) t.skip(simOnlySkipReason('registering a driver from a test is only possible in the simulated kernel; this device is on a real one'));
-  const opts = { module: 'accel_probe', params: {}, parentName: 'accel-probe.0', defects: new Set<string>() };
-  for (const [what, extra] of [
-    ['DRIVER_COMPUTE_ACCEL | DRIVER_RENDER', DRIVER_RENDER],
-    ['DRIVER_COMPUTE_ACCEL | DRIVER_MODESET', DRIVER_MODESET],
-  ] as const) {
-    expectErrno(
-      'EINVAL',
-      () => kernel.registerDrmDriver(probeDriver(DRIVER_COMPUTE_ACCEL | DRIVER_GEM | extra), opts),
-      `registering a driver with ${what}`,
-    );
-  }
-}
-
 /** DRIVER_COMPUTE_ACCEL rules apply to accel drivers only, not to a DRM node selected with drm:. */
 const ACCEL_ONLY = ['accel-node'] as const;
 
@@ -120,11 +83,5 @@ export default defineFamily('feature-flags', 'DRIVER_COMPUTE_ACCEL excludes rend
     reference: 'drivers/gpu/drm/drm_dumb_buffers.c: drm_mode_create_dumb, drm_mode_mmap_dumb_ioctl',
     requires: ACCEL_ONLY,
     run: badDumbBuffers,
-  },
-  {
-    name: 'sim-rejects-accel-render',
-    description: 'the simulated kernel refuses to register a driver with COMPUTE_ACCEL plus RENDER or MODESET (EINVAL)',
-    reference: 'drivers/gpu/drm/drm_drv.c: drm_dev_init',
-    run: simRejectsAccelRender,
   },
 ]);

@@ -124,7 +124,7 @@ async function basicChecksum(t: TestContext): Promise<void> {
   const addr = deviceAddress(t, fd, bo.handle);
   const r = await runJob(t, fd, { kind: 'checksum', src: addr, len: size }, [bo.handle]);
   checkEq(r.status, 'ok', 'CHECKSUM job status');
-  check(r.output.length >= 4, `CHECKSUM job returned ${r.output.length} result bytes, expected 8`);
+  check(r.output.length >= 4, `CHECKSUM job returned ${r.output.length} result bytes, expected at least the 4 of the checksum`);
   checkEq(r.output.readUInt32LE(0), fnv1a32(data), 'CHECKSUM (FNV-1a) of the buffer');
 }
 

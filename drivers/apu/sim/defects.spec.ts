@@ -201,3 +201,30 @@ describe('apu/sim: driver defects', () => {
     });
   }
 });
+
+/**
+ * docs/examples/buggy-apu.js brings defects of its own, written outside the
+ * project with the plugin API alone (docs/plugins.md): each breaks the same
+ * rule as a catalogue defect, checked by that defect's check above.
+ */
+const PLUGIN = './docs/examples/buggy-apu.js';
+const PLUGIN_DEFECTS: Record<string, { readonly rule: DefectName; readonly params?: string }> = {
+  'tdr-late': { rule: 'timeout-late' },
+  'lost-after-hang': { rule: 'queue-drops-after-hang' },
+  'ro-writable': { rule: 'ro-ignored' },
+  'checksum-off': { rule: 'checksum-wrong' },
+  'unlock-on-close': { rule: 'excl-release-on-close', params: 'exclusive=1' },
+};
+
+describe('apu/sim: a plugin\'s own defects (docs/examples/buggy-apu.js)', () => {
+  for (const [name, { rule, params }] of Object.entries(PLUGIN_DEFECTS)) {
+    it(`${name} breaks the rule of ${rule}`, async () => {
+      const check = (CHECKS[rule] as { check: Check }).check;
+      const query = params ? `?${params}&` : '?';
+      const clean = bootSimMachine([`${PLUGIN}${params ? `?${params}` : ''}`]);
+      expect(await check({ sys: clean.sys, a: new ApuAdapter(clean.sys) }), 'without the defect').to.equal(true);
+      const bad = bootSimMachine([`${PLUGIN}${query}defect=${name}`]);
+      expect(await check({ sys: bad.sys, a: new ApuAdapter(bad.sys) }), 'with the defect').to.equal(false);
+    });
+  }
+});

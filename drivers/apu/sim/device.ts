@@ -1,13 +1,11 @@
 /**
  * The per-device state of an APU model: its scheduler, its firmware, its
- * open policy lock and its contexts. Ops (./ops.ts) act on it; plugins may
- * replace any op but share this state.
+ * open policy lock and its contexts. Ops (./ops.ts) act on it; plugins and
+ * defects (./defects.ts) replace ops and scheduler hooks but share this state.
  */
 import { ERRNO, type ErrnoName, SysError } from '../../../harness/sys/errno';
-import type { DrmDevice, DrmFile, GemObject } from '../../sim/kernel/drm/driver';
-import { ContextMappings, IommuDomain } from '../../sim/kernel/iommu';
+import type { DrmDevice, DrmFile } from '../../sim/kernel/drm/driver';
 import { GpuScheduler, type HwRun, type SchedJob, type SchedState } from '../../sim/kernel/sched';
-import type { DefectName } from '../../sim/defects';
 import { ApuContext, type ApuJob } from './context';
 import type { ApuModelConfig, ApuParams } from './config';
 import type { ApuDriverOps } from './ops';
@@ -17,8 +15,6 @@ type LockState = { readonly file: DrmFile; phase: 'open' | 'teardown' } | null;
 export class ApuDevice {
   readonly sched: GpuScheduler<ApuJob>;
   readonly contexts = new Set<ApuContext>();
-  /** The one domain every context uses under the shared-iommu defect. */
-  private readonly sharedDomain: IommuDomain | null;
   /** Exclusive policy: the file holding the device, or being torn down. */
   private lock: LockState = null;
   /** Contexts released but still tearing down (their jobs being stopped). */
@@ -29,36 +25,19 @@ export class ApuDevice {
     readonly model: ApuModelConfig,
     readonly params: ApuParams,
     readonly defects: ReadonlySet<string>,
-    /** The ops table in force (bundled, or with a plugin's replacements). */
+    /** The ops table in force (bundled, or with a plugin's or defects' replacements). */
     readonly ops: ApuDriverOps,
   ) {
-    const timeoutNs = GpuScheduler.msToNs(params.timeoutMs);
     this.sched = new GpuScheduler<ApuJob>(
       drm.clock,
       {
         name: `${model.driverName}.${drm.accelIndex}`,
-        timeoutNs: this.has('no-job-timeout')
-          ? null
-          : this.has('timeout-late')
-            ? timeoutNs * 3n
-            : this.has('timeout-early')
-              ? timeoutNs / 2n
-              : timeoutNs,
+        timeoutNs: GpuScheduler.msToNs(params.timeoutMs),
         hangLimit: params.banAfter,
         resetNs: model.resetNs,
       },
       { runJob: (job, done) => this.runJob(job, done), freeJob: (job) => this.freeJob(job) },
-      {
-        dropQueuedAfterHang: this.has('queue-drops-after-hang'),
-        resetKillsInnocent: this.has('reset-kills-innocent'),
-        noRecovery: this.has('no-recovery'),
-      },
     );
-    this.sharedDomain = this.has('shared-iommu') ? new IommuDomain(model.aperture, 'shared') : null;
-  }
-
-  has(defect: DefectName): boolean {
-    return this.defects.has(defect);
   }
 
   get state(): SchedState {
@@ -71,23 +50,19 @@ export class ApuDevice {
 
   /** EBUSY while another file holds an exclusive device, EAGAIN while it is torn down. */
   acquire(file: DrmFile): void {
-    if (!this.exclusive || this.has('excl-not-enforced')) return;
+    if (!this.exclusive) return;
     if (this.lock?.phase === 'open') throw sysErr('EBUSY', 'open');
     if (this.lock?.phase === 'teardown') throw sysErr('EAGAIN', 'open');
     this.lock = { file, phase: 'open' };
   }
 
-  /** Drops the lock held by `file` at once (the excl-release-on-close defect). */
+  /** Drops the lock held by `file` at once (a driver that releases it early). */
   dropLock(file: DrmFile): void {
     if (this.lock?.file === file) this.lock = null;
   }
 
   createContext(file: DrmFile): ApuContext {
-    const domain = this.sharedDomain ?? new IommuDomain(this.model.aperture, `ctx${file.clientId}`);
-    const mappings = new ContextMappings<GemObject>(domain, {
-      notRefcounted: this.has('map-not-refcounted'),
-      keepPtesOnUnmap: this.has('unmap-keeps-mapping'),
-    });
+    const mappings = this.ops.createMappings(this, file, {});
     const ctx = new ApuContext(file, this.sched.createEntity(`client${file.clientId}`), mappings);
     this.contexts.add(ctx);
     return ctx;
@@ -102,8 +77,8 @@ export class ApuDevice {
     this.contexts.delete(ctx);
     for (const obj of ctx.mappedRefs) obj.put();
     ctx.mappedRefs.clear();
-    if (this.sharedDomain) ctx.mappings.clear();
-    else ctx.mappings.domain.clear();
+    // The context's own mappings go; a domain other contexts share keeps theirs.
+    ctx.mappings.clear();
     ctx.jobs.clear();
     if (this.lock?.file === ctx.file) this.lock.phase = 'teardown';
     this.tearingDown++;
@@ -112,18 +87,6 @@ export class ApuDevice {
       if (this.lock?.file === ctx.file) this.lock = null;
       this.drm.clock.kick();
     });
-  }
-
-  /** Where GEM_DEQUEUE looks for a job: the file's own list (or every file's, a defect). */
-  findJob(ctx: ApuContext, outSync: number): { owner: ApuContext; job: SchedJob<ApuJob> } | null {
-    const own = ctx.jobs.get(outSync);
-    if (own) return { owner: ctx, job: own };
-    if (!this.has('dequeue-global')) return null;
-    for (const other of this.contexts) {
-      const j = other.jobs.get(outSync);
-      if (j) return { owner: other, job: j };
-    }
-    return null;
   }
 
   private runJob(job: SchedJob<ApuJob>, done: (c: { result: number; recoveryNs?: bigint }) => void): HwRun {
@@ -137,7 +100,6 @@ export class ApuDevice {
       }
       job.payload.output = out.output;
       done({ result: out.result });
-      if (out.result === ERRNO.EFAULT && this.has('fault-wedges')) this.sched.wedge();
     });
     return { stop: () => timer.cancel() };
   }

@@ -15,7 +15,9 @@ import {
 import type { ApuModelConfig } from './config';
 import { defaultParams, parseParams } from './config';
 import { ApuDevice } from './device';
-import type { ApuDriverOps } from './ops';
+import { type ApuDriverOps, type ApuInstaller, overrideOps, overrideSched } from './ops';
+import type { DrmCoreHookInstaller } from '../../sim/kernel/drm/core-hooks';
+import type { SchedHookOverrides } from '../../sim/plugin-api';
 
 export interface ApuProbeConfig {
   readonly params: Readonly<Record<string, string>>;
@@ -25,6 +27,8 @@ export interface ApuProbeConfig {
   /** Replaces the model's driver name / module (plugins deriving a new driver). */
   readonly model: ApuModelConfig;
   readonly ops: ApuDriverOps;
+  /** Defects and the plugin's own hooks, installed in order before the device exists. */
+  readonly install?: readonly ApuInstaller[];
 }
 
 export function buildApuDriver(model: ApuModelConfig, ops: ApuDriverOps, device: () => ApuDevice): DrmDriver {
@@ -42,7 +46,8 @@ export function buildApuDriver(model: ApuModelConfig, ops: ApuDriverOps, device:
     ioctls,
     open: (_drm, file, ctx) => ops.open(device(), file, ctx),
     postclose: (_drm, file) => ops.release(device(), file),
-    flush: (_drm, file) => ops.flush(device(), file),
+    flush: (_drm, file, closer) => ops.flush(device(), file, closer),
+    mmap: (_drm, file, vma) => ops.mmap(device(), file, vma),
   };
 }
 
@@ -54,15 +59,27 @@ export function probeApu(kernel: DrmRegistrar, cfg: ApuProbeConfig): ApuDevice {
     if (!apu) throw new Error('APU device used before registration finished');
     return apu;
   };
-  const driver = buildApuDriver(cfg.model, cfg.ops, device);
+  let ops = cfg.ops;
+  const sched: SchedHookOverrides[] = [];
+  const coreHooks: DrmCoreHookInstaller[] = [];
+  for (const install of cfg.install ?? []) {
+    install({
+      overrideOps: (o) => void (ops = overrideOps(ops, o)),
+      overrideSched: (o) => void sched.push(o),
+      coreHooks: (i) => void coreHooks.push(i),
+    });
+  }
+  const driver = buildApuDriver(cfg.model, ops, device);
   const drm = kernel.registerDrmDriver(driver, {
     module: cfg.model.module,
     params: { ...defaultParams(cfg.model), ...cfg.params },
     parentName: cfg.instance === 0 ? cfg.model.parentName : `${cfg.model.parentName}.${cfg.instance}`,
     defects: cfg.defects,
     controlNode: cfg.model.controlNode === true,
+    hooks: coreHooks,
   });
-  apu = new ApuDevice(drm, cfg.model, params, cfg.defects, cfg.ops);
+  apu = new ApuDevice(drm, cfg.model, params, cfg.defects, ops);
+  for (const o of sched) overrideSched(apu.sched.hooks, o);
   drm.devPrivate = apu;
   return apu;
 }

@@ -17,7 +17,6 @@ import {
   apu_cmd_checksum_out,
   apu_cmd_copy,
   apu_cmd_fill,
-  fnv1a32,
 } from '../uapi';
 import { ERRNO } from '../../../harness/sys/errno';
 import { type IommuDomain, type Segment, gather, scatter } from '../../sim/kernel/iommu';
@@ -42,14 +41,6 @@ export function argsPadsZero(cmd: number, args: Buffer): boolean {
   if (cmd === APU_CMD_COPY) return apu_cmd_copy.decode(args).pad === 0;
   if (cmd === APU_CMD_CHECKSUM) return apu_cmd_checksum.decode(args).pad === 0;
   return true;
-}
-
-/** Firmware behaviour a defect can bend. */
-export interface FirmwareQuirks {
-  /** A faulting FILL/COPY writes the pages before the faulting one. */
-  readonly partialWriteOnFault?: boolean;
-  /** CHECKSUM reports a wrong value. */
-  readonly wrongChecksum?: boolean;
 }
 
 /** What a command does once it has run for its time. */
@@ -82,7 +73,7 @@ function writePrefix(segments: readonly Segment[], byte: number): void {
 }
 
 /** Decodes a queued command (already validated at GEM_QUEUE) into its execution. */
-export function plan(cmd: number, args: Buffer, quirks: FirmwareQuirks = {}): Execution {
+export function plan(cmd: number, args: Buffer): Execution {
   switch (cmd) {
     case APU_CMD_NOP:
       return { durationNs: FIRMWARE_TIMING.nopNs, run: () => done(0) };
@@ -97,10 +88,7 @@ export function plan(cmd: number, args: Buffer, quirks: FirmwareQuirks = {}): Ex
         run(domain) {
           if (a.len === 0) return done(ERRNO.EINVAL);
           const t = domain.translate(a.dst, a.len, true);
-          if (!t.ok) {
-            if (quirks.partialWriteOnFault) writePrefix(t.segments, a.value & 0xff);
-            return done(ERRNO.EFAULT);
-          }
+          if (!t.ok) return done(ERRNO.EFAULT);
           writePrefix(t.segments, a.value & 0xff);
           return done(0);
         },
@@ -119,17 +107,6 @@ export function plan(cmd: number, args: Buffer, quirks: FirmwareQuirks = {}): Ex
             scatter(dst.segments, gather(src.segments));
             return done(0);
           }
-          if (quirks.partialWriteOnFault) {
-            const bytes = gather(src.segments);
-            const n = Math.min(bytes.length, dst.segments.reduce((s, g) => s + g.length, 0));
-            let o = 0;
-            for (const g of dst.segments) {
-              if (o >= n) break;
-              const k = Math.min(g.length, n - o);
-              bytes.copy(g.memory, g.offset, o, o + k);
-              o += k;
-            }
-          }
           return done(ERRNO.EFAULT);
         },
       };
@@ -142,7 +119,7 @@ export function plan(cmd: number, args: Buffer, quirks: FirmwareQuirks = {}): Ex
           if (a.len === 0) return done(ERRNO.EINVAL);
           const t = domain.translate(a.src, a.len, false);
           if (!t.ok) return done(ERRNO.EFAULT);
-          const sum = quirks.wrongChecksum ? (fnv1a32(gather(t.segments)) ^ 0x1) >>> 0 : fnv1a32Segments(t.segments);
+          const sum = fnv1a32Segments(t.segments);
           return done(0, apu_cmd_checksum_out.encode({ checksum: sum }));
         },
       };

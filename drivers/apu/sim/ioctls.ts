@@ -79,15 +79,9 @@ const DEQUEUE = drm_apu_gem_dequeue.member;
 
 function gemNew(dev: ApuDevice, data: Buffer, file: DrmFile): number {
   const a = { size: NEW.size.get(data), flags: NEW.flags.get(data) };
-  if (dev.has('gem-new-dirty-output')) {
-    NEW.handle.set(data, 1);
-    NEW.offset.set(data, 0x100000000n);
-  }
-  if (a.size === 0 && !dev.has('gem-new-size-zero-ok')) throw fail('EINVAL', 'GEM_NEW', 'size 0');
+  if (a.size === 0) throw fail('EINVAL', 'GEM_NEW', 'size 0');
   if (a.size > dev.model.maxBoSize) throw fail('EINVAL', 'GEM_NEW', `size ${a.size} above max_bo_size`);
-  if ((a.flags & ~APU_BO_FLAGS) !== 0 && !dev.has('gem-new-bad-flags-ok')) {
-    throw fail('EINVAL', 'GEM_NEW', `flags 0x${a.flags.toString(16)}`);
-  }
+  if ((a.flags & ~APU_BO_FLAGS) !== 0) throw fail('EINVAL', 'GEM_NEW', `flags 0x${a.flags.toString(16)}`);
   const obj = dev.drm.gemObjectCreate(Math.max(a.size, PAGE_SIZE));
   const bo: ApuBo = { deviceReadOnly: (a.flags & APU_BO_DEVICE_RO) !== 0 };
   obj.driverPriv = bo;
@@ -120,7 +114,7 @@ function gemQueue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext
   const sizes = COMMAND_SIZES[a.cmd] as { sizeIn: number; sizeOut: number };
   if (a.size_in !== sizes.sizeIn) throw fail('EINVAL', 'GEM_QUEUE', `size_in ${a.size_in}, cmd takes ${sizes.sizeIn}`);
   if (a.size_out !== sizes.sizeOut) throw fail('EINVAL', 'GEM_QUEUE', `size_out ${a.size_out}, cmd gives ${sizes.sizeOut}`);
-  if (a.bo_handle_count > MAX_BO_HANDLES && !dev.has('queue-unbounded-handles')) {
+  if (a.bo_handle_count > MAX_BO_HANDLES) {
     throw fail('EINVAL', 'GEM_QUEUE', `bo_handle_count ${a.bo_handle_count} above ${MAX_BO_HANDLES}`);
   }
   const args = a.size_in > 0 ? ctx.copyFromUser(QUEUE.data.get(data), a.size_in) : NO_BYTES;
@@ -148,7 +142,7 @@ function gemDequeue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlConte
     size: DEQUEUE.size.get(data),
     data: DEQUEUE.data.get(data),
   };
-  const found = dev.findJob(actx, a.out_sync);
+  const found = dev.ops.findJob(dev, actx, a.out_sync);
   if (!found) throw fail('ENOENT', 'GEM_DEQUEUE', `no job of this file with out_sync ${a.out_sync}`);
   const job = found.job;
   if (job.result === null) throw fail('EAGAIN', 'GEM_DEQUEUE', 'job not ended');
@@ -176,18 +170,7 @@ function gemIommuMap(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlCont
   const a = drm_apu_gem_iommu_map.decode(data);
   checkCount(a.bo_handle_count, 'GEM_IOMMU_MAP');
   const handles = readHandles(ctx, a.bo_handles, a.bo_handle_count);
-  let objs: GemObject[];
-  const unknown = new Set<number>();
-  if (dev.has('map-unknown-ok')) {
-    objs = [];
-    handles.forEach((h, i) => {
-      const o = dev.drm.gemObjectLookup(file, h);
-      if (o) objs.push(o);
-      else unknown.add(i);
-    });
-  } else {
-    objs = lookupAll(dev, file, handles, 'GEM_IOMMU_MAP');
-  }
+  const objs = lookupAll(dev, file, handles, 'GEM_IOMMU_MAP');
   let addrs: bigint[];
   try {
     const r = objs.length > 0 ? dev.ops.iommuMap(dev, actx, objs) : [];
@@ -197,10 +180,7 @@ function gemIommuMap(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlCont
     for (const o of objs) o.put();
   }
   const out = Buffer.alloc(handles.length * 8);
-  let k = 0;
-  handles.forEach((_, i) => {
-    out.writeBigUInt64LE(unknown.has(i) ? dev.model.aperture.start : (addrs[k++] as bigint), i * 8);
-  });
+  addrs.forEach((addr, i) => out.writeBigUInt64LE(addr, i * 8));
   try {
     ctx.copyToUser(a.bo_device_addresses, out);
   } catch (e) {

@@ -4,39 +4,13 @@
  */
 import type { Sys } from '../../../harness/sys/types';
 import type { DriverProfile } from '../../profile';
-import type { ApuExtension, ApuOpsOverrides, SimDriverModel } from '../../sim/plugin-api';
+import type { ApuDefect, ApuExtension, SimDriverModel } from '../../sim/plugin-api';
 import type { ApuDriverDecl } from '../profile';
 import { apuProfile } from '../profile';
 import { APU_MODEL, type ApuModelConfig, MT8183_MODEL, defaultParams } from './config';
 import { probeApu } from './driver';
-import type { ApuIoctlName } from './ioctls';
-import { type ApuDriverOps, defaultApuOps } from './ops';
-import { DEFECTS, type DefectInfo } from '../../sim/defects';
-
-/** The APU models' own defects: the 'driver' layer of the catalogue (drivers/sim/defects.ts). */
-const APU_DEFECTS: Readonly<Record<string, DefectInfo>> = Object.fromEntries(
-  Object.entries(DEFECTS).filter(([, info]) => info.layer === 'driver'),
-);
-
-/** Applies plugin replacements on top of an ops table; each receives the op it replaces. */
-export function overrideOps(base: ApuDriverOps, o: ApuOpsOverrides = {}): ApuDriverOps {
-  const ioctls = { ...base.ioctls };
-  for (const [name, fn] of Object.entries(o.ioctls ?? {}) as [ApuIoctlName, NonNullable<ApuOpsOverrides['ioctls']>[ApuIoctlName]][]) {
-    if (!fn) continue;
-    const prev = base.ioctls[name];
-    ioctls[name] = (dev, data, file, ctx) => fn(dev, data, file, ctx, prev);
-  }
-  const { open, release, flush, executeJob, iommuMap, iommuUnmap } = o;
-  return {
-    open: open ? (d, f, c) => open(d, f, c, base.open) : base.open,
-    release: release ? (d, f) => release(d, f, base.release) : base.release,
-    flush: flush ? (d, f) => flush(d, f, base.flush) : base.flush,
-    ioctls,
-    executeJob: executeJob ? (d, j) => executeJob(d, j, base.executeJob) : base.executeJob,
-    iommuMap: iommuMap ? (d, c, objs) => iommuMap(d, c, objs, base.iommuMap) : base.iommuMap,
-    iommuUnmap: iommuUnmap ? (d, c, objs) => iommuUnmap(d, c, objs, base.iommuUnmap) : base.iommuUnmap,
-  };
-}
+import { APU_DEFECTS } from './defects';
+import { type ApuDriverOps, type ApuInstaller, defaultApuOps, overrideOps } from './ops';
 
 function declOf(model: ApuModelConfig): ApuDriverDecl {
   return {
@@ -48,14 +22,29 @@ function declOf(model: ApuModelConfig): ApuDriverDecl {
   };
 }
 
-export function apuModel(name: string, model: ApuModelConfig, ops: ApuDriverOps = defaultApuOps): SimDriverModel {
+export function apuModel(
+  name: string,
+  model: ApuModelConfig,
+  ops: ApuDriverOps = defaultApuOps,
+  own: ApuInstaller = () => undefined,
+  extraDefects: Readonly<Record<string, ApuDefect>> = {},
+): SimDriverModel {
+  const defects: Readonly<Record<string, ApuDefect>> = { ...APU_DEFECTS, ...extraDefects };
   return {
     name,
     driverName: model.driverName,
     module: model.module,
     params: defaultParams(model),
-    defects: APU_DEFECTS,
-    probe: (kernel, config) => probeApu(kernel, { ...config, model, ops }).drm,
+    defects,
+    probe: (kernel, config) => {
+      // The model's own hooks first, then each defect the spec names (core defects are the kernel's to install).
+      const install: ApuInstaller[] = [own];
+      for (const d of config.defects) {
+        const defect = Object.prototype.hasOwnProperty.call(defects, d) ? defects[d] : undefined;
+        if (defect) install.push((t) => defect.install(t));
+      }
+      return probeApu(kernel, { ...config, model, ops, install }).drm;
+    },
     profile: (sys: Sys): DriverProfile => apuProfile(sys, declOf(model)),
   };
 }
@@ -72,5 +61,9 @@ export function extendApuDriver(ext: ApuExtension): SimDriverModel {
     desc: ext.desc ?? base.desc,
     controlNode: ext.controlNode ?? base.controlNode ?? false,
   };
-  return apuModel(ext.name ?? ext.base, model, overrideOps(defaultApuOps, ext.overrides));
+  const own: ApuInstaller = (t) => {
+    if (ext.sched) t.overrideSched(ext.sched);
+    for (const install of ext.coreHooks ?? []) t.coreHooks(install);
+  };
+  return apuModel(ext.name ?? ext.base, model, overrideOps(defaultApuOps, ext.overrides), own, ext.defects);
 }

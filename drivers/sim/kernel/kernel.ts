@@ -1,20 +1,16 @@
 /**
  * The simulated kernel: one VirtualClock, one file tree (sysfs, devfs,
- * debugfs, /etc), the char-device table, the tasks, and the DRM devices
- * registered by bundled drivers. Sys objects (../sys.ts) are bound to one
+ * debugfs, /etc), the char-device table, the tasks, and drm.ko (./drm/drv.ts)
+ * with the DRM devices registered by drivers. Sys objects (../sys.ts) are bound to one
  * task of one SimKernel.
  */
 import { SysError } from '../../../harness/sys/errno';
 import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, O_CREAT, O_DIRECTORY, S_IFCHR } from '../../../harness/sys/constants';
-import { ACCEL_MAJOR, ACCEL_MAX_MINORS, DRM_COMMAND_BASE, DRM_COMMAND_END, DRM_IOCTL_BASE_CODE, DRM_MAJOR } from '../../../harness/uapi/drm';
-import { decodeIoctl } from '../../../harness/uapi/ioctl';
 import { Accounting } from './accounting';
 import { VirtualClock } from './clock';
-import { DrmDeviceImpl } from './drm/device';
+import type { DrmDeviceImpl } from './drm/device';
 import type { DrmDevice, DrmDriver, DrmRegisterOptions, DrmRegistrar } from './drm/driver';
-import { DRIVER_COMPUTE_ACCEL, DRIVER_MODESET, DRIVER_RENDER } from './drm/driver';
-import { drmOpen } from './drm/fops';
-import type { MinorType } from './drm/file';
+import { DrmDrv, type ChrdevOpen } from './drm/drv';
 import type { KernelServices } from './services';
 import { Task, type Credentials } from './task';
 import { KFile, type FileOperations, type InodeInfo } from './vfs/file';
@@ -22,13 +18,14 @@ import { attrOps, dirOps, stdioOps } from './vfs/nodefile';
 import { FsTree } from './vfs/tree';
 import { anonInode } from './vfs/anon';
 
-export const RENDER_GID = 109;
+import { RENDER_GID } from './drm/drv';
+
+export { RENDER_GID };
 export const VIDEO_GID = 44;
 export const DEFAULT_UID = 1000;
 /** The default user: not root, in group render (as udev's uaccess/render rules usually give). */
 export const DEFAULT_CRED: Credentials = { uid: DEFAULT_UID, gid: DEFAULT_UID, groups: [RENDER_GID, VIDEO_GID] };
 
-type ChrdevOpen = (task: Task, flags: number, inode: InodeInfo) => KFile;
 
 export interface DeviceStats {
   readonly accel: number;
@@ -59,19 +56,11 @@ export class SimKernel implements DrmRegistrar, KernelServices {
   readonly clock = new VirtualClock();
   readonly acct = new Accounting();
   readonly fs = new FsTree();
-  readonly devices: DrmDeviceImpl[] = [];
   private readonly chrdevs = new Map<string, ChrdevOpen>();
   private readonly tasks = new Set<Task>();
   private nextPid = 1000;
-  private readonly accelMinors = new Set<number>();
-  private readonly renderMinors = new Set<number>();
-  private readonly controlMinors = new Set<number>();
-  /**
-   * Core defects that live in code every driver shares (drm_dev_init in
-   * drm.ko): once a device's spec names one, the kernel carries it for every
-   * registration after it, including a test's own probe drivers.
-   */
-  private readonly kernelDefects = new Set<string>();
+  /** drm.ko: registration of DRM devices and their minors. */
+  readonly drm = new DrmDrv(this);
 
   constructor() {
     for (const d of [
@@ -95,6 +84,11 @@ export class SimKernel implements DrmRegistrar, KernelServices {
       0o644,
     );
     this.fs.addFile('/proc/version', () => 'Linux version 6.12.0-sim (accel-conformance simulated kernel)\n');
+  }
+
+  /** register_chrdev_region + cdev_add for one MAJOR:MINOR. */
+  addChrdev(major: number, minor: number, open: ChrdevOpen): void {
+    this.chrdevs.set(`${major}:${minor}`, open);
   }
 
   newFile(fop: FileOperations, inode: InodeInfo, flags: number): KFile {
@@ -194,115 +188,14 @@ export class SimKernel implements DrmRegistrar, KernelServices {
     }
   }
 
-  // ---- DRM ----
+  // ---- DRM (drm_drv.c, drm_accel.c: ./drm/drv.ts) ----
 
   registerDrmDriver(driver: DrmDriver, options: DrmRegisterOptions): DrmDevice {
-    const f = driver.features;
-    if (options.defects.has('accel-render-accepted')) this.kernelDefects.add('accel-render-accepted');
-    // drm_dev_init: "DRM driver can't be both a compute acceleration and graphics driver".
-    if (f & DRIVER_COMPUTE_ACCEL && f & (DRIVER_RENDER | DRIVER_MODESET) && !this.kernelDefects.has('accel-render-accepted')) {
-      throw SysError.of('EINVAL', 'drm_dev_init', 'DRIVER_COMPUTE_ACCEL with DRIVER_RENDER or DRIVER_MODESET');
-    }
-    if (!(f & DRIVER_COMPUTE_ACCEL)) throw SysError.of('EINVAL', 'drm_dev_register', 'the simulator only hosts accel drivers');
-    checkIoctlTable(driver);
-    const parentPath = `/sys/devices/platform/${options.parentName}`;
-    if (this.fs.exists(parentPath)) throw SysError.of('EEXIST', 'platform_device_add', options.parentName);
-    // drm_minor_alloc: xa_alloc in [0, ACCEL_MAX_MINORS), lowest free; full is EBUSY.
-    let index = 0;
-    while (this.accelMinors.has(index)) index++;
-    if (index >= ACCEL_MAX_MINORS) throw SysError.of('EBUSY', 'drm_minor_alloc', 'no accel minor left');
-    this.accelMinors.add(index);
-
-    const dev = new DrmDeviceImpl(
-      {
-        driver,
-        accelIndex: index,
-        module: options.module,
-        parentName: options.parentName,
-        params: options.params,
-        defects: options.defects,
-      },
-      this,
-    );
-    this.devices.push(dev);
-    this.populateParent(dev, parentPath);
-    this.addMinor(dev, 'accel', ACCEL_MAJOR, index, parentPath);
-    if (dev.defects.has('render-node')) {
-      let r = 128;
-      while (this.renderMinors.has(r)) r++;
-      this.renderMinors.add(r);
-      dev.renderIndex = r;
-      this.addMinor(dev, 'render', DRM_MAJOR, r, parentPath);
-    }
-    if (options.controlNode) {
-      // The legacy control range of drm_minor_alloc: 64 * DRM_MINOR_CONTROL, lowest free.
-      let c = 64;
-      while (this.controlMinors.has(c)) c++;
-      if (c >= 128) throw SysError.of('EBUSY', 'drm_minor_alloc', 'no control minor left');
-      this.controlMinors.add(c);
-      this.addMinor(dev, 'control', DRM_MAJOR, c, parentPath);
-    }
-    this.populateDebugfs(dev);
-    return dev;
+    return this.drm.register(driver, options);
   }
 
-  private populateParent(dev: DrmDeviceImpl, parentPath: string): void {
-    const name = dev.driver.name;
-    const parent = dev.parentName;
-    this.fs.mkdirp(parentPath);
-    this.fs.addSymlink(`${parentPath}/driver`, `../../../bus/platform/drivers/${name}`);
-    this.fs.addSymlink(`${parentPath}/subsystem`, '../../../bus/platform');
-    this.fs.addFile(`${parentPath}/modalias`, () => `platform:${name}\n`);
-    this.fs.addFile(`${parentPath}/uevent`, () => `DRIVER=${name}\nMODALIAS=platform:${name}\n`, 0o644);
-    this.fs.mkdirp(`/sys/bus/platform/drivers/${name}`);
-    this.fs.addSymlink(`/sys/bus/platform/drivers/${name}/${parent}`, `../../../../devices/platform/${parent}`);
-    this.fs.addSymlink(`/sys/bus/platform/devices/${parent}`, `../../../devices/platform/${parent}`);
-    for (const [p, v] of Object.entries(dev.params)) {
-      this.fs.addFile(`/sys/module/${dev.module}/parameters/${p}`, () => `${v}\n`);
-    }
-    this.fs.mkdirp(`/sys/module/${dev.module}/drivers`);
-    if (!this.fs.exists(`/sys/bus/platform/drivers/${name}/module`)) {
-      this.fs.addSymlink(`/sys/bus/platform/drivers/${name}/module`, `../../../../module/${dev.module}`);
-      this.fs.addSymlink(`/sys/module/${dev.module}/drivers/platform:${name}`, `../../../bus/platform/drivers/${name}`);
-    }
-  }
-
-  private addMinor(dev: DrmDeviceImpl, type: MinorType, major: number, minor: number, parentPath: string): void {
-    const isAccel = type === 'accel';
-    const name = isAccel ? `accel${minor}` : type === 'control' ? `controlD${minor}` : `renderD${minor}`;
-    const cls = isAccel ? 'accel' : 'drm';
-    const devname = isAccel ? `accel/${name}` : `dri/${name}`;
-    const dir = `${parentPath}/${cls}/${name}`;
-    this.fs.mkdirp(dir);
-    // sysfs-dev-wrong-minor: the class device's devt (what `dev` prints, drivers/base/core.c
-    // dev_show) is not the node's MKDEV(ACCEL_MAJOR, index) of accel_set_device_instance_params.
-    const devtMinor = isAccel && dev.defects.has('sysfs-dev-wrong-minor') ? minor + 1 : minor;
-    this.fs.addFile(`${dir}/dev`, () => `${major}:${devtMinor}\n`);
-    this.fs.addFile(`${dir}/uevent`, () => `MAJOR=${major}\nMINOR=${minor}\nDEVNAME=${devname}\n`, 0o644);
-    this.fs.addSymlink(`${dir}/device`, '../../../' + dev.parentName);
-    this.fs.addSymlink(`${dir}/subsystem`, `../../../../../class/${cls}`);
-    this.fs.addSymlink(`/sys/class/${cls}/${name}`, `../../devices/platform/${dev.parentName}/${cls}/${name}`);
-    this.fs.addChr(`/dev/${devname}`, major, minor, 0o660, 0, RENDER_GID);
-    this.chrdevs.set(`${major}:${minor}`, (task, flags, inode) => drmOpen(this, dev, type, inode, task, flags));
-  }
-
-  /**
-   * drm_debugfs.c drm_debugfs_dev_init: an accel device's directory is named
-   * after dev->unique (the parent's dev_name) under <debugfs>/accel/, and
-   * accel minors get no "<minor>" symlink (drm_minor_register skips
-   * drm_debugfs_register for DRM_MINOR_ACCEL). Then name, clients,
-   * gem_objects and the driver's files.
-   */
-  private populateDebugfs(dev: DrmDeviceImpl): void {
-    const dir = `/sys/kernel/debug/accel/${dev.parentName}`;
-    this.fs.mkdirp(dir, 0o700);
-    this.fs.addFile(`${dir}/name`, () => `${dev.driver.name} dev=${dev.parentName} unique=${dev.parentName}\n`);
-    this.fs.addFile(`${dir}/clients`, () => {
-      const head = `${'command'.padStart(20)} ${'tgid'.padStart(5)} dev master a ${'uid'.padStart(5)} ${'magic'.padStart(10)}\n`;
-      return head + dev.fileList.map((f) => `${'sim'.padStart(20)} ${String(f.pid).padStart(5)} ${String(dev.accelIndex).padStart(3)} ${'n'.padStart(6)} ${f.authenticated ? 'y' : 'n'} ${'-'.padStart(5)} ${'0'.padStart(10)}\n`).join('');
-    });
-    this.fs.addFile(`${dir}/gem_objects`, () => `${dev.objects.size}\n`);
-    for (const df of dev.driver.debugfs ?? []) this.fs.addFile(`${dir}/${df.name}`, () => df.show(dev));
+  get devices(): readonly DrmDeviceImpl[] {
+    return this.drm.devices;
   }
 
   // ---- introspection ----
@@ -329,17 +222,5 @@ export class SimKernel implements DrmRegistrar, KernelServices {
       })),
       bugs: [...this.acct.bugs],
     };
-  }
-}
-
-/** The driver's table must be what DRM_IOCTL_DEF_DRV would build: nr == _IOC_NR(cmd) - DRM_COMMAND_BASE, type 'd'. */
-function checkIoctlTable(driver: DrmDriver): void {
-  const seen = new Set<number>();
-  for (const d of driver.ioctls) {
-    const { type, nr } = decodeIoctl(d.cmd);
-    if (type !== DRM_IOCTL_BASE_CODE || nr !== DRM_COMMAND_BASE + d.nr || nr >= DRM_COMMAND_END || seen.has(d.nr)) {
-      throw new Error(`${driver.name}: ioctl ${d.name} (nr ${d.nr}) does not match its cmd or is declared twice`);
-    }
-    seen.add(d.nr);
   }
 }

@@ -52,6 +52,26 @@ describe('sim/kernel/sched', () => {
     expect(ok.result).to.equal(0);
   });
 
+  it('hooks: jobTimeout sets each job\'s TDR, timedOut decides the reset (cancel others, stay down)', () => {
+    const { clock, sched } = make();
+    sched.hooks.override('jobTimeout', (job, ns, base) => (job.payload.tag === 'slow' ? 2_000n * NS_PER_MS : base(job, ns)));
+    sched.hooks.override('timedOut', (guilty, reset, base) => {
+      reset.cancel((j) => j.entity !== guilty.entity, 125);
+      base(guilty, { ...reset, recover: () => reset.stayDown() });
+    });
+    const a = sched.createEntity('a');
+    const b = sched.createEntity('b');
+    const t0 = clock.nowNs();
+    const slow = sched.push(a, { kind: 'hang', tag: 'slow' });
+    const other = sched.push(b, { kind: 'ok', tag: 'other' });
+    clock.advanceTo(t0 + 1_000n * NS_PER_MS);
+    expect(slow.finished, 'its own TDR is 2 s').to.equal(false);
+    clock.advanceTo(t0 + 2_000n * NS_PER_MS);
+    expect([slow.result, other.result]).to.deep.equal([110, 125]);
+    clock.advanceTo(t0 + 5_000n * NS_PER_MS);
+    expect(sched.state).to.equal('timedout');
+  });
+
   it('times each job from its own start, also after a short job before it', () => {
     const { clock, sched } = make();
     const e = sched.createEntity('a');

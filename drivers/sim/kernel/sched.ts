@@ -23,7 +23,8 @@
  */
 import type { Timer, VirtualClock } from './clock';
 import { NS_PER_MS } from './clock';
-import { DmaFence } from './fence';
+import { DmaFence } from './dma-buf/dma-fence';
+import { Hooks } from './hooks';
 
 const ETIMEDOUT = 110;
 const ECANCELED = 125;
@@ -73,7 +74,41 @@ export interface SchedOptions {
   readonly timeoutErrno?: number;
 }
 
-/** Injected scheduler misbehaviour, one knob per 'driver' defect that lives here. */
+/**
+ * The scheduler's hooks (../hooks.ts): its decisions a driver or a defect
+ * may change, as drm_sched_backend_ops lets a driver.
+ */
+export interface SchedHooks<P> {
+  /** drm_sched_start_timeout: the TDR timeout of a job reaching the hardware (null: never). Default: SchedOptions.timeoutNs. */
+  jobTimeout(job: SchedJob<P>, timeoutNs: bigint | null): bigint | null;
+  /**
+   * drm_sched_backend_ops.timedout_job, after the guilty job was stopped,
+   * blamed and finished with ETIMEDOUT: reset the device and restart the
+   * queue. Default: `reset.recover(reset.resetNs)`, other jobs untouched.
+   */
+  timedOut(guilty: SchedJob<P>, reset: SchedReset<P>): void;
+}
+
+/** What timedOut may do to the scheduler. */
+export interface SchedReset<P> {
+  /** Jobs waiting for the hardware, in order. */
+  readonly queued: readonly SchedJob<P>[];
+  /** SchedOptions.resetNs. */
+  readonly resetNs: bigint;
+  /** Removes the queued jobs `which` picks without ever signalling them (lost jobs). */
+  lose(which: (job: SchedJob<P>) => boolean): void;
+  /** Finishes the queued jobs `which` picks with `errno` (their fences signal with -errno). */
+  cancel(which: (job: SchedJob<P>) => boolean, errno: number): void;
+  /** The reset takes `ns` (state 'timedout'), then the device is online and the queue runs. */
+  recover(ns: bigint): void;
+  /** The reset never ends: the device stays 'timedout'. */
+  stayDown(): void;
+}
+
+/**
+ * Scheduler misbehaviour by name, for callers that predate SchedHooks; each
+ * is installed as a timedOut hook (see faultHooks).
+ */
 export interface SchedFaults {
   /** Jobs queued when a timeout fires are dropped and never signalled. */
   dropQueuedAfterHang?: boolean;
@@ -138,12 +173,20 @@ export class GpuScheduler<P> {
   /** Every job pushed and not yet finished or dropped; for leak checks. */
   private live = new Set<SchedJob<P>>();
 
+  /** The hooks in force (defaults: mainline drm_sched); override them before the first job. */
+  readonly hooks = new Hooks<SchedHooks<P>>({
+    jobTimeout: (_job, timeoutNs) => timeoutNs,
+    timedOut: (_guilty, reset) => reset.recover(reset.resetNs),
+  });
+
   constructor(
     private readonly clock: VirtualClock,
     private readonly opts: SchedOptions,
     private readonly backend: SchedBackend<P>,
-    private readonly faults: SchedFaults = {},
-  ) {}
+    faults: SchedFaults = {},
+  ) {
+    installFaults(this.hooks, faults);
+  }
 
   static msToNs(ms: number): bigint {
     return BigInt(Math.round(ms * 1000)) * (NS_PER_MS / 1000n);
@@ -216,10 +259,6 @@ export class GpuScheduler<P> {
     this.wedged = true;
   }
 
-  private timeoutNs(): bigint | null {
-    return this.opts.timeoutNs;
-  }
-
   private pump(): void {
     while (!this.running && !this.parked && !this.wedged && this.stateValue === 'online') {
       const job = this.queue.shift();
@@ -236,7 +275,7 @@ export class GpuScheduler<P> {
 
   private start(job: SchedJob<P>): void {
     job.startedNs = this.clock.nowNs();
-    const t = this.timeoutNs();
+    const t = this.hooks.call.jobTimeout(job, this.opts.timeoutNs);
     const slot: Running<P> = { job, hw: NOT_STARTED, deadline: t === null ? null : job.startedNs + t };
     this.running = slot;
     this.armTdr();
@@ -287,21 +326,35 @@ export class GpuScheduler<P> {
     entity.consecutiveTimeouts++;
     if (this.opts.hangLimit > 0 && entity.consecutiveTimeouts >= this.opts.hangLimit) entity.banned = true;
     this.finish(slot.job, this.opts.timeoutErrno ?? ETIMEDOUT);
-    if (this.faults.dropQueuedAfterHang) {
-      for (const j of this.queue) this.live.delete(j);
-      this.queue = [];
-    }
-    if (this.faults.resetKillsInnocent) {
-      const others = this.queue.filter((j) => j.entity !== entity);
-      this.queue = this.queue.filter((j) => j.entity === entity);
-      for (const j of others) this.finish(j, ECANCELED);
-    }
-    this.recover('timedout', this.opts.resetNs);
+    this.hooks.call.timedOut(slot.job, this.resetControl());
+  }
+
+  private resetControl(): SchedReset<P> {
+    const sched = this;
+    return {
+      get queued(): readonly SchedJob<P>[] {
+        return sched.queue;
+      },
+      resetNs: this.opts.resetNs,
+      lose: (which) => {
+        const lost = this.queue.filter(which);
+        this.queue = this.queue.filter((j) => !which(j));
+        for (const j of lost) this.live.delete(j);
+      },
+      cancel: (which, errno) => {
+        const gone = this.queue.filter(which);
+        this.queue = this.queue.filter((j) => !which(j));
+        for (const j of gone) this.finish(j, errno);
+      },
+      recover: (ns) => this.recover('timedout', ns),
+      stayDown: () => {
+        this.stateValue = 'timedout';
+      },
+    };
   }
 
   private recover(state: SchedState, ns: bigint): void {
     this.stateValue = state;
-    if (this.faults.noRecovery && state === 'timedout') return;
     this.recoveryTimer?.cancel();
     this.recoveryTimer = this.clock.after(ns, () => {
       this.recoveryTimer = null;
@@ -320,4 +373,21 @@ export class GpuScheduler<P> {
     job.fence.signal();
     this.clock.kick();
   }
+}
+
+/** SchedFaults as timedOut hooks: what each fault does to the queue and the reset. */
+function installFaults<P>(hooks: Hooks<SchedHooks<P>>, faults: SchedFaults): void {
+  if (faults.dropQueuedAfterHang) {
+    hooks.override('timedOut', (guilty, reset, base) => {
+      reset.lose(() => true);
+      base(guilty, reset);
+    });
+  }
+  if (faults.resetKillsInnocent) {
+    hooks.override('timedOut', (guilty, reset, base) => {
+      reset.cancel((j) => j.entity !== guilty.entity, ECANCELED);
+      base(guilty, reset);
+    });
+  }
+  if (faults.noRecovery) hooks.override('timedOut', (guilty, reset, base) => base(guilty, { ...reset, recover: () => reset.stayDown() }));
 }

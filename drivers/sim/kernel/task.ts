@@ -14,14 +14,16 @@ export interface Credentials {
 }
 
 export class Task {
-  readonly files = new FdTable();
+  readonly files: FdTable;
   readonly mm = new AddressSpace();
   alive = true;
 
   constructor(
     readonly pid: number,
     readonly cred: Credentials,
-  ) {}
+  ) {
+    this.files = new FdTable({ pid, uid: cred.uid });
+  }
 
   get admin(): boolean {
     return this.cred.uid === 0;

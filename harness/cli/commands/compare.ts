@@ -15,6 +15,6 @@ export const compareCommand: CliCommand = {
     const b = stringArg(args, 'after');
     if (a === undefined || b === undefined) throw new CliError('compare needs two result directories');
     const [{ doCompare }, glue] = await Promise.all([import('../../runner/actions'), import('./runner-glue')]);
-    return glue.mapErrors(async () => glue.toExitCode(doCompare(a, b, glue.processIo(io))), io);
+    return glue.mapErrors(async () => glue.toExitCode(doCompare(a, b, glue.processIo(io))));
   },
 };

@@ -14,6 +14,6 @@ export const resumeCommand: CliCommand = {
     const dir = stringArg(args, 'results-dir');
     if (dir === undefined) throw new CliError('resume needs the results directory');
     const [{ doResume }, glue, { resolve }] = await Promise.all([import('../../runner/actions'), import('./runner-glue'), import('node:path')]);
-    return glue.mapErrors(async () => glue.toExitCode(await doResume(resolve(dir), booleanArg(args, 'quiet'), glue.processIo(io))), io);
+    return glue.mapErrors(async () => glue.toExitCode(await doResume(resolve(dir), booleanArg(args, 'quiet'), glue.processIo(io))));
   },
 };

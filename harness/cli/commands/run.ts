@@ -11,6 +11,7 @@ import { EXIT, type ExitCode } from '../exit-codes';
 import { RUNNER_DEFAULTS } from '../../runner/defaults';
 import type { RunRequest } from '../../runner/prepare';
 import { DEVICE_OPTION } from './list';
+import { TEST_TIMEOUT_RULE } from '../../runner/timeouts';
 
 function positive(args: Arguments, key: string, integer: boolean): number | undefined {
   const raw = stringArg(args, key);
@@ -37,7 +38,7 @@ export function runnerBuilder(y: Argv): Argv {
   return y
     .option('device', { ...DEVICE_OPTION, group: g1 })
     .option('jobs', { alias: 'j', type: 'string', requiresArg: true, group: g1, describe: 'devices run in parallel (one worker each)', defaultDescription: 'one per core' })
-    .option('per-test-timeout', { type: 'string', requiresArg: true, group: g1, describe: 'seconds before a test is killed and recorded timeout', defaultDescription: "4 x the driver's job timeout + 10 s, or the subtest's own" })
+    .option('per-test-timeout', { type: 'string', requiresArg: true, group: g1, describe: 'seconds before a test is killed and recorded timeout', defaultDescription: TEST_TIMEOUT_RULE })
     .option('overall-timeout', { type: 'string', requiresArg: true, group: g1, describe: 'seconds for the whole run; the test in flight is recorded timeout, the rest notrun, and the run aborted (exit 3)' })
     .option('max-timeouts-in-row', { type: 'string', requiresArg: true, group: g1, describe: 'timeouts in a row after which a device counts as wedged', defaultDescription: '3' })
     .option('kill-grace', { type: 'string', requiresArg: true, group: g1, describe: 'seconds between SIGTERM and SIGKILL of a hung worker', defaultDescription: '2' })
@@ -127,7 +128,7 @@ export async function runRun(args: Arguments, io: CliIo): Promise<ExitCode> {
     };
     const outcome = await doRun(request, booleanArg(args, 'quiet'), rio);
     return toExitCode(outcome);
-  }, io);
+  });
 }
 
 export const runCommand: CliCommand = {

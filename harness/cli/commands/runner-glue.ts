@@ -4,7 +4,7 @@
  * runner writes to.
  */
 import { extname, join } from 'node:path';
-import type { CliIO, Outcome } from '../../runner/actions';
+import type { RunnerIo, CommandOutcome } from '../../runner/actions';
 import { ConfigError } from '../../runner/config-error';
 import { NoTestMatched } from '../../runner/prepare';
 import { CliError, type CliIo } from '../command';
@@ -15,7 +15,7 @@ export function defaultSuiteModule(): string {
   return join(__dirname, '..', '..', 'runner', `real-suite${extname(__filename)}`);
 }
 
-export function toExitCode(o: Outcome): ExitCode {
+export function toExitCode(o: CommandOutcome): ExitCode {
   switch (o) {
     case 'ok':
       return EXIT.OK;
@@ -29,7 +29,7 @@ export function toExitCode(o: Outcome): ExitCode {
   }
 }
 
-export async function mapErrors(body: () => Promise<ExitCode>, _io: CliIo): Promise<ExitCode> {
+export async function mapErrors(body: () => Promise<ExitCode>): Promise<ExitCode> {
   try {
     return await body();
   } catch (e) {
@@ -40,7 +40,7 @@ export async function mapErrors(body: () => Promise<ExitCode>, _io: CliIo): Prom
 }
 
 /** The runner's console: the CLI's writers, plus what only a real process has (a TTY, signals). */
-export function processIo(io: CliIo): CliIO {
+export function processIo(io: CliIo): RunnerIo {
   return {
     stdout: { write: io.stdout, isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
     stderr: { write: io.stderr },

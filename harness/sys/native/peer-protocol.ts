@@ -14,8 +14,6 @@ export type PeerRequest =
   | { id: number; op: 'lseek'; fd: number; offset: string; whence: number }
   | { id: number; op: 'exit' };
 
-export type PeerOp = PeerRequest['op'];
-
 /** A success carries a number (`value`) and for ioctl/read the bytes (`data`, hex). */
 export type PeerResponse =
   | { id: number; ok: true; value: number | string; data?: string }

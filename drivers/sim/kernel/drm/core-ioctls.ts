@@ -1,8 +1,8 @@
 /**
- * Core ioctl handlers other than GEM-PRIME and syncobj: drm_ioctl.c
+ * Core ioctl handlers other than GEM, PRIME and syncobj: drm_ioctl.c
  * (drm_version, drm_getcap, drm_getstats, drm_setclientcap), drm_auth.c
- * (SET/DROP_MASTER), drm_gem.c (GEM_CLOSE/FLINK/OPEN), and the KMS entry
- * points, which all refuse a driver without DRIVER_MODESET.
+ * (SET/DROP_MASTER), and the KMS entry points, which all refuse a driver
+ * without DRIVER_MODESET.
  */
 import { SysError } from '../../../../harness/sys/errno';
 import {
@@ -12,20 +12,14 @@ import {
   DRM_CAP_TIMESTAMP_MONOTONIC,
   DRM_PRIME_CAP_EXPORT,
   DRM_PRIME_CAP_IMPORT,
-  drm_gem_close,
-  drm_gem_flink,
-  drm_gem_open,
   drm_get_cap,
   drm_mode_create_dumb,
-  drm_mode_map_dumb,
-  drm_mode_destroy_dumb,
   drm_version,
 } from '../../../../harness/uapi/drm';
 import type { IoctlCtx } from './ctx';
 import type { DrmDeviceImpl } from './device';
-import { DRIVER_GEM, DRIVER_MODESET, DRIVER_SYNCOBJ, DRIVER_SYNCOBJ_TIMELINE } from './driver';
+import { DRIVER_MODESET, DRIVER_SYNCOBJ, DRIVER_SYNCOBJ_TIMELINE } from './driver';
 import type { DrmFileImpl } from './file';
-import { gemHandleCreateTail, gemHandleDelete, gemLookup } from './gem';
 
 export type CoreIoctlFunc = (dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx) => number | Promise<number>;
 
@@ -50,7 +44,7 @@ export const drmVersion: CoreIoctlFunc = (dev, data, _file, ctx) => {
   data.writeInt32LE(dev.driver.patchlevel | 0, o.version_patchlevel);
   copyField(ctx, data, o.name_len, o.name, dev.driver.name);
   copyField(ctx, data, o.date_len, o.date, '0');
-  copyField(ctx, data, o.desc_len, o.desc, dev.defects.has('version-empty-desc') ? '' : dev.driver.desc);
+  copyField(ctx, data, o.desc_len, o.desc, dev.driver.desc);
   return 0;
 };
 
@@ -64,7 +58,7 @@ export const drmGetCap: CoreIoctlFunc = (dev, data) => {
       value = 1n;
       break;
     case DRM_CAP_PRIME:
-      value = dev.defects.has('prime-cap-missing') ? 0n : DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT;
+      value = DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT;
       break;
     case DRM_CAP_SYNCOBJ:
       value = f & DRIVER_SYNCOBJ ? 1n : 0n;
@@ -99,59 +93,21 @@ export const drmSetClientCap: CoreIoctlFunc = (dev) => {
  * primary clients): SET_MASTER is EINVAL (!file_priv->master), DROP_MASTER
  * EINVAL (not the current master).
  */
-export const drmSetMaster: CoreIoctlFunc = (dev, _data, _file, ctx) => {
-  if (dev.defects.has('master-allowed')) return 0;
+export const drmSetMaster: CoreIoctlFunc = (_dev, _data, _file, ctx) => {
   if (!ctx.admin) throw SysError.of('EACCES', 'ioctl', 'SET_MASTER needs CAP_SYS_ADMIN');
   throw SysError.of('EINVAL', 'ioctl', 'file has no master');
 };
 
-export const drmDropMaster: CoreIoctlFunc = (dev, _data, _file, ctx) => {
-  if (dev.defects.has('master-allowed')) return 0;
+export const drmDropMaster: CoreIoctlFunc = (_dev, _data, _file, ctx) => {
   if (!ctx.admin) throw SysError.of('EACCES', 'ioctl', 'DROP_MASTER needs CAP_SYS_ADMIN');
   throw SysError.of('EINVAL', 'ioctl', 'not the current master');
 };
 
-function needGem(dev: DrmDeviceImpl): void {
-  if (!(dev.driver.features & DRIVER_GEM)) throw SysError.of('EOPNOTSUPP', 'ioctl', 'driver has no DRIVER_GEM');
-}
-
-/** drm_gem_close_ioctl (the pad field is not checked). */
-export const drmGemClose: CoreIoctlFunc = (dev, data, file) => {
-  needGem(dev);
-  gemHandleDelete(file, data.readUInt32LE(drm_gem_close.offsets.handle), 'ioctl');
-  return 0;
-};
-
-/** drm_gem_flink_ioctl: ENOENT for an unknown handle; one name per object, lowest free from 1. */
-export const drmGemFlink: CoreIoctlFunc = (dev, data, file) => {
-  needGem(dev);
-  const obj = gemLookup(file, drm_gem_flink.decode(data).handle);
-  if (!obj) throw SysError.of('ENOENT', 'ioctl', 'no such GEM handle');
-  try {
-    if (obj.handleCount === 0) throw SysError.of('ENOENT', 'ioctl');
-    if (!obj.name) obj.name = dev.objectNames.alloc(obj);
-    data.writeUInt32LE(obj.name, drm_gem_flink.offsets.name);
-  } finally {
-    obj.put();
-  }
-  return 0;
-};
-
-/** drm_gem_open_ioctl: ENOENT for an unknown name; a new handle and the object size. */
-export const drmGemOpen: CoreIoctlFunc = (dev, data, file) => {
-  needGem(dev);
-  const obj = dev.objectNames.find(drm_gem_open.decode(data).name);
-  if (!obj || !obj.tryGet()) throw SysError.of('ENOENT', 'ioctl', 'no such GEM name');
-  const handle = gemHandleCreateTail(file, obj);
-  obj.put();
-  data.writeUInt32LE(handle, drm_gem_open.offsets.handle);
-  data.writeBigUInt64LE(BigInt(obj.size), drm_gem_open.offsets.size);
-  return 0;
-};
+// The GEM ioctls live with GEM (drm_gem.c); the table (./ioctl.ts) reaches them through here.
+export { drmGemClose, drmGemFlink, drmGemOpen } from './gem';
 
 /** Every drm_mode_* ioctl starts with `if (!drm_core_check_feature(dev, DRIVER_MODESET)) return -EOPNOTSUPP`. */
 export const drmModeNoKms: CoreIoctlFunc = (dev) => {
-  if (dev.defects.has('kms-ioctls-succeed')) return 0;
   if (!(dev.driver.features & DRIVER_MODESET)) throw SysError.of('EOPNOTSUPP', 'ioctl', 'KMS ioctl without DRIVER_MODESET');
   throw SysError.of('EINVAL', 'ioctl', 'KMS is not modelled');
 };
@@ -159,40 +115,21 @@ export const drmModeNoKms: CoreIoctlFunc = (dev) => {
 /**
  * drm_dumb_buffers.c: without drm_driver.dumb_create (no bundled driver has
  * one) every dumb ioctl is ENOSYS; CREATE_DUMB zeroes its outputs on error.
- * The kms-ioctls-succeed defect makes them work on a plain GEM object.
  */
-export const drmModeCreateDumb: CoreIoctlFunc = (dev, data, file) => {
+export const drmModeCreateDumb: CoreIoctlFunc = (_dev, data) => {
   const o = drm_mode_create_dumb.offsets;
-  if (!dev.defects.has('kms-ioctls-succeed')) {
-    data.writeUInt32LE(0, o.handle);
-    data.writeUInt32LE(0, o.pitch);
-    data.writeBigUInt64LE(0n, o.size);
-    throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
-  }
-  const a = drm_mode_create_dumb.decode(data);
-  const pitch = a.width * Math.ceil(a.bpp / 8);
-  const obj = dev.gemObjectCreate(Math.max(1, pitch * a.height));
-  const handle = gemHandleCreateTail(file, obj);
-  obj.put();
-  data.writeUInt32LE(handle, o.handle);
-  data.writeUInt32LE(pitch >>> 0, o.pitch);
-  data.writeBigUInt64LE(BigInt(obj.size), o.size);
-  return 0;
+  data.writeUInt32LE(0, o.handle);
+  data.writeUInt32LE(0, o.pitch);
+  data.writeBigUInt64LE(0n, o.size);
+  throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
 };
 
-export const drmModeMapDumb: CoreIoctlFunc = (dev, data, file) => {
-  if (!dev.defects.has('kms-ioctls-succeed')) throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
-  const obj = gemLookup(file, drm_mode_map_dumb.decode(data).handle);
-  if (!obj) throw SysError.of('ENOENT', 'ioctl');
-  data.writeBigUInt64LE(dev.gemMmapOffset(obj), drm_mode_map_dumb.offsets.offset);
-  obj.put();
-  return 0;
+export const drmModeMapDumb: CoreIoctlFunc = () => {
+  throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
 };
 
-export const drmModeDestroyDumb: CoreIoctlFunc = (dev, data, file) => {
-  if (!dev.defects.has('kms-ioctls-succeed')) throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
-  gemHandleDelete(file, drm_mode_destroy_dumb.decode(data).handle, 'ioctl');
-  return 0;
+export const drmModeDestroyDumb: CoreIoctlFunc = () => {
+  throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
 };
 
 /** Timeline syncobj ioctls: EOPNOTSUPP without DRIVER_SYNCOBJ_TIMELINE; not modelled with it. */

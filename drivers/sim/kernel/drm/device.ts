@@ -1,16 +1,18 @@
 /**
  * struct drm_device (drm_drv.c, drm_gem.c): the device a driver registered,
  * with its GEM bookkeeping (object names, fake offsets), its open files
- * (dev->filelist) and its defect knobs.
+ * (dev->filelist) and the hooks in force (./core-hooks.ts).
  */
 import { SysError } from '../../../../harness/sys/errno';
 import type { Accounting } from '../accounting';
 import type { VirtualClock } from '../clock';
 import type { KernelServices } from '../services';
-import type { DrmDevice, DrmDriver, DrmFile, DrmIoctlDesc, DrmSyncobj, GemObject, GemObjectFuncs } from './driver';
-import { PAGE_SHIFT } from './driver';
-import { DrmFileImpl, type HandleEntry } from './file';
-import { GemObjectImpl, gemHandleCreateTail, gemHandleDelete, gemLookup, gemSize } from './gem';
+import type { CoreIoctlFunc } from './core-ioctls';
+import type { DrmCoreHooks } from './core-hooks';
+import type { DrmDevice, DrmDriver, DrmFile, DrmIoctlDesc, DrmSyncobj, GemObject, GemObjectFuncs, VmArea } from './driver';
+import { PAGE_SHIFT, PAGE_SIZE } from './driver';
+import { DrmFileImpl } from './file';
+import { GemObjectImpl, drmGemMmap, gemHandleCreateTail, gemHandleDelete, gemLookup, gemSize } from './gem';
 import { Idr } from './idr';
 import type { Dispatch } from './ioctl';
 import { syncobjFind } from './syncobj';
@@ -37,8 +39,6 @@ export class DrmDeviceImpl implements DrmDevice {
   readonly objectByVmaNode = new Map<VmaNode, GemObjectImpl>();
   /** dev->object_name_idr: flink names. */
   readonly objectNames = new Idr<GemObjectImpl>();
-  /** The one handle table of the handles-global defect. */
-  readonly globalObjectIdr: Idr<HandleEntry>;
   readonly fileList: DrmFileImpl[] = [];
   readonly objects = new Set<GemObjectImpl>();
   private nextClientId = 1;
@@ -50,6 +50,10 @@ export class DrmDeviceImpl implements DrmDevice {
   constructor(
     setup: DrmDeviceSetup,
     readonly kernel: KernelServices,
+    /** The core's hooks in force for this device (defaults plus what defects and plugins installed). */
+    readonly hooks: Readonly<DrmCoreHooks>,
+    /** Core ioctls replaced by name (DrmCoreHookSet.overrideIoctl). */
+    readonly coreIoctls: ReadonlyMap<string, CoreIoctlFunc>,
   ) {
     this.driver = setup.driver;
     this.accelIndex = setup.accelIndex;
@@ -57,7 +61,6 @@ export class DrmDeviceImpl implements DrmDevice {
     this.parentName = setup.parentName;
     this.params = { ...setup.params };
     this.defects = new Set(setup.defects);
-    this.globalObjectIdr = new Idr<HandleEntry>(this.defects.has('handles-no-reuse'));
     for (const d of setup.driver.ioctls) this.ioctlTable[d.nr] = d;
   }
 
@@ -99,7 +102,7 @@ export class DrmDeviceImpl implements DrmDevice {
   /**
    * drm_gem_object_release: the fake offset goes, an import drops its
    * dma-buf (drm_prime_gem_destroy) and the pages return to the system:
-   * zeroed here, so a stale view (mmap-no-ref, dmabuf-no-ref) shows the loss.
+   * zeroed here, so a stale view (a mapping or dma-buf that took no reference) shows the loss.
    */
   gemObjectRelease(obj: GemObjectImpl): void {
     this.vmaManager.remove(obj.vmaNode);
@@ -130,6 +133,22 @@ export class DrmDeviceImpl implements DrmDevice {
     const start = this.vmaManager.add(o.vmaNode, BigInt(o.size / 4096));
     this.objectByVmaNode.set(o.vmaNode, o);
     return start << PAGE_SHIFT;
+  }
+
+  /** drm_vma_offset_exact_lookup_locked + kref_get_unless_zero: a NEW reference (put it), or null. */
+  gemObjectByOffset(pgoff: bigint, length: number): GemObjectImpl | null {
+    const node = this.vmaManager.exactLookup(pgoff, BigInt(Math.ceil(length / PAGE_SIZE)));
+    const obj = node ? this.objectByVmaNode.get(node) : undefined;
+    return obj && obj.tryGet() ? obj : null;
+  }
+
+  /** drm_vma_node_is_allowed: whether `file` holds a handle to `obj` (may map it). */
+  gemFileHoldsHandle(file: DrmFile, obj: GemObject): boolean {
+    return asObj(obj).vmaNode.isAllowed(asFile(file));
+  }
+
+  gemMmap(file: DrmFile, vma: VmArea): void {
+    drmGemMmap(asFile(file), vma);
   }
 
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null {

@@ -11,7 +11,9 @@
 import { DRM_COMMAND_BASE, DRM_COMMAND_END, DRM_IOCTL_BASE_CODE } from '../../../../harness/uapi/drm';
 import type { IoctlDecl } from '../../../../harness/uapi/ioctl';
 import type { VirtualClock } from '../clock';
-import type { DmaFence, DmaResv } from '../fence';
+import type { DrmCoreHookInstaller } from './core-hooks';
+import type { DmaFence } from '../dma-buf/dma-fence';
+import type { DmaResv } from '../dma-buf/dma-resv';
 
 /* enum drm_driver_feature (include/drm/drm_drv.h). */
 export const DRIVER_GEM = 1 << 0;
@@ -99,6 +101,12 @@ export interface OpenContext {
   readonly flags: number;
 }
 
+/** The task closing an fd (flush runs as current). */
+export interface CloseContext {
+  readonly pid: number;
+  readonly uid: number;
+}
+
 /** struct drm_driver: the ops table a driver registers. */
 export interface DrmDriver {
   readonly name: string;
@@ -127,9 +135,10 @@ export interface DrmDriver {
   postclose?(dev: DrmDevice, file: DrmFile): void;
   /**
    * file_operations.flush of a driver with its own fops: runs at every
-   * close(2) of an fd of the file (fs/open.c filp_close), not only the last.
+   * close(2) of an fd of the file (fs/open.c filp_close), not only the last,
+   * in the context of the closing task (`closer`: current, which may not be the opener).
    */
-  flush?(dev: DrmDevice, file: DrmFile): void;
+  flush?(dev: DrmDevice, file: DrmFile, closer: CloseContext): void;
   /**
    * False for a driver with no drm_driver.gem_prime_import_sg_table (nor its
    * own gem_prime_import): drm_gem_prime_import_dev then answers a dma-buf of
@@ -141,7 +150,8 @@ export interface DrmDriver {
   readonly debugfs?: readonly DebugfsFile[];
   /**
    * Replaces the core's drm_gem_mmap for mmap(2) of the device node (a
-   * driver's own file_operations.mmap). Must set `vma.memory` or throw.
+   * driver's own file_operations.mmap). Must set `vma.memory` or throw;
+   * DrmDevice.gemObjectByOffset and gemFileHoldsHandle give what drm_gem_mmap uses.
    */
   mmap?(dev: DrmDevice, file: DrmFile, vma: VmArea): void;
   /**
@@ -308,6 +318,20 @@ export interface DrmDevice {
    */
   gemMmapOffset(obj: GemObject): bigint;
 
+  /**
+   * drm_vma_offset_exact_lookup_locked + kref_get_unless_zero, for a driver's
+   * mmap op: the object whose fake offset starts exactly at `pgoff` (pages) and
+   * spans at least `length` bytes, with a NEW reference (put it), or null.
+   */
+  gemObjectByOffset(pgoff: bigint, length: number): GemObject | null;
+  /** drm_vma_node_is_allowed: whether `file` holds a handle to `obj` (and so may map it). */
+  gemFileHoldsHandle(file: DrmFile, obj: GemObject): boolean;
+  /**
+   * drm_gem_mmap, the core's mmap of a fake offset (what a driver's own mmap
+   * op calls for the plain case, as real drivers put drm_gem_mmap in their fops).
+   */
+  gemMmap(file: DrmFile, vma: VmArea): void;
+
   /** drm_syncobj_find: the syncobj with a NEW reference (put it), or null (drivers answer ENOENT). */
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null;
 }
@@ -319,8 +343,17 @@ export interface DrmRegisterOptions {
   readonly params: Readonly<Record<string, string>>;
   /** Name of the platform parent device: /sys/devices/platform/<parentName>. */
   readonly parentName: string;
-  /** Defect names (drivers/sim/defects.ts) active on this device; the core acts on the 'core' ones. */
+  /**
+   * Defect names (drivers/sim/defects.ts) active on this device; the core
+   * installs the hooks of the 'core' ones (./defects.ts) and ignores the rest.
+   */
   readonly defects: ReadonlySet<string>;
+  /**
+   * Installers of the core's hooks for this device (./core-hooks.ts), run
+   * after the core defects' and before the device exists: a plugin's own
+   * misbehaviour of the DRM core. See docs/plugins.md.
+   */
+  readonly hooks?: readonly DrmCoreHookInstaller[];
   /**
    * Also register a control minor (controlD<64 + accel index>, 226:64+) beside the
    * accel node. Mainline never does for an accel device: drm_dev_init allocates

@@ -12,7 +12,7 @@ import type { DrmSyncobjImpl } from './syncobj';
 
 export interface HandleEntry {
   readonly obj: GemObjectImpl;
-  /** The file that created the handle (differs only with the handles-global defect). */
+  /** The file that created the handle (another one only when a hook shares handle tables). */
   readonly owner: DrmFileImpl;
 }
 
@@ -38,8 +38,7 @@ export class DrmFileImpl implements DrmFile {
     admin: boolean,
   ) {
     this.authenticated = admin;
-    this.objectIdr = dev.defects.has('handles-global')
-      ? dev.globalObjectIdr
-      : new Idr<HandleEntry>(dev.defects.has('handles-no-reuse'));
+    // Entries are only ever made by the core (gemHandleCreateTail), so they hold the core's objects.
+    this.objectIdr = dev.hooks.fileHandles(this, () => dev.hooks.handleIdr(dev)) as unknown as Idr<HandleEntry>;
   }
 }

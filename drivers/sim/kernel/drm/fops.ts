@@ -6,7 +6,6 @@
  * (drm_poll / drm_read: no events are ever queued), llseek (noop_llseek).
  */
 import { SysError } from '../../../../harness/sys/errno';
-import { O_EXCL } from '../../../../harness/sys/constants';
 import type { Task } from '../task';
 import type { KernelServices } from '../services';
 import type { FileOperations, InodeInfo, KFile } from '../vfs/file';
@@ -34,11 +33,11 @@ export const drmFops: FileOperations = {
   release(kfile) {
     drmFileFree(kfile.privateData as DrmFileImpl);
   },
-  flush(kfile) {
+  flush(kfile, closer) {
     // DEFINE_DRM_ACCEL_FOPS has no .flush; a driver that defines its own
     // file_operations may add one, which the simulator routes to the driver.
     const file = kfile.privateData as DrmFileImpl;
-    file.dev.driver.flush?.(file.dev, file);
+    file.dev.driver.flush?.(file.dev, file, closer);
   },
   ioctl(kfile, cmd, arg, c) {
     const file = kfile.privateData as DrmFileImpl;
@@ -63,7 +62,7 @@ export const drmFops: FileOperations = {
 };
 
 /**
- * drm_open_helper: O_EXCL is refused ("No exclusive opens"), then
+ * drm_open_helper: O_EXCL is refused ("No exclusive opens", DrmCoreHooks.openPermit), then
  * drm_file_alloc runs the driver's open; a failing driver open leaves no
  * file and calls no postclose.
  */
@@ -75,9 +74,10 @@ export function drmOpen(
   task: Task,
   flags: number,
 ): KFile {
-  if (flags & O_EXCL && !dev.defects.has('excl-open-allowed')) throw SysError.of('EBUSY', 'open', 'DRM nodes refuse O_EXCL');
+  const opener = { pid: task.pid, uid: task.cred.uid, flags };
+  dev.hooks.openPermit(dev, opener);
   const file = new DrmFileImpl(dev, dev.allocClientId(), task.pid, minorType, task.admin);
-  dev.driver.open?.(dev, file, { pid: task.pid, uid: task.cred.uid, flags });
+  dev.driver.open?.(dev, file, opener);
   dev.fileList.push(file);
   dev.acct.add('drm_file', file);
   const kfile = k.newFile(drmFops, inode, flags);

@@ -9,12 +9,14 @@
 import { SysError } from '../../../../harness/sys/errno';
 import { MAP_SHARED } from '../../../../harness/sys/constants';
 import type { GemObject, GemObjectFuncs } from './driver';
-import { PAGE_SIZE } from './driver';
+import { drm_gem_close, drm_gem_flink, drm_gem_open } from '../../../../harness/uapi/drm';
+import type { CoreIoctlFunc } from './core-ioctls';
+import { DRIVER_GEM, PAGE_SIZE } from './driver';
 import { VmaNode } from './vma-manager';
-import { DmaResv } from '../fence';
+import { DmaResv } from '../dma-buf/dma-resv';
 import type { DrmDeviceImpl } from './device';
 import type { DrmFileImpl, HandleEntry } from './file';
-import type { DmaBuf } from './dma-buf';
+import type { DmaBuf } from '../dma-buf/dma-buf';
 import type { VmaRequest } from '../vfs/file';
 
 let gemSeq = 0;
@@ -165,10 +167,7 @@ export function gemReleaseHandle(file: DrmFileImpl, handle: number, obj: GemObje
 /** drm_gem_handle_delete: EINVAL for a handle this file does not hold (idr_replace gives NULL or -ENOENT). */
 export function gemHandleDelete(file: DrmFileImpl, handle: number, syscall: string): void {
   const e = file.objectIdr.find(handle);
-  if (!e) {
-    if (file.dev.defects.has('gem-close-unknown-ok')) return;
-    throw SysError.of('EINVAL', syscall, `no GEM handle ${handle}`);
-  }
+  if (!e) throw SysError.of('EINVAL', syscall, `no GEM handle ${handle}`);
   file.objectIdr.remove(handle);
   gemReleaseHandle(e.owner, handle, e.obj);
 }
@@ -183,12 +182,13 @@ export function gemLookup(file: DrmFileImpl, handle: number): GemObjectImpl | nu
 
 /** drm_gem_release: at drm_file_free, every handle of the file goes. */
 export function gemReleaseFile(file: DrmFileImpl): void {
-  if (file.dev.defects.has('close-leaks-objects')) return;
-  for (const [handle, e] of file.objectIdr.entries()) {
-    if (e.owner !== file) continue;
-    file.objectIdr.remove(handle);
-    gemReleaseHandle(file, handle, e.obj);
-  }
+  file.dev.hooks.gemRelease(file, () => {
+    for (const [handle, e] of file.objectIdr.entries()) {
+      if (e.owner !== file) continue;
+      file.objectIdr.remove(handle);
+      gemReleaseHandle(file, handle, e.obj);
+    }
+  });
 }
 
 /**
@@ -201,34 +201,65 @@ export function gemReleaseFile(file: DrmFileImpl): void {
  */
 export function drmGemMmap(file: DrmFileImpl, vma: VmaRequest): void {
   const dev = file.dev;
-  const pages = BigInt(Math.ceil(vma.length / PAGE_SIZE));
-  const node = dev.vmaManager.exactLookup(vma.pgoff, pages);
-  const obj = node ? dev.objectByVmaNode.get(node) : undefined;
-  if (!obj || !obj.tryGet()) throw SysError.of('EINVAL', 'mmap', 'no GEM object at this offset');
-  if (!obj.vmaNode.isAllowed(file) && !dev.defects.has('mmap-any-file')) {
-    obj.put();
-    throw SysError.of('EACCES', 'mmap', 'file holds no handle to the object');
-  }
-  if (!(vma.flags & MAP_SHARED)) {
-    obj.put();
-    throw SysError.of('EINVAL', 'mmap', 'copy-on-write mapping of a GEM object');
-  }
-  let memory: Buffer;
+  const obj = dev.gemObjectByOffset(vma.pgoff, vma.length);
+  if (!obj) throw SysError.of('EINVAL', 'mmap', 'no GEM object at this offset');
   try {
-    memory = obj.driverMmap();
-  } catch (e) {
+    if (!dev.hooks.mmapPermit(file, obj)) throw SysError.of('EACCES', 'mmap', 'file holds no handle to the object');
+    if (!(vma.flags & MAP_SHARED)) throw SysError.of('EINVAL', 'mmap', 'copy-on-write mapping of a GEM object');
+    // drm_gem_mmap_obj -> obj->funcs->mmap: may refuse (a SysError) or show other memory.
+    vma.memory = obj.driverMmap().subarray(0, vma.length);
+    const drop = dev.hooks.objectHold(obj, 'mmap');
+    if (!drop) {
+      vma.close = null;
+      return;
+    }
+    dev.acct.add('vma', vma);
+    vma.close = () => {
+      dev.acct.remove('vma', vma);
+      drop();
+    };
+  } finally {
+    // The lookup's reference; the mapping holds its own (objectHold).
     obj.put();
-    throw e;
   }
-  vma.memory = memory.subarray(0, vma.length);
-  if (dev.defects.has('mmap-no-ref')) {
-    obj.put();
-    vma.close = null;
-    return;
-  }
-  dev.acct.add('vma', vma);
-  vma.close = () => {
-    dev.acct.remove('vma', vma);
-    obj.put();
-  };
 }
+
+// ---- GEM ioctls (drm_gem.c) ----
+
+function needGem(dev: DrmDeviceImpl): void {
+  if (!(dev.driver.features & DRIVER_GEM)) throw SysError.of('EOPNOTSUPP', 'ioctl', 'driver has no DRIVER_GEM');
+}
+
+/** drm_gem_close_ioctl (the pad field is not checked). */
+export const drmGemClose: CoreIoctlFunc = (dev, data, file) => {
+  needGem(dev);
+  gemHandleDelete(file, data.readUInt32LE(drm_gem_close.offsets.handle), 'ioctl');
+  return 0;
+};
+
+/** drm_gem_flink_ioctl: ENOENT for an unknown handle; one name per object, lowest free from 1. */
+export const drmGemFlink: CoreIoctlFunc = (dev, data, file) => {
+  needGem(dev);
+  const obj = gemLookup(file, drm_gem_flink.decode(data).handle);
+  if (!obj) throw SysError.of('ENOENT', 'ioctl', 'no such GEM handle');
+  try {
+    if (obj.handleCount === 0) throw SysError.of('ENOENT', 'ioctl');
+    if (!obj.name) obj.name = dev.objectNames.alloc(obj);
+    data.writeUInt32LE(obj.name, drm_gem_flink.offsets.name);
+  } finally {
+    obj.put();
+  }
+  return 0;
+};
+
+/** drm_gem_open_ioctl: ENOENT for an unknown name; a new handle and the object size. */
+export const drmGemOpen: CoreIoctlFunc = (dev, data, file) => {
+  needGem(dev);
+  const obj = dev.objectNames.find(drm_gem_open.decode(data).name);
+  if (!obj || !obj.tryGet()) throw SysError.of('ENOENT', 'ioctl', 'no such GEM name');
+  const handle = gemHandleCreateTail(file, obj);
+  obj.put();
+  data.writeUInt32LE(handle, drm_gem_open.offsets.handle);
+  data.writeBigUInt64LE(BigInt(obj.size), drm_gem_open.offsets.size);
+  return 0;
+};

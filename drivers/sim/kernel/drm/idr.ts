@@ -2,8 +2,8 @@
  * The part of lib/idr.c the DRM core uses: idr_alloc(idr, ptr, 1, 0) hands
  * out the LOWEST free id >= 1 (object_idr in drm_gem_handle_create_tail,
  * syncobj_idr in drm_syncobj_get_handle, object_name_idr in
- * drm_gem_flink_ioctl). `cyclic` models idr_alloc_cyclic, used only by the
- * handles-no-reuse defect.
+ * drm_gem_flink_ioctl). `cyclic` models idr_alloc_cyclic (the next id after
+ * the last one handed out), which a handle-allocation hook may choose.
  */
 export class Idr<T> {
   private readonly map = new Map<number, T>();

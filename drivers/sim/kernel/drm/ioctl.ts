@@ -38,6 +38,7 @@ const IOC_OUT = IOC_READ << IOC_DIRSHIFT;
 interface CoreIoctlDesc {
   /** The request number the newest kernel declares (its struct size and direction decide the copies). */
   readonly cmd: number;
+  /** The name in drm_ioctls[] (DRM_IOCTL_DEF(DRM_IOCTL_GEM_CLOSE, ...) is 'GEM_CLOSE'): what overrides name. */
   readonly name: string;
   readonly flags: number;
   readonly func: core.CoreIoctlFunc;
@@ -46,7 +47,7 @@ interface CoreIoctlDesc {
 /** DRM_IOCTL_DEF: the declaration (drivers: the kernel's struct size), the permission flags, the handler. */
 const def = (decl: IoctlDecl, flags: number, func: core.CoreIoctlFunc): CoreIoctlDesc => ({
   cmd: decl.kernelRequest,
-  name: decl.name,
+  name: decl.name.replace(/^DRM_IOCTL_/, ''),
   flags,
   func,
 });
@@ -143,27 +144,20 @@ function buildCoreTable(): Map<number, CoreIoctlDesc> {
 /** DRM_CORE_IOCTL_COUNT: ARRAY_SIZE(drm_ioctls), one past the last core nr (SET_CLIENT_NAME 0xd1, GEM_CHANGE_HANDLE 0xd2). */
 const DRM_CORE_IOCTL_COUNT = 0xd3;
 
-/**
- * drm_ioctl_permit. Accel files are neither render clients nor masters;
- * `authenticated` is capable(CAP_SYS_ADMIN) at open (drm_file_alloc), so
- * DRM_AUTH ioctls are root-only on accel nodes and DRM_MASTER ones always
- * EACCES. DRM_RENDER_ALLOW only matters on render nodes.
- */
+/** drm_ioctl_permit (DrmCoreHooks.ioctlPermit; the mainline rules are in ./core-defaults.ts). */
 function permit(flags: number, file: DrmFileImpl, ctx: IoctlCtx): void {
-  const render = file.minorType === 'render';
-  if (flags & DRM_ROOT_ONLY && !ctx.admin) throw SysError.of('EACCES', 'ioctl', 'DRM_ROOT_ONLY');
-  if (flags & DRM_AUTH && !render && !file.authenticated) throw SysError.of('EACCES', 'ioctl', 'DRM_AUTH: not authenticated');
-  if (flags & DRM_MASTER && !file.dev.defects.has('master-allowed')) throw SysError.of('EACCES', 'ioctl', 'DRM_MASTER: not master');
-  if (!(flags & DRM_RENDER_ALLOW) && render) throw SysError.of('EACCES', 'ioctl', 'not DRM_RENDER_ALLOW');
-  // Kernels with control minors (torvalds/linux 012c6741c6aa drm_ioctl.c drm_ioctl_permit):
-  // "Control clients must be explicitly allowed" -> -EACCES. Only files of a declared control node get here.
-  if (file.minorType === 'control' && !(flags & DRM_CONTROL_ALLOW) && !file.dev.defects.has('control-node-unrestricted')) {
-    throw SysError.of('EACCES', 'ioctl', 'control node: not DRM_CONTROL_ALLOW');
-  }
+  file.dev.hooks.ioctlPermit(file, flags, ctx);
 }
 
-function unknown(dev: DrmDeviceImpl, what: string): SysError {
-  return SysError.of(dev.defects.has('unknown-ioctl-enotty') ? 'ENOTTY' : 'EINVAL', 'ioctl', what);
+function unknown(dev: DrmDeviceImpl, cmd: number, what: string): SysError {
+  return SysError.of(dev.hooks.unknownIoctl(dev, cmd), 'ioctl', what);
+}
+
+
+/** The core handler named `name`, or undefined. */
+export function coreIoctlByName(name: string): core.CoreIoctlFunc | undefined {
+  for (const e of CORE.values()) if (e.name === name) return e.func;
+  return undefined;
 }
 
 /** One dispatched call: what to run and how many bytes move each way. */
@@ -183,6 +177,9 @@ const iocNr = (cmd: number): number => (cmd >>> IOC_NRSHIFT) & ((1 << IOC_NRBITS
 const iocSize = (cmd: number): number => (cmd >>> IOC_SIZESHIFT) & ((1 << IOC_SIZEBITS) - 1);
 
 const CORE = buildCoreTable();
+
+/** Names of the core table (drm_ioctls[]), for DrmCoreHookSet.overrideIoctl. */
+export const CORE_IOCTL_NAMES: readonly string[] = [...CORE.values()].map((e) => e.name);
 
 /**
  * The Dispatch of `cmd` on `dev`. It depends only on the request and on
@@ -208,13 +205,15 @@ function decodeDispatch(dev: DrmDeviceImpl, cmd: number): Dispatch {
   let desc: { readonly cmd: number; readonly flags: number; readonly func: unknown } | undefined;
   if (nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END) {
     const index = nr - DRM_COMMAND_BASE;
-    if (index >= dev.ioctlTable.length) throw unknown(dev, `driver ioctl ${index} beyond num_ioctls`);
+    if (index >= dev.ioctlTable.length) throw unknown(dev, cmd, `driver ioctl ${index} beyond num_ioctls`);
     desc = dev.ioctlTable[index];
   } else {
-    if (nr >= DRM_CORE_IOCTL_COUNT) throw unknown(dev, `core ioctl ${nr} beyond DRM_CORE_IOCTL_COUNT`);
-    desc = CORE.get(nr);
+    if (nr >= DRM_CORE_IOCTL_COUNT) throw unknown(dev, cmd, `core ioctl ${nr} beyond DRM_CORE_IOCTL_COUNT`);
+    const c = CORE.get(nr);
+    // A core ioctl replaced through DrmCoreHookSet.overrideIoctl (decoded once per request, then cached).
+    desc = c && { cmd: c.cmd, flags: c.flags, func: dev.coreIoctls.get(c.name) ?? c.func };
   }
-  if (!desc) throw unknown(dev, `no function for ioctl nr 0x${nr.toString(16)}`);
+  if (!desc) throw unknown(dev, cmd, `no function for ioctl nr 0x${nr.toString(16)}`);
   const drvSize = iocSize(desc.cmd);
   const inSize = cmd & desc.cmd & IOC_IN ? size : 0;
   const outSize = cmd & desc.cmd & IOC_OUT ? size : 0;

@@ -4,7 +4,7 @@
  * reference (drm_prime_add_buf_handle: get_dma_buf), dropped when the
  * handle goes (drm_prime_remove_buf_handle).
  */
-import type { DmaBuf } from './dma-buf';
+import type { DmaBuf } from '../dma-buf/dma-buf';
 
 export class PrimeCache {
   private readonly byHandle = new Map<number, DmaBuf>();

@@ -5,7 +5,10 @@ import { SysError } from '../../../../harness/sys/errno';
 import { drm_prime_handle, DRM_CLOEXEC, DRM_RDWR } from '../../../../harness/uapi/drm';
 import type { IoctlCtx } from './ctx';
 import type { DrmDeviceImpl } from './device';
-import { DmaBuf, dmaBufExport, isDmaBufFile } from './dma-buf';
+import { O_ACCMODE, O_CLOEXEC, O_NONBLOCK, S_IFREG } from '../../../../harness/sys/constants';
+import { DmaBuf, dmaBufOps, isDmaBufFile } from '../dma-buf/dma-buf';
+import type { KernelServices } from '../services';
+import { anonInode } from '../vfs/anon';
 import type { DrmFileImpl } from './file';
 import { GemObjectImpl, gemHandleCreateTail, gemLookup } from './gem';
 
@@ -15,21 +18,16 @@ import { GemObjectImpl, gemHandleCreateTail, gemLookup } from './gem';
  * imported object re-exported as is. Returns a new dma-buf reference.
  */
 function handleToDmaBuf(file: DrmFileImpl, handle: number, flags: number, ctx: IoctlCtx): DmaBuf {
-  const noCache = file.dev.defects.has('no-prime-cache');
   const obj = gemLookup(file, handle);
   if (!obj) throw SysError.of('ENOENT', 'ioctl', `no GEM handle ${handle}`);
   try {
-    const cached = noCache ? null : file.prime.lookupByHandle(handle);
-    if (cached) {
-      cached.get();
-      return cached;
-    }
+    const reuse = file.dev.hooks.primeReuse(file, handle, obj);
     let dmabuf: DmaBuf;
-    if (obj.importAttach) {
-      dmabuf = obj.importAttach;
+    if (reuse instanceof DmaBuf) {
+      dmabuf = reuse;
       dmabuf.get();
-    } else if (obj.dmaBuf && !noCache) {
-      dmabuf = obj.dmaBuf;
+    } else if (obj.importAttach) {
+      dmabuf = obj.importAttach;
       dmabuf.get();
     } else {
       // export_and_register_object: the object keeps a reference in obj->dma_buf.
@@ -52,9 +50,7 @@ const PRIME = drm_prime_handle.offsets;
 export function primeHandleToFdIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
   const flags = data.readUInt32LE(PRIME.flags);
   // drm_prime_handle_to_fd_ioctl: "check flags are valid".
-  if (flags & ~(DRM_CLOEXEC | DRM_RDWR) && !dev.defects.has('prime-flags-unchecked')) {
-    throw SysError.of('EINVAL', 'ioctl', 'PRIME_HANDLE_TO_FD flags');
-  }
+  if (flags & ~(DRM_CLOEXEC | DRM_RDWR)) throw SysError.of('EINVAL', 'ioctl', 'PRIME_HANDLE_TO_FD flags');
   const handle = data.readUInt32LE(PRIME.handle);
   const driverCheck = dev.driver.primeHandleToFd;
   if (driverCheck) {
@@ -95,33 +91,40 @@ function primeImport(dev: DrmDeviceImpl, dmabuf: DmaBuf): GemObjectImpl {
 export function primeFdToHandleIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number {
   // dma_buf_get: EBADF for a closed fd, EINVAL for a file that is not a dma-buf.
   const f = ctx.task.files.lookup(data.readInt32LE(PRIME.fd), 'ioctl');
+  if (!isDmaBufFile(f)) throw SysError.of('EINVAL', 'ioctl', 'fd is not a dma-buf');
+  const dmabuf = f.privateData as DmaBuf;
   let handle: number;
-  if (!isDmaBufFile(f)) {
-    if (!dev.defects.has('prime-import-any-fd')) throw SysError.of('EINVAL', 'ioctl', 'fd is not a dma-buf');
-    const junk = dev.gemObjectCreate(4096);
-    handle = gemHandleCreateTail(file, junk);
-    junk.put();
-  } else {
-    const dmabuf = f.privateData as DmaBuf;
-    dmabuf.get();
-    try {
-      const known = dev.defects.has('no-prime-cache') ? null : file.prime.lookupByBuf(dmabuf);
-      if (known !== null) {
-        handle = known;
-      } else {
-        const obj = primeImport(dev, dmabuf);
-        if (!obj.dmaBuf) {
-          obj.dmaBuf = dmabuf;
-          dmabuf.get();
-        }
-        handle = gemHandleCreateTail(file, obj);
-        obj.put();
-        file.prime.add(dmabuf, handle);
+  dmabuf.get();
+  try {
+    const known = dev.hooks.primeKnownHandle(file, dmabuf);
+    if (known !== null) {
+      handle = known;
+    } else {
+      const obj = primeImport(dev, dmabuf);
+      if (!obj.dmaBuf) {
+        obj.dmaBuf = dmabuf;
+        dmabuf.get();
       }
-    } finally {
-      dmabuf.put();
+      handle = gemHandleCreateTail(file, obj);
+      obj.put();
+      file.prime.add(dmabuf, handle);
     }
+  } finally {
+    dmabuf.put();
   }
   data.writeUInt32LE(handle, PRIME.handle);
   return 0;
+}
+
+/**
+ * drm_gem_prime_export -> drm_gem_dmabuf_export -> dma_buf_export: a new
+ * dma-buf file (f_flags = flags & (O_ACCMODE | O_NONBLOCK), dma_buf_getfile)
+ * holding a reference on the object. Returns the creation reference.
+ */
+export function dmaBufExport(k: KernelServices, obj: GemObjectImpl, flags: number): DmaBuf {
+  const d = new DmaBuf(obj, obj.size, obj.dev.hooks.objectHold(obj, 'dma-buf'), k);
+  d.file = k.newFile(dmaBufOps, anonInode(S_IFREG | 0o600, () => BigInt(d.size)), flags & (O_ACCMODE | O_NONBLOCK) & ~O_CLOEXEC);
+  d.file.privateData = d;
+  k.acct.add('dmabuf', d);
+  return d;
 }

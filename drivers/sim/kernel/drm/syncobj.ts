@@ -20,9 +20,9 @@ import {
   drm_syncobj_handle_current as k_drm_syncobj_handle,
   drm_syncobj_wait_current as k_drm_syncobj_wait,
 } from '../../../../harness/uapi/drm';
-import { DmaFence } from '../fence';
+import { DmaFence } from '../dma-buf/dma-fence';
 import type { KernelServices } from '../services';
-import { syncFileCreate, syncFileGetFence } from '../sync-file';
+import { syncFileCreate, syncFileGetFence } from '../dma-buf/sync-file';
 import { anonInode } from '../vfs/anon';
 import type { FileOperations, KFile } from '../vfs/file';
 import type { IoctlCtx } from './ctx';

@@ -9,7 +9,7 @@ import { SysError } from '../../../../harness/sys/errno';
 import { drmDriverIoctl } from '../../../../harness/uapi/drm';
 import { struct, u32, u64 } from '../../../../harness/uapi/layout';
 import { NS_PER_MS } from '../clock';
-import { DmaFence } from '../fence';
+import { DmaFence } from '../dma-buf/dma-fence';
 import type { DrmDriver } from '../drm/driver';
 import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM, DRIVER_SYNCOBJ, DRM_RENDER_ALLOW, drmIoctlDef } from '../drm/driver';
 import { SimKernel } from '../kernel';

@@ -4,7 +4,7 @@
  * files->next_fd), bounded by RLIMIT_NOFILE (EMFILE).
  */
 import { SysError } from '../../../../harness/sys/errno';
-import type { KFile } from './file';
+import type { FileCloser, KFile } from './file';
 
 export const NR_OPEN_DEFAULT = 1024;
 
@@ -16,7 +16,11 @@ interface FdEntry {
 export class FdTable {
   private fds = new Map<number, FdEntry>();
 
-  constructor(private readonly limit = NR_OPEN_DEFAULT) {}
+  constructor(
+    /** The task that owns the table: flush runs in its context. */
+    private readonly owner: FileCloser,
+    private readonly limit = NR_OPEN_DEFAULT,
+  ) {}
 
   /** get_unused_fd_flags + fd_install: takes over the caller's reference. */
   install(file: KFile, cloexec: boolean, syscall: string, minFd = 0): number {
@@ -58,7 +62,7 @@ export class FdTable {
     const e = Number.isInteger(fd) ? this.fds.get(fd) : undefined;
     if (!e) throw SysError.of('EBADF', syscall);
     this.fds.delete(fd);
-    e.file.fop.flush?.(e.file);
+    e.file.fop.flush?.(e.file, this.owner);
     e.file.put();
   }
 

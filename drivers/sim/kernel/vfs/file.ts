@@ -4,7 +4,6 @@
  * release op runs when the last reference drops (fs/file_table.c fput ->
  * __fput), never at an individual close().
  */
-import { SysError } from '../../../../harness/sys/errno';
 import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY } from '../../../../harness/sys/constants';
 import type { AddressSpace } from '../mm';
 import type { Task } from '../task';
@@ -39,6 +38,12 @@ export interface CallCtx {
 
 export type IoctlResult = number | Promise<number>;
 
+/** The task closing an fd (filp_close runs in its context: current). */
+export interface FileCloser {
+  readonly pid: number;
+  readonly uid: number;
+}
+
 export interface FileOperations {
   /** A name for stats and debugging: 'accel', 'pipe', 'dmabuf', ... */
   readonly kind: string;
@@ -48,7 +53,7 @@ export interface FileOperations {
    * drops: fs/open.c filp_close → filp_flush. Unlike release, it runs even
    * when other fds still share the description.
    */
-  flush?(file: KFile): void;
+  flush?(file: KFile, closer: FileCloser): void;
   /** unlocked_ioctl; absent: ENOTTY (fs/ioctl.c vfs_ioctl). `arg` is the raw user argument. */
   ioctl?(file: KFile, cmd: number, arg: bigint, ctx: CallCtx): IoctlResult;
   /** absent: ENODEV (mm/mmap.c do_mmap: !file->f_op->mmap). */
@@ -112,8 +117,4 @@ export class KFile {
     this.onFree(this);
     this.fop.release?.(this);
   }
-}
-
-export function ebadf(syscall: string): SysError {
-  return SysError.of('EBADF', syscall);
 }

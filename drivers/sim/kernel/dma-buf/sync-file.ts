@@ -4,13 +4,13 @@
  * SYNC_IOC_FILE_INFO tells the fence's status (sync_file_ioctl_fence_info);
  * SYNC_IOC_MERGE and SET_DEADLINE are not modelled: ENOTTY.
  */
-import { O_RDONLY, POLLIN, S_IFREG } from '../../../harness/sys/constants';
-import { SysError } from '../../../harness/sys/errno';
-import { SYNC_IOC_FILE_INFO, sync_file_info } from '../../../harness/uapi/dma-buf';
-import type { DmaFence } from './fence';
-import type { KernelServices } from './services';
-import { anonInode } from './vfs/anon';
-import type { FileOperations, KFile } from './vfs/file';
+import { O_RDONLY, POLLIN, S_IFREG } from '../../../../harness/sys/constants';
+import { SysError } from '../../../../harness/sys/errno';
+import { SYNC_IOC_FILE_INFO, sync_file_info } from '../../../../harness/uapi/dma-buf';
+import type { DmaFence } from './dma-fence';
+import type { KernelServices } from '../services';
+import { anonInode } from '../vfs/anon';
+import type { FileOperations, KFile } from '../vfs/file';
 
 interface SyncFile {
   readonly fence: DmaFence;

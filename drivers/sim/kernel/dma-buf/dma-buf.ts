@@ -1,10 +1,11 @@
 /**
- * dma-buf files (drivers/dma-buf/dma-buf.c) exported by the DRM core
- * (drm_prime.c drm_gem_dmabuf_export / drm_gem_dmabuf_release /
- * drm_gem_dmabuf_mmap).
+ * dma-buf files (drivers/dma-buf/dma-buf.c) whose exporter is a GEM object
+ * of the DRM core (drm_prime.c: drm_gem_dmabuf_release / drm_gem_prime_mmap
+ * as its ops; the export itself is in ../drm/prime.ts). llseek and SYNC ask
+ * the exporting device's hooks (../drm/core-hooks.ts).
  */
 import { SysError } from '../../../../harness/sys/errno';
-import { MAP_SHARED, O_ACCMODE, O_CLOEXEC, O_NONBLOCK, POLLIN, POLLOUT, SEEK_END, SEEK_SET, S_IFREG } from '../../../../harness/sys/constants';
+import { MAP_SHARED, POLLIN, POLLOUT } from '../../../../harness/sys/constants';
 import {
   DMA_BUF_IOCTL_EXPORT_SYNC_FILE,
   DMA_BUF_IOCTL_IMPORT_SYNC_FILE,
@@ -12,22 +13,22 @@ import {
   DMA_BUF_SET_NAME_A,
   DMA_BUF_SET_NAME_B,
   DMA_BUF_SYNC_RW,
-  DMA_BUF_SYNC_VALID_FLAGS_MASK,
   DMA_BUF_SYNC_WRITE,
   dma_buf_export_sync_file,
   dma_buf_sync,
 } from '../../../../harness/uapi/dma-buf';
-import { DmaFence, dmaResvUsageRw } from '../fence';
+import { DmaFence } from './dma-fence';
+import { dmaResvUsageRw } from './dma-resv';
 import type { KernelServices } from '../services';
-import { syncFileCreate, syncFileGetFence } from '../sync-file';
-import { anonInode } from '../vfs/anon';
+import { syncFileCreate, syncFileGetFence } from './sync-file';
 import type { CallCtx, FileOperations, KFile } from '../vfs/file';
-import { PAGE_SIZE } from './driver';
-import type { GemObjectImpl } from './gem';
+import type { DmaBufRef } from '../drm/core-hooks';
+import { PAGE_SIZE } from '../drm/driver';
+import type { GemObjectImpl } from '../drm/gem';
 
 const DMA_BUF_NAME_LEN = 32;
 
-export class DmaBuf {
+export class DmaBuf implements DmaBufRef {
   file!: KFile;
   name = '';
 
@@ -35,8 +36,8 @@ export class DmaBuf {
     /** dmabuf->priv: the exporting GEM object. */
     readonly obj: GemObjectImpl,
     readonly size: number,
-    /** False with the dmabuf-no-ref defect: the dma-buf took no object reference. */
-    readonly holdsObject: boolean,
+    /** Drops the object reference the dma-buf holds (null when it took none: DrmCoreHooks.objectHold). */
+    readonly dropObject: (() => void) | null,
     readonly kernel: KernelServices,
   ) {}
 
@@ -54,26 +55,18 @@ function str(buf: Buffer): string {
   return buf.subarray(0, nul < 0 ? buf.length : nul).toString('latin1');
 }
 
-const dmaBufOps: FileOperations = {
+export const dmaBufOps: FileOperations = {
   kind: 'dmabuf',
   /** dma_buf_release -> drm_gem_dmabuf_release: drops the object reference taken at export. */
   release(file) {
     const d = file.privateData as DmaBuf;
     d.kernel.acct.remove('dmabuf', d);
-    if (d.holdsObject) d.obj.put();
+    d.dropObject?.();
   },
-  /**
-   * dma_buf_llseek: only SEEK_END(0), for the size, and SEEK_SET(0); every
-   * other offset or whence is EINVAL. f_pos is not changed.
-   */
+  /** dma_buf_llseek (DrmCoreHooks.dmabufLlseek): f_pos is not changed. */
   llseek(file, offset, whence) {
     const d = file.privateData as DmaBuf;
-    let base: bigint;
-    if (whence === SEEK_END) base = BigInt(d.size);
-    else if (whence === SEEK_SET) base = 0n;
-    else throw SysError.of('EINVAL', 'lseek');
-    if (offset !== 0n && !d.obj.dev.defects.has('dmabuf-lseek-any')) throw SysError.of('EINVAL', 'lseek');
-    return base + offset;
+    return d.obj.dev.hooks.dmabufLlseek(d, offset, whence);
   },
   /**
    * dma_buf_mmap_internal: EINVAL past the end of the buffer; then
@@ -110,12 +103,7 @@ function dmaBufIoctl(d: DmaBuf, cmd: number, arg: bigint, ctx: CallCtx): number 
   switch (cmd >>> 0) {
     case DMA_BUF_IOCTL_SYNC: {
       const sync = dma_buf_sync.decode(ctx.mm.copyFromUser(arg, dma_buf_sync.size, 'ioctl'));
-      if (sync.flags & ~DMA_BUF_SYNC_VALID_FLAGS_MASK && !d.obj.dev.defects.has('dmabuf-sync-any-flags')) {
-        throw SysError.of('EINVAL', 'ioctl', 'DMA_BUF_IOCTL_SYNC flags');
-      }
-      // The direction must be READ, WRITE or both (dma_buf_ioctl: default -> EINVAL).
-      if ((sync.flags & DMA_BUF_SYNC_RW) === 0n) throw SysError.of('EINVAL', 'ioctl', 'DMA_BUF_IOCTL_SYNC direction');
-      // begin/end_cpu_access: the DRM GEM exporter has no such ops: nothing to do.
+      d.obj.dev.hooks.dmabufSync(d, sync.flags);
       return 0;
     }
     case DMA_BUF_SET_NAME_A:
@@ -163,19 +151,4 @@ function dmaBufIoctl(d: DmaBuf, cmd: number, arg: bigint, ctx: CallCtx): number 
 
 export function isDmaBufFile(file: KFile): boolean {
   return file.fop === dmaBufOps;
-}
-
-/**
- * drm_gem_prime_export -> drm_gem_dmabuf_export -> dma_buf_export: a new
- * dma-buf file (f_flags = flags & (O_ACCMODE | O_NONBLOCK), dma_buf_getfile)
- * holding a reference on the object. Returns the creation reference.
- */
-export function dmaBufExport(k: KernelServices, obj: GemObjectImpl, flags: number): DmaBuf {
-  const holds = !obj.dev.defects.has('dmabuf-no-ref');
-  if (holds) obj.get();
-  const d = new DmaBuf(obj, obj.size, holds, k);
-  d.file = k.newFile(dmaBufOps, anonInode(S_IFREG | 0o600, () => BigInt(d.size)), flags & (O_ACCMODE | O_NONBLOCK) & ~O_CLOEXEC);
-  d.file.privateData = d;
-  k.acct.add('dmabuf', d);
-  return d;
 }

@@ -1,0 +1,340 @@
+/**
+ * The APU models' own defects ('driver' layer of drivers/sim/defects.ts):
+ * each breaks one rule of the APU uAPI, and each is written only against
+ * what a plugin gets (docs/plugins.md): op replacements of the driver
+ * (ApuOpsOverrides), the scheduler's hooks, the uAPI struct codecs, and the
+ * exported helpers (syncMappedRefs, the IOMMU library). probeApu installs
+ * the ones a device names.
+ */
+import { ERRNO, SysError } from '../../../harness/sys/errno';
+import {
+  APU_BO_FLAGS,
+  APU_CMD_CHECKSUM,
+  APU_CMD_COPY,
+  APU_CMD_FILL,
+  APU_MAX_BO_HANDLES,
+  apu_cmd_checksum_out,
+  apu_cmd_copy,
+  apu_cmd_fill,
+  drm_apu_gem_iommu_map,
+  drm_apu_gem_new,
+  drm_apu_gem_queue,
+} from '../uapi';
+import type { GemObject, IoctlContext } from '../../sim/kernel/drm/driver';
+import { IommuDomain, type Segment, gather } from '../../sim/kernel/iommu';
+import type { ApuDefect } from '../../sim/plugin-api';
+import { contextOf } from './context';
+import type { Execution, Outcome } from './firmware';
+import { syncMappedRefs } from './ops';
+
+/** The firmware's execution of a job with `after` applied to what it did. */
+function afterRun(e: Execution, after: (out: Outcome, domain: IommuDomain) => Outcome): Execution {
+  return { durationNs: e.durationNs, run: (domain) => after(e.run(domain), domain) };
+}
+
+const isFault = (out: Outcome): boolean => out.kind === 'done' && out.result === ERRNO.EFAULT;
+
+function readU32s(ctx: IoctlContext, address: bigint, count: number): number[] {
+  const raw = ctx.copyFromUser(address, count * 4);
+  return Array.from({ length: count }, (_, i) => raw.readUInt32LE(i * 4));
+}
+
+/** Writes `bytes` over translated segments until either runs out. */
+function writeOver(segments: readonly Segment[], bytes: Buffer): void {
+  let o = 0;
+  for (const g of segments) {
+    if (o >= bytes.length) break;
+    const k = Math.min(g.length, bytes.length - o);
+    bytes.copy(g.memory, g.offset, o, o + k);
+    o += k;
+  }
+}
+
+const NEW = drm_apu_gem_new.offsets;
+
+export const APU_DEFECTS = {
+  'excl-release-on-close': {
+    layer: 'driver',
+    rule: 'the exclusive-open lock drops at any close(), not at the last release of the file',
+    install: (t) =>
+      t.overrideOps({
+        flush: (dev, file, closer, base) => {
+          base(dev, file, closer);
+          dev.dropLock(file);
+        },
+      }),
+  },
+  'excl-not-enforced': {
+    layer: 'driver',
+    rule: 'an exclusive-policy device accepts a second open',
+    // The open op without its dev.acquire(file).
+    install: (t) => t.overrideOps({ open: (dev, file) => void (file.driverPriv = dev.createContext(file)) }),
+  },
+  'gem-new-bad-flags-ok': {
+    layer: 'driver',
+    rule: 'GEM_NEW accepts unknown flags',
+    install: (t) =>
+      t.overrideOps({
+        ioctls: {
+          GEM_NEW: (dev, data, file, ctx, base) => {
+            const flags = data.readUInt32LE(NEW.flags);
+            data.writeUInt32LE(flags & APU_BO_FLAGS, NEW.flags);
+            try {
+              return base(dev, data, file, ctx);
+            } finally {
+              data.writeUInt32LE(flags, NEW.flags);
+            }
+          },
+        },
+      }),
+  },
+  'gem-new-dirty-output': {
+    layer: 'driver',
+    rule: 'GEM_NEW writes handle/offset before failing',
+    install: (t) =>
+      t.overrideOps({
+        ioctls: {
+          GEM_NEW: (dev, data, file, ctx, base) => {
+            data.writeUInt32LE(1, NEW.handle);
+            data.writeBigUInt64LE(0x100000000n, NEW.offset);
+            return base(dev, data, file, ctx);
+          },
+        },
+      }),
+  },
+  'gem-new-size-zero-ok': {
+    layer: 'driver',
+    rule: 'GEM_NEW accepts size 0',
+    install: (t) =>
+      t.overrideOps({
+        ioctls: {
+          GEM_NEW: (dev, data, file, ctx, base) => {
+            // Size 0 is let through as the smallest object (one page).
+            if (data.readUInt32LE(NEW.size) !== 0) return base(dev, data, file, ctx);
+            data.writeUInt32LE(1, NEW.size);
+            try {
+              return base(dev, data, file, ctx);
+            } finally {
+              data.writeUInt32LE(0, NEW.size);
+            }
+          },
+        },
+      }),
+  },
+  'no-job-timeout': {
+    layer: 'driver',
+    rule: 'the scheduler never times a job out',
+    install: (t) => t.overrideSched({ jobTimeout: () => null }),
+  },
+  'timeout-late': {
+    layer: 'driver',
+    rule: 'the scheduler times a job out at three times its declared timeout',
+    install: (t) => t.overrideSched({ jobTimeout: (job, ns, base) => scale(base(job, ns), 3n, 1n) }),
+  },
+  'timeout-early': {
+    layer: 'driver',
+    rule: 'the scheduler times a job out at half its declared timeout',
+    install: (t) => t.overrideSched({ jobTimeout: (job, ns, base) => scale(base(job, ns), 1n, 2n) }),
+  },
+  'queue-drops-after-hang': {
+    layer: 'driver',
+    rule: 'a job queued behind a timed-out job is lost (never signalled)',
+    install: (t) =>
+      t.overrideSched({
+        timedOut: (guilty, reset, base) => {
+          reset.lose(() => true);
+          base(guilty, reset);
+        },
+      }),
+  },
+  'reset-kills-innocent': {
+    layer: 'driver',
+    rule: 'a reset fails the running jobs of other contexts too',
+    install: (t) =>
+      t.overrideSched({
+        timedOut: (guilty, reset, base) => {
+          reset.cancel((job) => job.entity !== guilty.entity, ERRNO.ECANCELED);
+          base(guilty, reset);
+        },
+      }),
+  },
+  'no-recovery': {
+    layer: 'driver',
+    rule: 'after a timeout the device never comes back ONLINE',
+    install: (t) => t.overrideSched({ timedOut: (guilty, reset, base) => base(guilty, { ...reset, recover: () => reset.stayDown() }) }),
+  },
+  'shared-iommu': {
+    layer: 'driver',
+    rule: 'one IO page table for all contexts',
+    install: (t) => {
+      let shared: IommuDomain | null = null;
+      t.overrideOps({
+        createMappings: (dev, file, options, base) =>
+          base(dev, file, { ...options, domain: (shared ??= new IommuDomain(dev.model.aperture, 'shared')) }),
+      });
+    },
+  },
+  'unmap-keeps-mapping': {
+    layer: 'driver',
+    rule: 'GEM_IOMMU_UNMAP leaves the pages mapped',
+    install: (t) =>
+      t.overrideOps({ createMappings: (dev, file, options, base) => base(dev, file, { ...options, keepPtesOnUnmap: true }) }),
+  },
+  'map-not-refcounted': {
+    layer: 'driver',
+    rule: 'mapping an object twice gives a second address and one unmap removes both',
+    install: (t) =>
+      t.overrideOps({ createMappings: (dev, file, options, base) => base(dev, file, { ...options, notRefcounted: true }) }),
+  },
+  'map-unknown-ok': {
+    layer: 'driver',
+    rule: 'GEM_IOMMU_MAP of an unknown handle succeeds',
+    install: (t) =>
+      t.overrideOps({
+        ioctls: {
+          GEM_IOMMU_MAP: (dev, data, file, ctx, base) => {
+            const a = drm_apu_gem_iommu_map.decode(data);
+            const actx = contextOf(file);
+            if (!actx || a.bo_handle_count === 0 || a.bo_handle_count > APU_MAX_BO_HANDLES) return base(dev, data, file, ctx);
+            const handles = readU32s(ctx, a.bo_handles, a.bo_handle_count);
+            const objs = handles.map((h) => dev.drm.gemObjectLookup(file, h));
+            const known = objs.filter((o): o is GemObject => o !== null);
+            if (known.length === objs.length) {
+              for (const o of known) o.put();
+              return base(dev, data, file, ctx);
+            }
+            // Unknown handles are skipped and "mapped" at the aperture's start.
+            let addrs: bigint[];
+            try {
+              const r = known.length > 0 ? dev.ops.iommuMap(dev, actx, known) : [];
+              if (!Array.isArray(r)) throw SysError.of(r, 'ioctl', 'DRM_IOCTL_APU_GEM_IOMMU_MAP');
+              addrs = r;
+            } finally {
+              for (const o of known) o.put();
+            }
+            const out = Buffer.alloc(handles.length * 8);
+            let k = 0;
+            objs.forEach((o, i) => out.writeBigUInt64LE(o ? (addrs[k++] as bigint) : dev.model.aperture.start, i * 8));
+            ctx.copyToUser(a.bo_device_addresses, out);
+            return 0;
+          },
+        },
+      }),
+  },
+  'ro-ignored': {
+    layer: 'driver',
+    rule: 'APU_BO_DEVICE_RO objects are mapped writable',
+    install: (t) =>
+      t.overrideOps({
+        iommuMap: (_dev, ctx, objs) => {
+          const r = ctx.mappings.mapAll(objs.map((obj) => ({ key: obj, memory: obj.memory, writable: true })));
+          if (Array.isArray(r)) syncMappedRefs(ctx, objs);
+          return r;
+        },
+      }),
+  },
+  'fault-partial-write': {
+    layer: 'driver',
+    rule: 'a faulting FILL/COPY writes the bytes before the faulting page',
+    install: (t) =>
+      t.overrideOps({
+        executeJob: (dev, job, base) => {
+          const e = base(dev, job);
+          if (job.cmd === APU_CMD_FILL) {
+            const a = apu_cmd_fill.decode(job.args);
+            return afterRun(e, (out, domain) => {
+              if (!isFault(out)) return out;
+              const dst = domain.translate(a.dst, a.len, true);
+              writeOver(dst.segments, Buffer.alloc(a.len, a.value & 0xff));
+              return out;
+            });
+          }
+          if (job.cmd === APU_CMD_COPY) {
+            const a = apu_cmd_copy.decode(job.args);
+            return afterRun(e, (out, domain) => {
+              if (!isFault(out)) return out;
+              const src = gather(domain.translate(a.src, a.len, false).segments);
+              writeOver(domain.translate(a.dst, a.len, true).segments, src);
+              return out;
+            });
+          }
+          return e;
+        },
+      }),
+  },
+  'fault-wedges': {
+    layer: 'driver',
+    rule: 'after an IOMMU fault the next job never runs',
+    install: (t) =>
+      t.overrideOps({
+        executeJob: (dev, job, base) =>
+          afterRun(base(dev, job), (out) => {
+            if (isFault(out)) dev.sched.wedge();
+            return out;
+          }),
+      }),
+  },
+  'queue-unbounded-handles': {
+    layer: 'driver',
+    rule: 'GEM_QUEUE accepts a bo_handle_count above APU_MAX_BO_HANDLES',
+    install: (t) =>
+      t.overrideOps({
+        ioctls: {
+          GEM_QUEUE: (dev, data, file, ctx, base) => {
+            const at = drm_apu_gem_queue.offsets.bo_handle_count;
+            const count = data.readUInt32LE(at);
+            if (count <= APU_MAX_BO_HANDLES) return base(dev, data, file, ctx);
+            // Reads and looks up the whole array (ENOENT for an unknown handle), then queues with the first ones.
+            for (const h of readU32s(ctx, data.readBigUInt64LE(drm_apu_gem_queue.offsets.bo_handles), count)) {
+              const obj = dev.drm.gemObjectLookup(file, h);
+              if (!obj) throw SysError.of('ENOENT', 'ioctl', `DRM_IOCTL_APU_GEM_QUEUE: unknown handle ${h}`);
+              obj.put();
+            }
+            data.writeUInt32LE(APU_MAX_BO_HANDLES, at);
+            try {
+              return base(dev, data, file, ctx);
+            } finally {
+              data.writeUInt32LE(count, at);
+            }
+          },
+        },
+      }),
+  },
+  'dequeue-global': {
+    layer: 'driver',
+    rule: 'GEM_DEQUEUE searches every file\'s jobs, as the drm/apu series did',
+    install: (t) =>
+      t.overrideOps({
+        findJob: (dev, ctx, outSync, base) => {
+          const own = base(dev, ctx, outSync);
+          if (own) return own;
+          for (const other of dev.contexts) {
+            const job = other.jobs.get(outSync);
+            if (job) return { owner: other, job };
+          }
+          return null;
+        },
+      }),
+  },
+  'checksum-wrong': {
+    layer: 'driver',
+    rule: 'CHECKSUM returns a wrong value',
+    install: (t) =>
+      t.overrideOps({
+        executeJob: (dev, job, base) => {
+          const e = base(dev, job);
+          if (job.cmd !== APU_CMD_CHECKSUM) return e;
+          return afterRun(e, (out) => {
+            if (out.kind !== 'done' || out.result !== 0) return out;
+            const sum = apu_cmd_checksum_out.decode(out.output).checksum;
+            return { ...out, output: apu_cmd_checksum_out.encode({ checksum: (sum ^ 0x1) >>> 0 }) };
+          });
+        },
+      }),
+  },
+} as const satisfies Record<string, ApuDefect>;
+
+/** A timeout times num/den, or still none. */
+function scale(ns: bigint | null, num: bigint, den: bigint): bigint | null {
+  return ns === null ? null : (ns * num) / den;
+}
