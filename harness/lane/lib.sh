@@ -72,3 +72,44 @@ lane_check_tools() {
 file_is_static() {
 	! ldd "$1" >/dev/null 2>&1
 }
+
+# --- private APT configuration (fetch-kernel.sh, arm64/fetch.sh) ---------------
+# Debian packages are fetched through apt-get with these options, so that the
+# machine's /etc/apt and dpkg database are never touched. The caller sets
+# $aptdir (lists, archives, etc/sources.list) before calling apt_opts.
+
+# The mirror the machine already uses for Debian (not -security).
+debian_mirror() {
+	local f uri
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		case $f in
+		*.sources)
+			uri=$(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$f")
+			;;
+		*)
+			uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' "$f")
+			;;
+		esac
+		for u in $uri; do
+			case $u in
+			*security*) ;;
+			*/debian | */debian/) echo "${u%/}"; return 0 ;;
+			esac
+		done
+	done
+	return 1
+}
+
+apt_opts() {
+	echo -o "Dir::Etc::sourcelist=$aptdir/etc/sources.list" \
+		-o "Dir::Etc::sourceparts=$aptdir/etc/sources.list.d" \
+		-o "Dir::Etc::preferencesparts=$aptdir/etc/preferences.d" \
+		-o "Dir::State::Lists=$aptdir/lists" \
+		-o "Dir::Cache=$aptdir" \
+		-o "Dir::Cache::archives=$aptdir/archives" \
+		-o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=" \
+		-o "APT::Get::List-Cleanup=0" \
+		-o "APT::Sandbox::User=root" \
+		-o "Debug::NoLocking=1"
+}
