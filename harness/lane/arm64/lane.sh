@@ -92,7 +92,6 @@ if [ "$rc" = 2 ]; then
 	exit 2
 fi
 [ "$rc" = 0 ] || fail "boot: $(tail -n 1 "$results/boot/summary.txt")"
-grep '  PROBLEM ' "$results/boot/summary.txt" 2>/dev/null | sed 's/^  PROBLEM //' | while read -r l; do lane_log "  $l"; done
 
 # --- 2. per phase ---------------------------------------------------------------------
 for p in $PERSONALITIES; do
@@ -151,7 +150,8 @@ t_diff=$(since "$t")
 	echo "arm64 times: boot $t_boot s; differential $t_diff s; total $(since "$t0") s"
 	sed -n 's/^times (s): */arm64 boot times (s): /p' "$results/boot/summary.txt" 2>/dev/null || true
 	echo "differential (ethosu vs sim:ethosu): $differential_status"
-	[ "$differential_status" = done ] || echo "  (ETHOSU_DIFFERENTIAL_REQUIRED=$ETHOSU_DIFFERENTIAL_REQUIRED: set it to 1 in harness/lane/arm64/lane.sh once sim:ethosu exists)"
+	[ "$differential_status" = done ] || [ "$ETHOSU_DIFFERENTIAL_REQUIRED" = 1 ] ||
+		echo "  (a missing model does not fail the lane: set ETHOSU_DIFFERENTIAL_REQUIRED=1 in harness/lane/arm64/lane.sh once sim:ethosu exists)"
 	for n in "${notes[@]}"; do echo "note: $n"; done
 	if [ ${#failures[@]} -eq 0 ]; then
 		echo "ARM64 LANE (ethosu): PASS$([ "$differential_status" = done ] || echo ', WITHOUT the differential') (results in $results)"
