@@ -17,6 +17,10 @@
 #      check: per test the module's status must equal the simulator's
 #      (shared <-> sim:apu, exclusive <-> sim:mt8183); only a test skipped
 #      on the kernel as "simulated kernel only" may differ.
+#   5. arm64/lane.sh: Debian's arm64 kernel with its unmodified ethosu driver
+#      on a fake Ethos-U85, in two register personalities (silent,
+#      completing), the pending-close reproduction and the differential
+#      against sim:ethosu (docs/kernel-lane.md, "The arm64 lane: ethosu").
 #
 # Usage: harness/lane/kernel-lane.sh [--results DIR] [--timeout SEC]
 #   --results DIR   default REPO/reports/kernel-lane (emptied first)
@@ -201,6 +205,12 @@ else
 	fi
 fi
 
+# --- 5. arm64: the unmodified ethosu driver on a fake NPU (arm64/lane.sh) ---------
+t=$(now) arm64_rc=0
+"$here/arm64/lane.sh" --results "$results/ethosu" --timeout "$timeout" || arm64_rc=$?
+times+=("arm64 ethosu $(since "$t") s")
+[ "$arm64_rc" = 0 ] || fail "ethosu (arm64): $(tail -n 1 "$results/ethosu/summary.txt" 2>/dev/null || echo "exit $arm64_rc") (see $results/ethosu/summary.txt)"
+
 {
 	echo "times: ${times[*]/%/;} total $(since "$t0") s"
 	if [ ${#failures[@]} -eq 0 ]; then
@@ -210,4 +220,5 @@ fi
 		printf '  - %s\n' "${failures[@]}"
 	fi
 } | tee "$results/summary.txt" >&2
+[ "$arm64_rc" != 2 ] || exit 2
 [ ${#failures[@]} -eq 0 ]

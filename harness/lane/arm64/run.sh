@@ -1,0 +1,205 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The arm64 lane: boots Debian trixie-backports' 7.3 arm64 kernel under QEMU
+# (virt machine, TCG) with a fake Ethos-U85 in the device tree (npu.dtsi) and
+# runs a command against the unmodified ethosu driver once per register
+# personality (guest/npu.sh), each an insmod/rmmod cycle; then, unless
+# --no-repro, the pending-close reproduction. See docs/kernel-lane.md.
+#
+# Usage: harness/lane/arm64/run.sh [options] [--] [COMMAND]
+#
+#   COMMAND             busybox sh script run in each phase, in /opt/accel-conformance,
+#                       with PHASE (= PERSONALITY) and OUT (/results/PHASE) set
+#                       (default: node dist/harness/cli/main.js list --json >"$OUT/list.json")
+#   --phases "P ..."    personalities, in order (default "silent completing")
+#   --no-repro          skip the pending-close reproduction
+#   --repo DIR          repository to take dist/ and node_modules from (default: this one)
+#   --results DIR       host directory the guest writes /results to
+#                       (default: REPO/reports/kernel-lane-arm64; emptied first)
+#   --timeout SEC       kill QEMU after SEC seconds (default 900)
+#   --memory MB         guest memory in MiB (default 1024)
+#   --smp N             guest CPUs (default 2)
+#
+# Exit status: 0 when every phase set up, its command and probe exited 0,
+# rmmod ethosu succeeded and its kernel log has no warning; 1 when one of
+# those failed; 2 for a lane failure (missing tool, nothing to boot, QEMU
+# died or timed out, guest setup failed). The reproduction never changes it:
+# its outcome is in summary.txt and repro.txt.
+#
+# Environment: ACCEL_LANE_CACHE, ACCEL_LANE_OFFLINE=1, ACCEL_LANE_MIRROR,
+# ACCEL_LANE_ARM64_KVER, ACCEL_LANE_REFRESH=1 (harness/lane/arm64/fetch.sh).
+
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+
+cmdfile='' img=''
+final=0
+cleanup() {
+	local rc=$?
+	rm -f "$cmdfile" "$img"
+	[ "$final" = 1 ] || [ "$rc" -eq 0 ] || exit 2
+	exit "$rc"
+}
+trap cleanup EXIT
+
+repo=$(cd "$here/../../.." && pwd)
+phases='silent completing' repro=1 results='' timeout=900 memory=1024 smp=2
+while [ $# -gt 0 ]; do
+	case $1 in
+	--phases) phases=$2; shift 2 ;;
+	--no-repro) repro=0; shift ;;
+	--repo) repo=$(cd "$2" && pwd); shift 2 ;;
+	--results) results=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--memory) memory=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	-h | --help) sed -n '/^# Usage/,/^# ACCEL_LANE_ARM64_KVER/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--) shift; break ;;
+	-*) lane_die "unknown option $1 (see --help)" ;;
+	*) break ;;
+	esac
+done
+for p in $phases; do
+	case $p in silent | completing) ;; *) lane_die "unknown personality '$p' (silent, completing)" ;; esac
+done
+case $memory in '' | *[!0-9]*) lane_die "--memory takes MiB, a number" ;; esac
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+t0=$(now)
+
+lane_missing=
+lane_need qemu-system-aarch64 qemu-system-arm || true
+lane_need dtc device-tree-compiler || true
+lane_need cpio cpio || true
+lane_need xz xz-utils || true
+lane_need depmod kmod || true
+lane_need modprobe kmod || true
+lane_need dpkg-deb dpkg || true
+lane_need apt-get apt || true
+lane_need timeout coreutils || true
+lane_need node nodejs || true
+[ -z "$lane_missing" ] || lane_die "install the missing tools: apt-get install$lane_missing"
+
+cmdfile=$(mktemp "${TMPDIR:-/tmp}/accel-lane-arm64-cmd.XXXXXX")
+img=$(mktemp "${TMPDIR:-/tmp}/accel-lane-arm64-initramfs.XXXXXX")
+if [ $# -eq 0 ]; then
+	# shellcheck disable=SC2016
+	echo 'node dist/harness/cli/main.js list --json >"$OUT/list.json"' >"$cmdfile"
+else
+	printf '%s\n' "$*" >"$cmdfile"
+fi
+
+t=$(now)
+prep=$("$here/fetch.sh" "$repo" | tail -n 1)
+t_fetch=$(since "$t")
+
+results=${results:-$repo/reports/kernel-lane-arm64}
+results=$(lane_fresh_results "$results" .kernel-lane) ||
+	lane_die "$results is not empty and not a kernel-lane results directory; pass --results"
+console=$results/console.log
+
+# --- the machine and its device tree ---------------------------------------------
+machine=(-machine virt -cpu max,pauth-impdef=on -m "${memory}M" -smp "$smp"
+	-display none -monitor none -serial stdio -no-reboot -nic none
+	-fsdev "local,id=results,path=$results,security_model=none"
+	-device virtio-9p-pci,fsdev=results,mount_tag=results)
+t=$(now)
+# QEMU's own tree for exactly these options, plus the NPU: RAM starts at 1 GiB
+# on virt, the NPU takes its last two 64 KiB.
+qemu-system-aarch64 "${machine[@]}" -machine "dumpdtb=$results/virt.dtb" >/dev/null 2>"$results/dtb.log" ||
+	lane_die "qemu-system-aarch64 could not dump its device tree (see $results/dtb.log)"
+top=$((0x40000000 + memory * 1024 * 1024))
+regs=$(printf '%x' $((top - 0x20000)))
+sram=$(printf '%x' $((top - 0x10000)))
+{
+	dtc -q -I dtb -O dts "$results/virt.dtb"
+	sed -e "s/@REGS@/$regs/g" -e "s/@SRAM@/$sram/g" "$here/npu.dtsi"
+} >"$results/npu.dts"
+dtc -q -I dts -O dtb -o "$results/npu.dtb" "$results/npu.dts" 2>"$results/dtb.log" ||
+	lane_die "dtc could not compile $results/npu.dts (see $results/dtb.log)"
+
+guest_timeout=$((timeout > 120 ? timeout - 60 : timeout / 2))
+"$here/mkinitramfs.sh" --prepared "$prep" --repo "$repo" --cmd-file "$cmdfile" --out "$img" \
+	--phases "$phases" --repro "$repro" --guest-timeout "$guest_timeout"
+t_initramfs=$(since "$t")
+img_mb=$(du -m "$img" | cut -f1)
+
+lane_log "booting arm64 $(cat "$prep/kver") (initramfs ${img_mb} MB; phases: $phases$([ "$repro" = 1 ] && echo ', pending-close'))"
+t=$(now)
+set +e
+timeout --foreground -k 10 "$timeout" qemu-system-aarch64 "${machine[@]}" \
+	-dtb "$results/npu.dtb" -kernel "$prep/Image" -initrd "$img" \
+	-append "console=ttyAMA0 quiet loglevel=4 panic=-1 rdinit=/init" \
+	</dev/null 2>&1 | tee "$console"
+qemu_rc=${PIPESTATUS[0]}
+set -e
+t_guest=$(since "$t")
+
+val() { # KEY -> last value printed by the guest
+	tr -d '\r' <"$console" | sed -n "s/^ACCEL_LANE_$1=//p" | tail -n 1
+}
+field() { # LINE KEY -> value of KEY=value in LINE
+	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+status=0 reason=
+problems=()
+if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+	status=2 reason="QEMU timed out after ${timeout}s"
+elif [ "$(val DONE)" != 1 ]; then
+	status=2 reason="the guest did not finish (QEMU exit $qemu_rc; kernel panic or crash?)"
+elif [ -n "$(val WATCHDOG)" ]; then
+	status=2 reason="guest watchdog: $(val WATCHDOG)"
+elif [ "$(val EXIT)" = 125 ]; then
+	status=2 reason="guest setup failed: $(val ERROR)"
+fi
+
+phase_lines=$(tr -d '\r' <"$console" | sed -n 's/^ACCEL_LANE_PHASE=//p')
+for p in $phases; do
+	line=$(printf '%s\n' "$phase_lines" | awk -v p="$p" '$1 == p' | tail -n 1)
+	if [ -z "$line" ]; then
+		problems+=("$p: the phase did not report")
+		continue
+	fi
+	[ "$(field "$line" setup)" = ok ] || { problems+=("$p: setup failed ($(field "$line" setup))"); continue; }
+	[ "$(field "$line" exit)" = 0 ] || problems+=("$p: the command exited $(field "$line" exit)")
+	[ "$(field "$line" probe)" = ok ] || problems+=("$p: the personality probe failed (see $results/$p/probe.log)")
+	[ "$(field "$line" rmmod)" = 0 ] || problems+=("$p: rmmod ethosu failed after the phase")
+	[ "$(field "$line" warnings)" = 0 ] ||
+		problems+=("$p: $(field "$line" warnings) warning line(s) in the kernel log ($results/$p/dmesg.txt)")
+	taint=$(field "$line" taint)
+	[ "${taint%-*}" = "${taint#*-}" ] || problems+=("$p: the kernel became tainted ($taint)")
+done
+if [ "$status" = 0 ] && [ ${#problems[@]} -gt 0 ]; then
+	status=1 reason="${problems[0]}"
+fi
+
+# The pending-close reproduction: its excerpt, for the expectations file.
+repro_line=$(val REPRO)
+if [ "$repro" = 1 ] && [ -f "$results/pending-close/dmesg.txt" ]; then
+	{
+		echo "pending-close: $repro_line"
+		grep -E 'Tearing down scheduler|Memory manager not clean|WARNING:|BUG:|Oops|Unable to handle|tainted|Tainted' \
+			"$results/pending-close/dmesg.txt" || echo "(no warning in the kernel log)"
+	} >"$results/repro.txt"
+fi
+
+{
+	echo "kernel:        $(cat "$prep/kver") (arm64)"
+	echo "phases:        $phases"
+	for p in $phases; do
+		echo "  $p: $(printf '%s\n' "$phase_lines" | awk -v p="$p" '$1 == p { $1 = ""; print }' | tail -n 1)"
+	done
+	for pr in "${problems[@]}"; do echo "  PROBLEM $pr"; done
+	[ "$repro" = 1 ] && echo "pending-close: ${repro_line:-not reached}"
+	echo "times (s):     fetch $t_fetch, dtb+initramfs $t_initramfs, qemu $t_guest, guest $(val SECONDS), total $(since "$t0")"
+	echo "initramfs:     ${img_mb} MB"
+	echo "results:       $results"
+	if [ "$status" = 0 ]; then echo "ARM64 LANE: PASS"; else echo "ARM64 LANE: FAIL ($reason)"; fi
+} | tee "$results/summary.txt" >&2
+final=1
+exit "$status"
