@@ -4,6 +4,7 @@
  */
 import type { DriverModule } from './driver-module';
 import apu from './apu';
+import habanalabs from './habanalabs';
 import vgem from './vgem';
 
-export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem];
+export const DRIVER_MODULES: readonly DriverModule[] = [apu, habanalabs, vgem];
