@@ -27,6 +27,8 @@ export function habanalabsProfile(sys: Sys): DriverProfile {
     // device.c cdev_sysfs_debugfs_add: a char device accel_controlD<N> (class accel,
     // the driver's own major) whose hl_ioctl_control runs HL_INFO only (ENOTTY otherwise).
     controlNode: true,
+    // hl_ioctl_control: `if (nr == _IOC_NR(DRM_IOCTL_HL_INFO)) ... else return -ENOTTY`; VERSION (nr 0) included.
+    controlNodeRules: { refusal: 'ENOTTY', versionAllowed: false },
     // command_submission.c: each CS's TDR fires after its timeout (HL_CS_FLAGS_CUSTOM_TIMEOUT, else timeout_locked).
     jobTimeoutMs: timeoutS === 0 ? null : timeoutS * 1000,
     // Each compute context has its own ASID in the device MMU (context.c hl_ctx_init, asid.c).

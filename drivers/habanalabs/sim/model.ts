@@ -18,6 +18,7 @@ import {
 } from '../uapi';
 import { DEFAULT_PARAMS, parseParams } from './config';
 import { HABANALABS_DEFECTS, SimModelDefects } from './defects';
+import { controlCdev } from './control';
 import { HlDevice } from './device';
 import { HL_HANDLERS, hlDeviceOpen, hlDeviceRelease, hlMmap } from './ioctls';
 
@@ -74,6 +75,7 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): HlDevice['drm'] {
   });
   hl = new HlDevice(drm, params);
   drm.devPrivate = hl;
+  kernel.addDriverCdev(controlCdev(hl));
   return drm;
 }
 
