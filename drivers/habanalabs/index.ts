@@ -6,7 +6,9 @@
 import path from 'node:path';
 import { defineDriverModule } from '../driver-module';
 import type { SimDriverModel } from '../sim/plugin-api';
+import family from './family';
 import { habanalabsProfile, HABANALABS_DRIVER } from './profile';
+import { HABANALABS_PROOFS } from './proofs';
 import { HABANALABS_UAPI } from './uapi';
 
 // Loaded on first use: a run on real devices never builds the simulator.
@@ -16,7 +18,9 @@ const model = (): typeof import('./sim/model') => require('./sim/model') as type
 export default defineDriverModule({
   name: 'habanalabs',
   profiles: { [HABANALABS_DRIVER.driver]: (sys) => habanalabsProfile(sys) },
+  families: [family],
   simModels: { habanalabs: (): SimDriverModel => model().SIM_HABANALABS },
+  proofs: HABANALABS_PROOFS,
   expectations: { [HABANALABS_DRIVER.driver]: { fails: path.join(__dirname, 'expectations', 'habanalabs-fails.txt') } },
   uapi: [HABANALABS_UAPI],
 });

@@ -234,9 +234,11 @@ export function hlCb(dev: HlDevice, data: Buffer, file: DrmFile): number {
     case HL_CB_OP_DESTROY: {
       // hl_cb_destroy: EINVAL for an unknown handle and for a second destroy.
       const cb = dev.cbLookup(ctx, a.cb_handle);
-      if (!cb) throw err('EINVAL', 'no CB for the handle');
-      if (cb.handleDestroyed && !dev.defects.has('hl-cb-destroy-twice')) throw err('EINVAL', 'CB handle already destroyed');
-      if (cb.handleDestroyed) return 0;
+      if (!cb) {
+        if (dev.defects.has('hl-cb-destroy-twice')) return 0;
+        throw err('EINVAL', 'no CB for the handle');
+      }
+      if (cb.handleDestroyed) throw err('EINVAL', 'CB handle already destroyed');
       cb.handleDestroyed = true;
       dev.cbPut(ctx, cb);
       return 0;
@@ -320,7 +322,8 @@ function csDefault(dev: HlDevice, ctx: HlContext, a: ReturnType<typeof hl_cs_in.
   const slot = Number(ctx.csSequence & 63n);
   const other = ctx.pending[slot];
   if (other && other.outcome === null) throw err('EAGAIN', 'too many CSs in flight');
-  const seq = ctx.csSequence++;
+  const seq = ctx.csSequence;
+  ctx.csSequence += dev.defects.has('hl-cs-seq-skips') ? 2n : 1n;
   const cs: HlCs = {
     seq,
     timestamp: (a.cs_flags & HL_CS_FLAGS_TIMESTAMP) !== 0,
@@ -424,7 +427,7 @@ export function hlWait(dev: HlDevice, data: Buffer, file: DrmFile, ictx: IoctlCo
     write(HL_WAIT_CS_STATUS_BUSY, 0, 0n);
     return 0;
   };
-  if (a.timeout_us === 0n || cs.outcome !== null) return report();
+  if (a.timeout_us === 0n || cs.outcome !== null || dev.defects.has('hl-wait-early-complete')) return report();
   const deadline = ictx.clock.nowNs() + a.timeout_us * 1000n;
   return ictx.sleep(() => cs.outcome !== null, deadline, () => report());
 }

@@ -5,7 +5,7 @@
  */
 import type { Sys } from '../../../harness/sys/types';
 import type { DriverProfile } from '../../profile';
-import { DRIVER_COMPUTE_ACCEL, type DrmDriver, type DrmIoctlDesc, type DrmRegistrar } from '../../sim/kernel/drm/driver';
+import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM, type DrmDriver, type DrmIoctlDesc, type DrmRegistrar } from '../../sim/kernel/drm/driver';
 import type { ProbeConfig, SimDriverModel } from '../../sim/plugin-api';
 import { HABANALABS_DRIVER, habanalabsProfile } from '../profile';
 import {
@@ -35,7 +35,7 @@ const TABLE = [
   [DRM_IOCTL_HL_DEBUG_DECL, 'DEBUG'],
 ] as const;
 
-function buildDriver(device: () => HlDevice): DrmDriver {
+function buildDriver(device: () => HlDevice, gem: boolean): DrmDriver {
   const ioctls: DrmIoctlDesc[] = TABLE.map(([decl, name]) => ({
     nr: decl.nr - 0x40,
     name: decl.name,
@@ -51,7 +51,7 @@ function buildDriver(device: () => HlDevice): DrmDriver {
     major: 7,
     minor: 3,
     patchlevel: 4,
-    features: DRIVER_COMPUTE_ACCEL,
+    features: DRIVER_COMPUTE_ACCEL | (gem ? DRIVER_GEM : 0),
     ioctls,
     open: (_drm, file, ctx) => hlDeviceOpen(device(), file, ctx),
     postclose: (_drm, file) => hlDeviceRelease(device(), file),
@@ -66,7 +66,7 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): HlDevice['drm'] {
     if (!hl) throw new Error('habanalabs model: device used before registration');
     return hl;
   };
-  const drm = kernel.registerDrmDriver(buildDriver(device), {
+  const drm = kernel.registerDrmDriver(buildDriver(device, config.defects.has('hl-gem-feature')), {
     module: HABANALABS_DRIVER.module,
     params: { ...DEFAULT_PARAMS, ...config.params },
     // A PCI function on real machines; the simulated kernel hosts platform devices.
