@@ -38,6 +38,8 @@ export interface DriverProfile {
   readonly banAfterHangs?: number;
   /** File under the device's debugfs dir (`<debugfs>/accel/<minor>/`) holding the live GEM object count. */
   readonly debugfsObjectCount?: string;
+  /** The driver uAPI the device speaks, for tests of its own ioctls (`uapi:apu` requirement). */
+  readonly uapi?: string;
   /** Name of the driver adapter that can make buffers and jobs, if any. */
   readonly adapter?: string;
 }

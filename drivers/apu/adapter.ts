@@ -5,13 +5,17 @@
  * speaks ioctls and never peeks into a simulated kernel.
  */
 import type {
-  AdapterCapability,
+  BufferCapability,
   BufferObject,
+  DeviceMapCapability,
   DeviceState,
   DriverAdapter,
+  JobCapability,
+  JobKind,
   JobResult,
   JobSpec,
   JobStatus,
+  StateCapability,
   SubmittedJob,
 } from '../adapter';
 import { ERRNO } from '../../harness/sys/errno';
@@ -46,9 +50,11 @@ import {
   drm_apu_state,
 } from '../../harness/uapi/apu';
 import {
+  DRM_IOCTL_GEM_CLOSE,
   DRM_IOCTL_SYNCOBJ_CREATE,
   DRM_IOCTL_SYNCOBJ_DESTROY,
   DRM_IOCTL_SYNCOBJ_WAIT,
+  drm_gem_close,
   drm_syncobj_create,
   drm_syncobj_destroy,
   drm_syncobj_wait,
@@ -102,30 +108,54 @@ export function jobStatusOf(errno: number): JobStatus {
   }
 }
 
-const ALL_CAPABILITIES: ReadonlySet<AdapterCapability> = new Set<AdapterCapability>([
-  'buffers',
-  'device-ro-buffers',
-  'iommu',
-  'jobs',
-  'fill',
-  'copy',
-  'checksum',
-  'hang',
-  'crash',
-  'state',
-]);
+/** Every firmware command of docs/uapi-apu.md is a job kind. */
+const APU_JOB_KINDS: ReadonlySet<JobKind> = new Set<JobKind>(['nop', 'fill', 'copy', 'checksum', 'hang', 'crash']);
+
+/** An APU object always has its fake mmap offset (GEM_NEW returns it). */
+export interface ApuBufferObject extends BufferObject {
+  readonly mmapOffset: bigint;
+}
+
+/** An APU job always has its out_sync syncobj. */
+export interface ApuSubmittedJob extends SubmittedJob {
+  readonly syncobj: number;
+}
 
 const pageAlign = (n: number): number => Math.ceil(n / APU_PAGE_SIZE) * APU_PAGE_SIZE;
 
+/**
+ * The APU's uAPI as methods (the simulator's specs drive it directly), and
+ * the same methods as the DriverAdapter capabilities the generic tests use.
+ */
 export class ApuAdapter implements DriverAdapter {
   readonly name = APU_ADAPTER_NAME;
-  readonly capabilities = ALL_CAPABILITIES;
+  readonly buffers: BufferCapability = {
+    handles: 'gem',
+    deviceReadOnly: true,
+    create: (fd, size, opts) => this.createBuffer(fd, size, opts),
+    mmap: (fd, bo) => this.mmapBuffer(fd, bo),
+    close: (fd, handle) => {
+      this.sys.ioctl(fd, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle }));
+    },
+  };
+  readonly deviceMap: DeviceMapCapability = {
+    map: (fd, handles) => this.mapToDevice(fd, handles),
+    unmap: (fd, handles) => this.unmapFromDevice(fd, handles),
+  };
+  readonly jobs: JobCapability = {
+    kinds: APU_JOB_KINDS,
+    submit: (fd, job, bos) => this.submit(fd, job, bos),
+    wait: (job, timeoutMs) => this.wait(job, timeoutMs),
+  };
+  readonly state: StateCapability = {
+    query: (fd) => this.deviceState(fd),
+  };
   /** Result sizes of submitted jobs, by the job object the caller holds. */
   private readonly sizeOut = new WeakMap<SubmittedJob, number>();
 
   constructor(private readonly sys: Sys) {}
 
-  createBuffer(fd: number, size: number, opts?: { readonly deviceReadOnly?: boolean }): BufferObject {
+  createBuffer(fd: number, size: number, opts?: { readonly deviceReadOnly?: boolean }): ApuBufferObject {
     const arg = drm_apu_gem_new.encode({ size, flags: opts?.deviceReadOnly ? APU_BO_DEVICE_RO : 0 });
     this.sys.ioctl(fd, DRM_IOCTL_APU_GEM_NEW, arg);
     const out = drm_apu_gem_new.decode(arg);
@@ -133,6 +163,8 @@ export class ApuAdapter implements DriverAdapter {
   }
 
   mmapBuffer(fd: number, bo: BufferObject): Mapping {
+    // Every GEM_NEW object has an offset; an object from elsewhere without one is the caller's mistake.
+    if (bo.mmapOffset === undefined) throw new Error(`apu adapter: handle ${bo.handle} has no mmap offset`);
     return this.sys.mmap(fd, bo.size, PROT_READ | PROT_WRITE, MAP_SHARED, bo.mmapOffset);
   }
 
@@ -157,7 +189,7 @@ export class ApuAdapter implements DriverAdapter {
     });
   }
 
-  submit(fd: number, job: JobSpec, bos: readonly number[] = []): SubmittedJob {
+  submit(fd: number, job: JobSpec, bos: readonly number[] = []): ApuSubmittedJob {
     const enc = encodeJob(job);
     const create = drm_syncobj_create.encode({});
     this.sys.ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, create);
@@ -182,7 +214,7 @@ export class ApuAdapter implements DriverAdapter {
       this.destroySyncobj(fd, syncobj);
       throw e;
     }
-    const submitted: SubmittedJob = { fd, spec: job, syncobj, submittedNs: this.sys.monotonicNs() };
+    const submitted: ApuSubmittedJob = { fd, spec: job, syncobj, submittedNs: this.sys.monotonicNs() };
     this.sizeOut.set(submitted, enc.sizeOut);
     return submitted;
   }
@@ -194,10 +226,12 @@ export class ApuAdapter implements DriverAdapter {
    * caller may wait again.
    */
   async wait(job: SubmittedJob, timeoutMs: number): Promise<JobResult> {
+    const syncobj = job.syncobj;
+    if (syncobj === undefined) throw new Error('apu adapter: the job was not submitted by an APU adapter (no syncobj)');
     const deadline = this.sys.monotonicNs() + BigInt(Math.max(0, Math.round(timeoutMs))) * 1_000_000n;
     const hm = this.sys.alloc(4);
     try {
-      hm.bytes.writeUInt32LE(job.syncobj, 0);
+      hm.bytes.writeUInt32LE(syncobj, 0);
       const arg = drm_syncobj_wait.encode({ handles: hm.address, timeout_nsec: deadline, count_handles: 1 });
       await this.sys.ioctlAsync(job.fd, DRM_IOCTL_SYNCOBJ_WAIT, arg);
     } finally {
@@ -206,12 +240,12 @@ export class ApuAdapter implements DriverAdapter {
     const completedNs = this.sys.monotonicNs();
     const size = this.sizeOut.get(job) ?? encodeJob(job.spec).sizeOut;
     const output = this.withMemory([size], ([om]) => {
-      const arg = drm_apu_gem_dequeue.encode({ out_sync: job.syncobj, size, data: size > 0 ? om.address : 0n });
+      const arg = drm_apu_gem_dequeue.encode({ out_sync: syncobj, size, data: size > 0 ? om.address : 0n });
       this.sys.ioctl(job.fd, DRM_IOCTL_APU_GEM_DEQUEUE, arg);
       const out = drm_apu_gem_dequeue.decode(arg);
       return { errno: out.result, bytes: Buffer.from(om.bytes.subarray(0, Math.min(size, out.size))) };
     });
-    this.destroySyncobj(job.fd, job.syncobj);
+    this.destroySyncobj(job.fd, syncobj);
     return { status: jobStatusOf(output.errno), errno: output.errno, output: output.bytes, completedNs };
   }
 
@@ -246,6 +280,6 @@ export class ApuAdapter implements DriverAdapter {
   }
 }
 
-export function createApuAdapter(sys: Sys): DriverAdapter {
+export function createApuAdapter(sys: Sys): ApuAdapter {
   return new ApuAdapter(sys);
 }

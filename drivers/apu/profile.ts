@@ -67,6 +67,7 @@ export function apuProfile(sys: Sys, decl: ApuDriverDecl): DriverProfile {
     syncobj: true,
     banAfterHangs: readModuleParam(sys, decl.module, 'ban_after') ?? decl.defaultBanAfter,
     debugfsObjectCount: 'gem_objects',
+    uapi: 'apu',
     adapter: APU_ADAPTER_NAME,
   };
 }

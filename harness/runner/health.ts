@@ -11,8 +11,8 @@ import type { Health } from './protocol';
 const GONE = ['ENODEV', 'ENXIO', 'EIO'] as const;
 
 function query(dut: DeviceUnderTest): Health {
-  const adapter = dut.adapter;
-  if (!adapter || !adapter.capabilities.has('state')) return { online: true, detail: 'no device-state query for this driver' };
+  const state = dut.adapter?.state;
+  if (!state) return { online: true, detail: 'no device-state query for this driver' };
   let fd: number;
   try {
     fd = dut.sys.open(dut.info.devnode, O_RDWR | O_CLOEXEC);
@@ -21,7 +21,7 @@ function query(dut: DeviceUnderTest): Health {
     return { online: true, detail: `state unknown: ${(e as Error).message}` };
   }
   try {
-    const s = adapter.deviceState(fd);
+    const s = state.query(fd);
     const flags = [s.crashed ? 'crashed' : '', s.timedOut ? 'timed out' : ''].filter(Boolean).join(', ');
     return { online: s.online, detail: s.online ? 'online' : `not online${flags ? ` (${flags})` : ''}` };
   } catch (e) {

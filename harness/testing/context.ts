@@ -3,7 +3,7 @@
  * failing test cannot leave a device busy (an exclusive device would fail
  * every later test) and cleanups run however the test ends.
  */
-import type { DriverAdapter } from '../../drivers/adapter';
+import type { AdapterCapabilities, CapabilityGroup, DriverAdapter } from '../../drivers/adapter';
 import { O_CLOEXEC, O_RDWR } from '../sys/constants';
 import { isSysError } from '../sys/errno';
 import type { Sys } from '../sys/types';
@@ -46,7 +46,14 @@ export class SubtestContext implements TestContext {
   adapter(device: DeviceUnderTest = this.dev): DriverAdapter {
     if (device.adapter) return device.adapter;
     const named = device.profile.adapter ? `adapter '${device.profile.adapter}' is not available` : 'no driver adapter';
-    return this.skip(`${named} for driver '${device.profile.driver}' (${device.label}): the test needs buffers or jobs`);
+    return this.skip(`${named} for driver '${device.profile.driver}' (${device.label})`);
+  }
+
+  capability<K extends CapabilityGroup>(group: K, device: DeviceUnderTest = this.dev): NonNullable<AdapterCapabilities[K]> {
+    const adapter = this.adapter(device);
+    const found = adapter[group];
+    if (!found) return this.skip(`adapter '${adapter.name}' has no ${group} capability (${device.label})`);
+    return found as NonNullable<AdapterCapabilities[K]>;
   }
 
   defer(fn: () => void | Promise<void>): void {

@@ -29,4 +29,10 @@ describe('defineFamily', () => {
     expect(() => defineFamily('gem', 'x', [sub({ description: ' ' })])).to.throw(/one-line/);
     expect(() => defineFamily('gem', 'x', [sub({ reference: '' })])).to.throw(/reference/);
   });
+
+  it('rejects a requirement it does not know (plain JS families have no type check)', () => {
+    const bogus = { requires: ['jobs.teleport'] } as unknown as Partial<Subtest>;
+    expect(() => defineFamily('gem', 'x', [sub(bogus)])).to.throw(/requires 'jobs.teleport', which is no known requirement/);
+    expect(() => defineFamily('gem', 'x', [sub({ requires: ['jobs.hang', 'second-context'] })])).not.to.throw();
+  });
 });

@@ -5,9 +5,10 @@
  * reference it checks. Full names are `accel@<family>@<subtest>`.
  */
 import type { AccelDevice } from '../discovery/types';
-import type { DriverAdapter } from '../../drivers/adapter';
+import type { AdapterCapabilities, CapabilityGroup, DriverAdapter } from '../../drivers/adapter';
 import type { DriverProfile } from '../../drivers/profile';
 import type { Sys } from '../sys/types';
+import { isRequirement, type Requirement } from './requirements';
 
 export const SUBTEST_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -43,6 +44,12 @@ export interface TestContext {
   close(fd: number): void;
   /** The driver adapter, or SKIP naming the missing adapter. */
   adapter(device?: DeviceUnderTest): DriverAdapter;
+  /**
+   * One capability group of the adapter, or SKIP naming it. A test declares
+   * what it needs in `requires`, so this only skips for a group the test
+   * uses without declaring it.
+   */
+  capability<K extends CapabilityGroup>(group: K, device?: DeviceUnderTest): NonNullable<AdapterCapabilities[K]>;
   /** Runs after the test, last registered first, even when it fails. */
   defer(fn: () => void | Promise<void>): void;
   skip(reason: string): never;
@@ -59,6 +66,11 @@ export interface Subtest {
   readonly destructive?: boolean;
   /** Per-test watchdog budget in ms of wall time, when the default does not fit. */
   readonly timeoutMs?: number;
+  /**
+   * What the test needs of the device and its adapter (harness/testing/requirements.ts).
+   * Checked before the body runs: the test skips naming every unmet one.
+   */
+  readonly requires?: readonly Requirement[];
   run(t: TestContext): Promise<void> | void;
 }
 
@@ -82,6 +94,9 @@ export function defineFamily(name: string, description: string, subtests: readon
       throw new Error(`subtest '${name}@${s.name}' needs a one-line description`);
     }
     if (!s.reference.trim()) throw new Error(`subtest '${name}@${s.name}' needs a reference`);
+    for (const r of s.requires ?? []) {
+      if (!isRequirement(r)) throw new Error(`subtest '${name}@${s.name}' requires '${String(r)}', which is no known requirement`);
+    }
     seen.add(s.name);
   }
   return { name, description, subtests };

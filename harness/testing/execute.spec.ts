@@ -189,4 +189,28 @@ describe('runSubtest', () => {
     await runSubtest(test, device(f.sys, true), [], { allowDestructive: false });
     assert.equal(seen, 500);
   });
+
+  it('checks declared requirements before the body and names every unmet one', async () => {
+    const f = fakeSys(() => null);
+    let ran = false;
+    const body = (): void => void (ran = true);
+    const noAdapter = await runSubtest(sub(body, { requires: ['jobs.hang', 'prime'] }), device(f.sys), [], { allowDestructive: false });
+    assert.equal(ran, false);
+    assert.equal(noAdapter.status, 'skip');
+    assert.equal(
+      noAdapter.message,
+      "needs jobs.hang: no driver adapter for driver 'fake' (fake); needs prime: the profile of fake declares no PRIME support",
+    );
+    const buffersOnly: DeviceUnderTest = {
+      ...device(f.sys),
+      adapter: { name: 'bo', buffers: { handles: 'gem', create: () => ({ handle: 1, size: 4096 }), close: () => undefined } },
+    };
+    const r = await runSubtest(sub(body, { requires: ['buffers', 'buffers.mmap', 'jobs'] }), buffersOnly, [], { allowDestructive: false });
+    assert.equal(r.message, "needs buffers.mmap: adapter 'bo' cannot map buffers; needs jobs: adapter 'bo' has no jobs");
+    assert.equal(ran, false);
+    const met = await runSubtest(sub(body, { requires: ['buffers', 'gem-buffers', 'second-context', 'job-timeout'] }), buffersOnly, [], {
+      allowDestructive: false,
+    });
+    assert.deepEqual([met.status, ran], ['pass', true]);
+  });
 });

@@ -7,6 +7,7 @@
 import { isSysError } from '../sys/errno';
 import { SubtestContext } from './context';
 import { type DeviceUnderTest, type RunOptions, SkipError, type Subtest, TestFailure } from './define';
+import { skipReasonFor } from './requirements';
 
 export type SubtestStatus = 'pass' | 'fail' | 'skip';
 
@@ -47,6 +48,9 @@ export async function runSubtest(
       message: 'destructive (hangs, resets or crashes the device): run with --allow-destructive on a real device',
     };
   }
+
+  const unmet = skipReasonFor(subtest.requires ?? [], device, options);
+  if (unmet !== null) return { status: 'skip', durationMs: elapsed(), log: [], message: unmet };
 
   const t = new SubtestContext(device, others, options);
   let status: SubtestStatus = 'pass';

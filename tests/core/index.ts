@@ -21,7 +21,7 @@ import {
   drm_unique,
 } from '../../harness/uapi/drm';
 import { getCap, getVersion } from '../lib/drm';
-import { needAccelNode, openRetry } from '../lib/device';
+import { openRetry } from '../lib/device';
 
 /** Past the core table (it ends near 0xd3) and above the driver range [0x40, 0xa0). */
 const UNKNOWN_DRM_NR = 0xff;
@@ -39,7 +39,6 @@ async function basicVersion(t: TestContext): Promise<void> {
 }
 
 async function basicNode(t: TestContext): Promise<void> {
-  needAccelNode(t, 'the accel major 261 and /sys/class/accel belong to accel nodes');
   const { info } = t.dev;
   const st = t.sys.fs.stat(info.devnode);
   checkEq(st.mode & S_IFMT, S_IFCHR, `${info.devnode} file type (S_IFCHR)`);
@@ -88,8 +87,6 @@ function hasCapSysAdmin(t: TestContext): { has: boolean; source: string } {
 }
 
 async function badMaster(t: TestContext): Promise<void> {
-  // drm_open_helper makes the first opener of a primary node master (drm_master_open): the accel rule is not theirs.
-  needAccelNode(t, 'only accel files are never master');
   const fd = await openRetry(t);
   // An accel file never becomes master (drm_open_helper only calls drm_master_open for primary
   // nodes): DRM_MASTER ioctls fail drm_ioctl_permit with EACCES.
@@ -109,11 +106,6 @@ async function basicPrimeCap(t: TestContext): Promise<void> {
   const value = getCap(t.sys, fd, DRM_CAP_PRIME);
   const both = DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT;
   t.log(`DRM_CAP_PRIME = ${value}; profile prime=${t.dev.profile.prime}`);
-  // A detected profile took `prime` from this very GET_CAP (drivers/registry.ts): comparing
-  // the two could not fail, so only a declared profile is something to hold the kernel to.
-  if (t.dev.profile.openPolicySource !== 'declared') {
-    t.skip('driver unknown: its profile has PRIME from GET_CAP itself, so there is no declaration to compare');
-  }
   if (t.dev.profile.prime) {
     checkEq(value & both, both, 'DRM_CAP_PRIME (import|export) for a driver whose profile declares PRIME');
   } else {
@@ -132,6 +124,8 @@ export default defineFamily('core', 'DRM core basics every accel node keeps: VER
     name: 'basic-node',
     description: 'the node is a char device of major 261 whose minor matches /sys/class/accel/accelN/dev',
     reference: 'drivers/accel/drm_accel.c: accel_set_device_instance_params',
+    // The accel major 261 and /sys/class/accel belong to accel nodes.
+    requires: ['accel-node'],
     run: basicNode,
   },
   {
@@ -150,12 +144,17 @@ export default defineFamily('core', 'DRM core basics every accel node keeps: VER
     name: 'bad-master',
     description: 'an accel file is never master: DRM_MASTER ioctls give EACCES, SET/DROP_MASTER are refused',
     reference: 'drivers/gpu/drm/drm_ioctl.c: drm_ioctl_permit; drivers/gpu/drm/drm_auth.c: drm_setmaster_ioctl',
+    // drm_open_helper makes the first opener of a primary node master (drm_master_open): the rule is accel's.
+    requires: ['accel-node'],
     run: badMaster,
   },
   {
     name: 'basic-prime-cap',
     description: 'GET_CAP(DRM_CAP_PRIME) reports import and export exactly when the driver declares PRIME',
     reference: 'drivers/gpu/drm/drm_ioctl.c: drm_getcap',
+    // A detected profile took `prime` from this very GET_CAP (drivers/registry.ts): comparing
+    // the two could not fail, so only a declared profile is something to hold the kernel to.
+    requires: ['declared-profile'],
     run: basicPrimeCap,
   },
 ]);

@@ -4,7 +4,6 @@
  * dma-buf holding its memory, lseek, mmap, DMA_BUF_IOCTL_SYNC and the errors
  * for fds that are no dma-buf.
  */
-import type { DriverAdapter } from '../../drivers/adapter';
 import {
   checkEq,
   checkSameBytes,
@@ -14,6 +13,7 @@ import {
   must,
 } from '../../harness/testing/assert';
 import { type DeviceUnderTest, defineFamily, type TestContext } from '../../harness/testing/define';
+import { meets, type Requirement } from '../../harness/testing/requirements';
 import { MAP_SHARED, O_NONBLOCK, PROT_READ, PROT_WRITE, SEEK_CUR, SEEK_END, SEEK_SET } from '../../harness/sys/constants';
 import { DMA_BUF_IOCTL_SYNC, DMA_BUF_SYNC_END, DMA_BUF_SYNC_RW, DMA_BUF_SYNC_START, dma_buf_sync } from '../../harness/uapi/dma-buf';
 import {
@@ -24,36 +24,35 @@ import {
   drm_prime_handle,
 } from '../../harness/uapi/drm';
 import { fnv1a32 } from '../../harness/uapi/apu';
-import { mappedBuffer, needCaps, needSecondContext, openRetry, pattern, runJob } from '../lib/device';
+import { bufferMmap, deviceAddress, exportDmabuf, mappedBuffer, openRetry, pattern, runJob } from '../lib/device';
 import { gemClose, primeExport, primeImport } from '../lib/drm';
 
 const SIZE = 2 * 4096;
 
-function needPrime(t: TestContext, device: DeviceUnderTest = t.dev): void {
-  if (!device.profile.prime) t.skip(`the profile of ${device.profile.driver} declares no PRIME support`);
-}
+/** What a device needs to read a buffer back through a job (the device view of the tests below). */
+const DEVICE_READ: readonly Requirement[] = ['device-address', 'jobs.checksum'];
 
-/** Exports and registers the dma-buf fd for closing after the test. */
-function exportFd(t: TestContext, fd: number, handle: number, sys = t.sys): number {
-  const dmabuf = primeExport(sys, fd, handle);
-  t.defer(() => sys.close(dmabuf));
+/** PRIME export of a GEM object; the dma-buf fd is closed after the test. */
+function exportFd(t: TestContext, fd: number, handle: number): number {
+  const dmabuf = primeExport(t.sys, fd, handle);
+  t.defer(() => t.sys.close(dmabuf));
   return dmabuf;
 }
 
 /** What the device sees at `handle` of `fd`, through a CHECKSUM job of that file's own context. */
-async function deviceChecksum(device: DeviceUnderTest, adapter: DriverAdapter, fd: number, handle: number, len: number): Promise<number> {
-  const [addr] = adapter.mapToDevice(fd, [handle]);
-  const submitted = adapter.submit(fd, { kind: 'checksum', src: addr as bigint, len }, [handle]);
+async function deviceChecksum(t: TestContext, device: DeviceUnderTest, fd: number, handle: number, len: number): Promise<number> {
+  const addr = deviceAddress(t, fd, handle, device);
+  const jobs = t.capability('jobs', device);
+  const submitted = jobs.submit(fd, { kind: 'checksum', src: addr, len }, [handle]);
   const budget = (device.profile.jobTimeoutMs ?? 1000) * 3 + 2000;
-  const r = await adapter.wait(submitted, budget);
+  const r = await jobs.wait(submitted, budget);
   checkEq(r.status, 'ok', `CHECKSUM job on ${device.label}`);
   return r.output.readUInt32LE(0);
 }
 
 async function basicSelfImport(t: TestContext): Promise<void> {
-  needPrime(t);
   const fd = await openRetry(t);
-  const { bo } = mappedBuffer(t, fd, SIZE);
+  const bo = t.capability('buffers').create(fd, SIZE);
   const dmabuf = exportFd(t, fd, bo.handle);
   // drm_gem_prime_fd_to_handle finds the dma-buf in the file's PRIME cache.
   checkEq(primeImport(t.sys, fd, dmabuf), bo.handle, 'self-import of the exported dma-buf');
@@ -65,9 +64,6 @@ async function basicSelfImport(t: TestContext): Promise<void> {
 }
 
 async function importOtherFile(t: TestContext): Promise<void> {
-  needPrime(t);
-  needSecondContext(t, 'no second file exists to import into');
-  const adapter = needCaps(t, ['iommu', 'checksum', 'fill']);
   const a = await openRetry(t);
   const b = await openRetry(t);
   const { bo, map } = mappedBuffer(t, a, SIZE);
@@ -77,9 +73,9 @@ async function importOtherFile(t: TestContext): Promise<void> {
   const hb = primeImport(t.sys, b, dmabuf);
   checkEq(primeImport(t.sys, b, dmabuf), hb, 'second import into the other file (its PRIME cache)');
   t.log(`exporter handle ${bo.handle}, importer handle ${hb}`);
-  checkEq(await deviceChecksum(t.dev, adapter, b, hb, SIZE), fnv1a32(data), 'what the importer reads vs what the exporter wrote');
-  const [addr] = adapter.mapToDevice(b, [hb]);
-  const r = await runJob(t, b, { kind: 'fill', dst: addr as bigint, len: 4096, value: 0x3c }, [hb]);
+  checkEq(await deviceChecksum(t, t.dev, b, hb, SIZE), fnv1a32(data), 'what the importer reads vs what the exporter wrote');
+  const addr = deviceAddress(t, b, hb);
+  const r = await runJob(t, b, { kind: 'fill', dst: addr, len: 4096, value: 0x3c }, [hb]);
   checkEq(r.status, 'ok', 'FILL job of the importer');
   const expected = Buffer.from(data);
   expected.fill(0x3c, 0, 4096);
@@ -87,11 +83,9 @@ async function importOtherFile(t: TestContext): Promise<void> {
 }
 
 async function dmabufMmap(t: TestContext): Promise<void> {
-  needPrime(t);
-  const adapter = t.adapter();
   const fd = await openRetry(t);
-  const bo = adapter.createBuffer(fd, SIZE);
-  const map = adapter.mmapBuffer(fd, bo);
+  const bo = t.capability('buffers').create(fd, SIZE);
+  const map = bufferMmap(t)(fd, bo);
   const data = pattern(SIZE, 4);
   data.copy(map.bytes);
   const dmabuf = exportFd(t, fd, bo.handle);
@@ -114,11 +108,9 @@ async function dmabufMmap(t: TestContext): Promise<void> {
 }
 
 async function dmabufOutlivesExporter(t: TestContext): Promise<void> {
-  needPrime(t);
-  const adapter = t.adapter();
   const fd = await openRetry(t);
-  const bo = adapter.createBuffer(fd, SIZE);
-  const map = adapter.mmapBuffer(fd, bo);
+  const bo = t.capability('buffers').create(fd, SIZE);
+  const map = bufferMmap(t)(fd, bo);
   const data = pattern(SIZE, 5);
   data.copy(map.bytes);
   t.sys.munmap(map);
@@ -131,16 +123,17 @@ async function dmabufOutlivesExporter(t: TestContext): Promise<void> {
   const view = must('mmap of the dma-buf after its exporter closed', () => t.sys.mmap(dmabuf, SIZE, PROT_READ, MAP_SHARED, 0n));
   t.defer(() => t.sys.munmap(view));
   checkSameBytes(view.bytes.subarray(0, SIZE), data, 'dma-buf contents after GEM_CLOSE and close of the exporting file');
-  if (adapter.capabilities.has('iommu') && adapter.capabilities.has('checksum')) {
-    checkEq(await deviceChecksum(t.dev, adapter, next, h, SIZE), fnv1a32(data), 'what the new file\'s device context reads');
+  if (meets(t.dev, DEVICE_READ, t.options)) {
+    checkEq(await deviceChecksum(t, t.dev, next, h, SIZE), fnv1a32(data), 'what the new file\'s device context reads');
+  } else {
+    t.log('no checksum job or device address: what the device reads is not checked');
   }
 }
 
 async function basicLseek(t: TestContext): Promise<void> {
-  needPrime(t);
   const fd = await openRetry(t);
-  const { bo } = mappedBuffer(t, fd, SIZE);
-  const dmabuf = exportFd(t, fd, bo.handle);
+  const bo = t.capability('buffers').create(fd, SIZE);
+  const dmabuf = exportDmabuf(t, fd, bo.handle);
   checkEq(t.sys.lseek(dmabuf, 0n, SEEK_END), BigInt(SIZE), 'lseek(SEEK_END, 0): the size');
   checkEq(t.sys.lseek(dmabuf, 0n, SEEK_SET), 0n, 'lseek(SEEK_SET, 0)');
   expectErrno('EINVAL', () => t.sys.lseek(dmabuf, 0n, SEEK_CUR), 'lseek(SEEK_CUR, 0)');
@@ -149,10 +142,9 @@ async function basicLseek(t: TestContext): Promise<void> {
 }
 
 async function badSyncFlags(t: TestContext): Promise<void> {
-  needPrime(t);
   const fd = await openRetry(t);
-  const { bo } = mappedBuffer(t, fd, SIZE);
-  const dmabuf = exportFd(t, fd, bo.handle);
+  const bo = t.capability('buffers').create(fd, SIZE);
+  const dmabuf = exportDmabuf(t, fd, bo.handle);
   const sync = (flags: bigint): Buffer => dma_buf_sync.encode({ flags });
   doIoctl(t.sys, dmabuf, DMA_BUF_IOCTL_SYNC, sync(DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
   doIoctl(t.sys, dmabuf, DMA_BUF_IOCTL_SYNC, sync(DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW));
@@ -163,9 +155,8 @@ async function badSyncFlags(t: TestContext): Promise<void> {
 }
 
 async function badPrimeFlags(t: TestContext): Promise<void> {
-  needPrime(t);
   const fd = await openRetry(t);
-  const { bo } = mappedBuffer(t, fd, SIZE);
+  const bo = t.capability('buffers').create(fd, SIZE);
   for (const flags of [O_NONBLOCK, DRM_CLOEXEC | DRM_RDWR | 0x1, 0x80000000]) {
     const arg = drm_prime_handle.encode({ handle: bo.handle, flags: flags >>> 0 });
     doIoctlErr(t.sys, fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, arg, 'EINVAL');
@@ -175,7 +166,6 @@ async function badPrimeFlags(t: TestContext): Promise<void> {
 }
 
 async function badImport(t: TestContext): Promise<void> {
-  needPrime(t);
   const fd = await openRetry(t);
   const importArg = (f: number): Buffer => drm_prime_handle.encode({ fd: f });
   const [r, w] = t.sys.pipe();
@@ -194,8 +184,7 @@ async function badImport(t: TestContext): Promise<void> {
 }
 
 async function importOtherDevice(t: TestContext): Promise<void> {
-  needPrime(t);
-  const other = t.others.find((o) => o.profile.prime && o.adapter?.capabilities.has('checksum') && o.adapter.capabilities.has('iommu'));
+  const other = t.others.find((o) => meets(o, ['prime', 'gem-buffers', ...DEVICE_READ], t.options));
   if (!other) {
     t.skip(
       t.others.length === 0
@@ -203,23 +192,21 @@ async function importOtherDevice(t: TestContext): Promise<void> {
         : 'no other selected device has PRIME and a checksum-capable adapter',
     );
   }
-  const adapter = t.adapter();
   const fd = await openRetry(t);
   const ofd = await openRetry(t, other);
-  const bo = adapter.createBuffer(fd, SIZE);
-  const map = adapter.mmapBuffer(fd, bo);
+  const bo = t.capability('buffers').create(fd, SIZE);
+  const map = bufferMmap(t)(fd, bo);
   const data = pattern(SIZE, 6);
   data.copy(map.bytes);
   t.sys.munmap(map);
   const dmabuf = exportFd(t, fd, bo.handle);
   const h = primeImport(other.sys, ofd, dmabuf);
   t.log(`${t.dev.label} handle ${bo.handle} imported into ${other.label} as handle ${h}`);
-  const otherAdapter = other.adapter as DriverAdapter;
-  checkEq(await deviceChecksum(other, otherAdapter, ofd, h, SIZE), fnv1a32(data), `what ${other.label} reads of ${t.dev.label}'s buffer`);
+  checkEq(await deviceChecksum(t, other, ofd, h, SIZE), fnv1a32(data), `what ${other.label} reads of ${t.dev.label}'s buffer`);
   gemClose(t.sys, fd, bo.handle);
   t.close(fd);
   checkEq(
-    await deviceChecksum(other, otherAdapter, ofd, h, SIZE),
+    await deviceChecksum(t, other, ofd, h, SIZE),
     fnv1a32(data),
     `what ${other.label} reads after the exporter closed its handle and file`,
   );
@@ -230,54 +217,63 @@ export default defineFamily('dmabuf', 'PRIME export/import, dma-buf lifetime, ls
     name: 'basic-self-import',
     description: 'importing an exported dma-buf into its own file returns the original handle, every time',
     reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_fd_to_handle, drm_gem_prime_handle_to_fd',
+    requires: ['prime', 'gem-buffers'],
     run: basicSelfImport,
   },
   {
     name: 'import-other-file',
     description: 'import into another file gives that file one handle to the same memory, both ways',
     reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_import (own-device shortcut), drm_prime_add_buf_handle',
+    requires: ['prime', 'second-context', 'gem-buffers', 'buffers.mmap', 'device-address', 'jobs.checksum', 'jobs.fill'],
     run: importOtherFile,
   },
   {
     name: 'dmabuf-mmap',
     description: 'mmap of the dma-buf shows the object\'s data both ways, refuses a range past its size, and outlives GEM_CLOSE',
     reference: 'drivers/dma-buf/dma-buf.c: dma_buf_mmap_internal; drivers/gpu/drm/drm_prime.c: drm_gem_dmabuf_mmap',
+    requires: ['prime', 'gem-buffers', 'buffers.mmap'],
     run: dmabufMmap,
   },
   {
     name: 'dmabuf-outlives-exporter',
     description: 'the dma-buf keeps the memory after GEM_CLOSE and after the exporting file closes',
     reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_export, drm_gem_dmabuf_release',
+    requires: ['prime', 'gem-buffers', 'buffers.mmap'],
     run: dmabufOutlivesExporter,
   },
   {
     name: 'basic-lseek',
     description: 'lseek(SEEK_END, 0) on a dma-buf is its size; other offsets and whences give EINVAL',
     reference: 'drivers/dma-buf/dma-buf.c: dma_buf_llseek',
+    requires: ['dmabuf'],
     run: basicLseek,
   },
   {
     name: 'bad-sync-flags',
     description: 'DMA_BUF_IOCTL_SYNC accepts START/END with READ/WRITE and rejects other flags with EINVAL',
     reference: 'drivers/dma-buf/dma-buf.c: dma_buf_ioctl',
+    requires: ['dmabuf'],
     run: badSyncFlags,
   },
   {
     name: 'bad-prime-flags',
     description: 'PRIME_HANDLE_TO_FD rejects flags beyond DRM_CLOEXEC|DRM_RDWR (EINVAL) and unknown handles (ENOENT)',
     reference: 'drivers/gpu/drm/drm_prime.c: drm_prime_handle_to_fd_ioctl',
+    requires: ['prime', 'gem-buffers'],
     run: badPrimeFlags,
   },
   {
     name: 'bad-import',
     description: 'importing a pipe or a memfd gives EINVAL, a closed fd EBADF',
     reference: 'drivers/dma-buf/dma-buf.c: dma_buf_get',
+    requires: ['prime'],
     run: badImport,
   },
   {
     name: 'import-other-device',
     description: 'a dma-buf of one device imported into another shows the same data, also after the exporter let go',
     reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_import_dev',
+    requires: ['prime', 'gem-buffers', 'buffers.mmap'],
     run: importOtherDevice,
   },
 ]);

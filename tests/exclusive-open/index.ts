@@ -3,7 +3,7 @@
  * to the fd. dup(), fork inheritance and SCM_RIGHTS share one context; the
  * device is free again only when the last reference drops (drm_release).
  */
-import type { DriverAdapter } from '../../drivers/adapter';
+import type { BufferCapability } from '../../drivers/adapter';
 import { check, checkEq, doIoctlErr, expectErrno, must, mustAsync } from '../../harness/testing/assert';
 import { defineFamily, type TestContext } from '../../harness/testing/define';
 import { O_CLOEXEC, O_RDWR } from '../../harness/sys/constants';
@@ -11,7 +11,7 @@ import { isSysError, type ErrnoName } from '../../harness/sys/errno';
 import type { PeerProcess } from '../../harness/sys/types';
 import { DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_SYNCOBJ_CREATE, drm_gem_close, drm_syncobj_create } from '../../harness/uapi/drm';
 import { getVersion } from '../lib/drm';
-import { needOpenPolicy, needSecondContext, openRetry } from '../lib/device';
+import { bufferMmap, needOpenPolicy, openRetry } from '../lib/device';
 
 const REOPEN_ROUNDS = 100;
 
@@ -24,10 +24,11 @@ function expectBusy(t: TestContext, when: string): void {
   expectErrno('EBUSY', () => t.open(), `second open ${when}`);
 }
 
-/** The adapter when there is one, else null with a log line saying what is not checked. */
-function optionalAdapter(t: TestContext, what: string): DriverAdapter | null {
-  if (t.dev.adapter?.capabilities.has('buffers')) return t.dev.adapter;
-  t.log(`no adapter with buffers for ${t.dev.profile.driver}: ${what} not checked`);
+/** The adapter's GEM buffers when there are, else null with a log line saying what is not checked. */
+function optionalBuffers(t: TestContext, what: string): BufferCapability | null {
+  const buffers = t.dev.adapter?.buffers;
+  if (buffers?.handles === 'gem') return buffers;
+  t.log(`no adapter with GEM buffers for ${t.dev.profile.driver}: ${what} not checked`);
   return null;
 }
 
@@ -37,12 +38,12 @@ function optionalAdapter(t: TestContext, what: string): DriverAdapter | null {
  */
 async function checkSharedTable(
   t: TestContext,
-  adapter: DriverAdapter,
+  buffers: BufferCapability,
   fd: number,
   via: string,
   closeElsewhere: (handle: number) => Promise<void>,
 ): Promise<void> {
-  const bo = adapter.createBuffer(fd, 4096);
+  const bo = buffers.create(fd, 4096);
   await closeElsewhere(bo.handle);
   t.log(`handle ${bo.handle} closed through ${via}`);
   // The second close must miss: the context that made the handle already lost it.
@@ -57,7 +58,6 @@ async function peerGemClose(peer: PeerProcess, fd: number, handle: number, who: 
 }
 
 async function basicSecondOpen(t: TestContext): Promise<void> {
-  needOpenPolicy(t);
   await openRetry(t);
   t.log(`policy ${policyText(t)}`);
   if (exclusive(t)) expectBusy(t, 'while the first is held');
@@ -65,40 +65,40 @@ async function basicSecondOpen(t: TestContext): Promise<void> {
 }
 
 async function sharedContextsIsolated(t: TestContext): Promise<void> {
-  needSecondContext(t, 'two contexts cannot be open at once');
-  const adapter = t.adapter();
+  const buffers = t.capability('buffers');
   const a = await openRetry(t);
   const b = await openRetry(t);
-  const boA = adapter.createBuffer(a, 4096);
+  const boA = buffers.create(a, 4096);
   doIoctlErr(t.sys, b, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: boA.handle }), 'EINVAL');
-  const boB = adapter.createBuffer(b, 4096);
+  const boB = buffers.create(b, 4096);
   t.log(`file A handle ${boA.handle}, file B handle ${boB.handle}`);
   // Both files allocate their first handle from their own table.
   checkEq(boB.handle, boA.handle, 'first handle of a fresh file vs first handle of another fresh file');
   must('GEM_CLOSE of A\'s handle in A', () => t.sys.ioctl(a, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: boA.handle })));
   // B's object survives A's close of the same number.
-  must('mmap of B\'s object after A closed its own', () => t.sys.munmap(adapter.mmapBuffer(b, boB)));
+  const mmap = bufferMmap(t);
+  must('mmap of B\'s object after A closed its own', () => t.sys.munmap(mmap(b, boB)));
 }
 
 async function dupSharesContext(t: TestContext): Promise<void> {
-  needOpenPolicy(t);
-  const adapter = optionalAdapter(t, 'handle sharing through the dup');
-  if (!adapter && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a dup could be shown to share');
+  const buffers = optionalBuffers(t, 'handle sharing through the dup');
+  if (!buffers && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a dup could be shown to share');
   const fd = await openRetry(t);
   const dup = t.sys.dup(fd);
   let dupOpen = true;
   t.defer(() => {
     if (dupOpen) t.sys.close(dup);
   });
-  if (adapter) {
-    await checkSharedTable(t, adapter, fd, 'the dup', async (h) => {
+  if (buffers) {
+    await checkSharedTable(t, buffers, fd, 'the dup', async (h) => {
       must('DRM_IOCTL_GEM_CLOSE through the dup', () => t.sys.ioctl(dup, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: h })));
     });
-    if (adapter.capabilities.has('jobs')) {
-      const job = adapter.submit(dup, { kind: 'nop' });
-      const r = await mustAsync('waiting for a nop submitted through the dup', () => adapter.wait(job, 5000));
-      checkEq(r.status, 'ok', 'nop job submitted through the dup');
-    }
+  }
+  const jobs = t.dev.adapter?.jobs;
+  if (jobs) {
+    const job = jobs.submit(dup, { kind: 'nop' });
+    const r = await mustAsync('waiting for a nop submitted through the dup', () => jobs.wait(job, 5000));
+    checkEq(r.status, 'ok', 'nop job submitted through the dup');
   }
   if (!exclusive(t)) return;
   expectBusy(t, 'while a dup is held');
@@ -138,22 +138,20 @@ async function checkPeerHolds(t: TestContext, fd: number, held: HeldPeer, who: s
 }
 
 async function inheritedFdSharesContext(t: TestContext): Promise<void> {
-  needOpenPolicy(t);
-  const adapter = optionalAdapter(t, 'handle sharing with the child');
-  if (!adapter && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a child could be shown to share');
+  const buffers = optionalBuffers(t, 'handle sharing with the child');
+  if (!buffers && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a child could be shown to share');
   const fd = await openRetry(t);
   const held = await spawnPeer(t, [fd]);
   const child = held.peer;
   const childFd = child.inherited.get(fd);
   check(childFd !== undefined, `the child did not inherit fd ${fd}`);
-  if (adapter) await checkSharedTable(t, adapter, fd, `child ${child.pid}`, (h) => peerGemClose(child, childFd, h, 'the child'));
+  if (buffers) await checkSharedTable(t, buffers, fd, `child ${child.pid}`, (h) => peerGemClose(child, childFd, h, 'the child'));
   await checkPeerHolds(t, fd, held, 'a child process');
 }
 
 async function passedFdSharesContext(t: TestContext): Promise<void> {
-  needOpenPolicy(t);
-  const adapter = optionalAdapter(t, 'handle sharing with the receiving process');
-  if (!adapter && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a peer could be shown to share');
+  const buffers = optionalBuffers(t, 'handle sharing with the receiving process');
+  if (!buffers && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a peer could be shown to share');
   const fd = await openRetry(t);
   const [mine, theirs] = t.sys.socketpair();
   t.defer(() => t.sys.close(mine));
@@ -164,12 +162,11 @@ async function passedFdSharesContext(t: TestContext): Promise<void> {
   check(peerSock !== undefined, `the peer did not inherit socket fd ${theirs}`);
   t.sys.sendFd(mine, fd);
   const peerFd = await mustAsync('recvFd (SCM_RIGHTS) in the peer', () => peer.recvFd(peerSock));
-  if (adapter) await checkSharedTable(t, adapter, fd, `peer ${peer.pid} (SCM_RIGHTS)`, (h) => peerGemClose(peer, peerFd, h, 'the peer'));
+  if (buffers) await checkSharedTable(t, buffers, fd, `peer ${peer.pid} (SCM_RIGHTS)`, (h) => peerGemClose(peer, peerFd, h, 'the peer'));
   await checkPeerHolds(t, fd, held, 'a process that received the fd');
 }
 
 async function reopenAfterClose(t: TestContext): Promise<void> {
-  needOpenPolicy(t);
   for (let i = 0; i < REOPEN_ROUNDS; i++) {
     let fd: number;
     try {
@@ -194,10 +191,9 @@ async function reopenAfterClose(t: TestContext): Promise<void> {
 const CONTROL_REFUSAL: ErrnoName = 'EACCES';
 
 async function controlNode(t: TestContext): Promise<void> {
-  if (!t.dev.profile.controlNode) t.skip(`the profile of ${t.dev.profile.driver} declares no control node`);
   const node = t.dev.info.drmNodes.find((n) => n.kind === 'control');
   check(node !== undefined, `the profile declares a control node but none shares ${t.dev.info.parent ?? 'the parent'}`);
-  const adapter = t.adapter();
+  const buffers = t.capability('buffers');
   // A driver's own control node declares its rules in the profile (e.g. habanalabs: ENOTTY, no VERSION).
   const rules = t.dev.profile.controlNodeRules ?? { refusal: CONTROL_REFUSAL, versionAllowed: true };
   const accel = await openRetry(t);
@@ -209,16 +205,17 @@ async function controlNode(t: TestContext): Promise<void> {
   } else {
     expectErrno(rules.refusal, () => getVersion(t.sys, ctl), `DRM_IOCTL_VERSION on ${node.devnode}`);
   }
-  must('buffer on the accel node while the control node is open', () => adapter.createBuffer(accel, 4096));
-  expectErrno(rules.refusal, () => adapter.createBuffer(ctl, 4096), `buffer allocation through ${node.devnode}`);
+  must('buffer on the accel node while the control node is open', () => buffers.create(accel, 4096));
+  expectErrno(rules.refusal, () => buffers.create(ctl, 4096), `buffer allocation through ${node.devnode}`);
   if (t.dev.profile.syncobj) {
     // A core allocation too: syncobjs are per file and no more DRM_CONTROL_ALLOW than the driver's ioctls.
     doIoctlErr(t.sys, ctl, DRM_IOCTL_SYNCOBJ_CREATE, drm_syncobj_create.encode({}), rules.refusal);
   }
-  if (adapter.capabilities.has('jobs')) {
-    expectErrno(rules.refusal, () => adapter.submit(ctl, { kind: 'nop' }), `job submission through ${node.devnode}`);
+  const jobs = t.dev.adapter?.jobs;
+  if (jobs) {
+    expectErrno(rules.refusal, () => jobs.submit(ctl, { kind: 'nop' }), `job submission through ${node.devnode}`);
   } else {
-    t.log(`adapter '${adapter.name}' has no jobs: submission through the control node not checked`);
+    t.log(`adapter '${t.adapter().name}' has no jobs: submission through the control node not checked`);
   }
 }
 
@@ -229,18 +226,21 @@ export default defineFamily('exclusive-open', 'the open policy per open file des
     name: 'basic-second-open',
     description: 'a second open succeeds on a shared-policy device and gives EBUSY on an exclusive one',
     reference: 'docs/uapi-apu.md: Contexts (open policy); drivers/gpu/drm/drm_file.c: drm_open_helper',
+    requires: ['open-policy'],
     run: basicSecondOpen,
   },
   {
     name: 'shared-contexts-isolated',
     description: 'two open files of a shared device have separate handle tables',
     reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_open (per-file object_idr)',
+    requires: ['second-context', 'gem-buffers', 'buffers.mmap'],
     run: sharedContextsIsolated,
   },
   {
     name: 'dup-shares-context',
     description: 'a dup sees the same handles and can submit; closing the original while the dup lives keeps an exclusive device busy',
     reference: REF_RELEASE,
+    requires: ['open-policy'],
     run: dupSharesContext,
   },
   {
@@ -248,6 +248,7 @@ export default defineFamily('exclusive-open', 'the open policy per open file des
     description: 'an fd inherited by a child process shares the context and keeps an exclusive device busy until the child exits',
     reference: REF_RELEASE,
     timeoutMs: 30_000,
+    requires: ['open-policy'],
     run: inheritedFdSharesContext,
   },
   {
@@ -255,18 +256,21 @@ export default defineFamily('exclusive-open', 'the open policy per open file des
     description: 'an fd passed over a unix socket (SCM_RIGHTS) shares the context and keeps an exclusive device busy',
     reference: REF_RELEASE,
     timeoutMs: 30_000,
+    requires: ['open-policy'],
     run: passedFdSharesContext,
   },
   {
     name: 'reopen-after-close',
     description: 'after the last close the device opens again, 100 times in a row, each open exclusive again where the policy says so',
     reference: 'docs/uapi-apu.md: Contexts (EAGAIN while tearing down); drivers/gpu/drm/drm_file.c: drm_release',
+    requires: ['open-policy'],
     run: reopenAfterClose,
   },
   {
     name: 'control-node',
     description: 'a declared control node opens beside the accel node and can neither allocate nor submit (EACCES)',
     reference: 'drivers/gpu/drm/drm_ioctl.c: drm_ioctl_permit (DRM_CONTROL_ALLOW, kernels with control minors)',
+    requires: ['control-node', 'buffers'],
     run: controlNode,
   },
 ]);

@@ -27,12 +27,9 @@ import {
   DRIVER_RENDER,
   type DrmDriver,
 } from '../../drivers/sim/kernel/drm/driver';
-import { needAccelNode, openRetry } from '../lib/device';
-
-const ACCEL_FLAGS_RULE = 'DRIVER_COMPUTE_ACCEL rules apply to accel drivers only';
+import { openRetry } from '../lib/device';
 
 function noDrmNodes(t: TestContext): void {
-  needAccelNode(t, ACCEL_FLAGS_RULE);
   const { info } = t.dev;
   if (info.parent === null) t.skip(`${info.name}: discovery found no parent device link in sysfs, so sibling DRM nodes cannot be looked for`);
   // A control node is no accel rule's concern when the profile declares one (exclusive-open@control-node
@@ -48,7 +45,6 @@ function noDrmNodes(t: TestContext): void {
 }
 
 async function badKmsIoctls(t: TestContext): Promise<void> {
-  needAccelNode(t, ACCEL_FLAGS_RULE);
   const fd = await openRetry(t);
   // drm_mode_getresources: !DRIVER_MODESET -> -EOPNOTSUPP.
   const res = drm_mode_card_res.encode({});
@@ -60,7 +56,6 @@ async function badKmsIoctls(t: TestContext): Promise<void> {
 }
 
 async function badDumbBuffers(t: TestContext): Promise<void> {
-  needAccelNode(t, ACCEL_FLAGS_RULE);
   const fd = await openRetry(t);
   // drm_mode_create_dumb: no dumb_create hook -> -ENOSYS, before the arguments are looked at.
   const create = drm_mode_create_dumb.encode({ width: 64, height: 64, bpp: 32 });
@@ -101,23 +96,29 @@ function simRejectsAccelRender(t: TestContext): void {
   }
 }
 
+/** DRIVER_COMPUTE_ACCEL rules apply to accel drivers only, not to a DRM node selected with drm:. */
+const ACCEL_ONLY = ['accel-node'] as const;
+
 export default defineFamily('feature-flags', 'DRIVER_COMPUTE_ACCEL excludes render and KMS: no card/render node, KMS ioctls refused', [
   {
     name: 'no-drm-nodes',
     description: 'no /dev/dri card, render or control node shares the accel device\'s parent',
     reference: 'drivers/gpu/drm/drm_drv.c: drm_dev_init (accel excludes render/modeset minors)',
+    requires: ACCEL_ONLY,
     run: noDrmNodes,
   },
   {
     name: 'bad-kms-ioctls',
     description: 'MODE_GETRESOURCES and GET_CAP(DUMB_BUFFER) give EOPNOTSUPP on a driver without MODESET',
     reference: 'drivers/gpu/drm/drm_mode_config.c: drm_mode_getresources; drivers/gpu/drm/drm_ioctl.c: drm_getcap',
+    requires: ACCEL_ONLY,
     run: badKmsIoctls,
   },
   {
     name: 'bad-dumb-buffers',
     description: 'MODE_CREATE_DUMB, MAP_DUMB and DESTROY_DUMB give ENOSYS without a dumb_create hook',
     reference: 'drivers/gpu/drm/drm_dumb_buffers.c: drm_mode_create_dumb, drm_mode_mmap_dumb_ioctl',
+    requires: ACCEL_ONLY,
     run: badDumbBuffers,
   },
   {

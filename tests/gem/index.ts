@@ -5,18 +5,19 @@
  */
 import { check, checkBytes, checkEq, checkSameBytes, doIoctlErr, expectErrno, must } from '../../harness/testing/assert';
 import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { meets } from '../../harness/testing/requirements';
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
 import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
 import { APU_BO_FLAGS, DRM_IOCTL_APU_GEM_NEW, drm_apu_gem_new, fnv1a32 } from '../../harness/uapi/apu';
-import { debugfsDirOf, mappedBuffer, needSecondContext, pattern, runJob, openRetry } from '../lib/device';
+import { debugfsDirOf, deviceAddress, mapBuffer, mappedBuffer, pattern, runJob, openRetry } from '../lib/device';
 import { gemClose } from '../lib/drm';
 
 const closeArg = (handle: number): Buffer => drm_gem_close.encode({ handle });
 
 async function basicCreateClose(t: TestContext): Promise<void> {
-  const adapter = t.adapter();
+  const buffers = t.capability('buffers');
   const fd = await openRetry(t);
-  const bo = adapter.createBuffer(fd, 4096);
+  const bo = buffers.create(fd, 4096);
   check(bo.handle !== 0, 'the driver returned handle 0, which GEM never allocates');
   t.log(`handle ${bo.handle}, size ${bo.size}`);
   gemClose(t.sys, fd, bo.handle);
@@ -31,25 +32,24 @@ async function badClose(t: TestContext): Promise<void> {
 }
 
 async function handleReuseLowest(t: TestContext): Promise<void> {
-  const adapter = t.adapter();
+  const buffers = t.capability('buffers');
   const fd = await openRetry(t);
-  const handles = [1, 2, 3, 4].map(() => adapter.createBuffer(fd, 4096).handle);
+  const handles = [1, 2, 3, 4].map(() => buffers.create(fd, 4096).handle);
   t.log(`handles ${handles.join(', ')}`);
   // idr_alloc(&file_priv->object_idr, NULL, 1, 0, ...): the lowest free id from 1.
   checkEq(handles.join(','), '1,2,3,4', 'first four handles of a fresh file');
   gemClose(t.sys, fd, 2);
   gemClose(t.sys, fd, 3);
-  checkEq(adapter.createBuffer(fd, 4096).handle, 2, 'handle after closing 2 and 3');
-  checkEq(adapter.createBuffer(fd, 4096).handle, 3, 'next handle');
-  checkEq(adapter.createBuffer(fd, 4096).handle, 5, 'handle once 1..4 are taken again');
+  checkEq(buffers.create(fd, 4096).handle, 2, 'handle after closing 2 and 3');
+  checkEq(buffers.create(fd, 4096).handle, 3, 'next handle');
+  checkEq(buffers.create(fd, 4096).handle, 5, 'handle once 1..4 are taken again');
 }
 
 async function handlesPerFile(t: TestContext): Promise<void> {
-  needSecondContext(t, 'a second file cannot be opened while the first holds handles');
-  const adapter = t.adapter();
+  const buffers = t.capability('buffers');
   const a = await openRetry(t);
   const b = await openRetry(t);
-  const bo = adapter.createBuffer(a, 4096);
+  const bo = buffers.create(a, 4096);
   doIoctlErr(t.sys, b, DRM_IOCTL_GEM_CLOSE, closeArg(bo.handle), 'EINVAL');
   // The object is still there for its own file.
   gemClose(t.sys, a, bo.handle);
@@ -63,23 +63,18 @@ function readObjectCount(t: TestContext, path: string): number {
 }
 
 async function closeReleasesObjects(t: TestContext): Promise<void> {
-  const file = t.dev.profile.debugfsObjectCount;
-  if (!file) t.skip(`the profile of ${t.dev.profile.driver} names no debugfs object count: releases cannot be observed`);
-  const path = `${debugfsDirOf(t.dev)}/${file}`;
+  const path = `${debugfsDirOf(t.dev)}/${t.dev.profile.debugfsObjectCount as string}`;
   if (!t.sys.fs.exists(path)) t.skip(`${path} is not readable here (debugfs not mounted, or not root)`);
-  const adapter = t.adapter();
+  const buffers = t.capability('buffers');
   const base = readObjectCount(t, path);
   const fd = await openRetry(t);
-  for (let i = 0; i < 3; i++) adapter.createBuffer(fd, 4096 * (i + 1));
+  for (let i = 0; i < 3; i++) buffers.create(fd, 4096 * (i + 1));
   checkEq(readObjectCount(t, path), base + 3, `${path} after creating 3 objects`);
   t.close(fd);
   checkEq(readObjectCount(t, path), base, `${path} after closing the file that held them`);
 }
 
 async function badCreate(t: TestContext): Promise<void> {
-  if (t.dev.profile.adapter !== 'apu') {
-    t.skip(`creation errors are checked through the driver's own create ioctl; only the APU uAPI is known (driver ${t.dev.profile.driver})`);
-  }
   const fd = await openRetry(t);
   const cases: [string, { size: number; flags: number }][] = [
     ['size 0', { size: 0, flags: 0 }],
@@ -96,33 +91,32 @@ async function badCreate(t: TestContext): Promise<void> {
 }
 
 async function basicMmap(t: TestContext): Promise<void> {
-  const adapter = t.adapter();
   const fd = await openRetry(t);
   const size = 3 * 4096;
   const { bo, map } = mappedBuffer(t, fd, size);
   const data = pattern(size, 1);
   data.copy(map.bytes);
-  const second = adapter.mmapBuffer(fd, bo);
-  t.defer(() => t.sys.munmap(second));
+  const second = mapBuffer(t, fd, bo);
   checkSameBytes(second.bytes.subarray(0, size), data, 'a second mapping of the same object');
-  if (!adapter.capabilities.has('iommu') || !adapter.capabilities.has('checksum')) {
-    t.log(`adapter '${adapter.name}' has no checksum job: device view not checked`);
+  if (!meets(t.dev, ['device-address', 'jobs.checksum'], t.options)) {
+    t.log(`adapter '${t.adapter().name}' has no checksum job or device address: device view not checked`);
     return;
   }
-  const [addr] = adapter.mapToDevice(fd, [bo.handle]);
-  const r = await runJob(t, fd, { kind: 'checksum', src: addr as bigint, len: size }, [bo.handle]);
+  const addr = deviceAddress(t, fd, bo.handle);
+  const r = await runJob(t, fd, { kind: 'checksum', src: addr, len: size }, [bo.handle]);
   checkEq(r.status, 'ok', 'CHECKSUM job status');
   checkEq(r.output.readUInt32LE(0), fnv1a32(data), 'CHECKSUM the device computed over what the CPU wrote');
 }
 
 async function badMmapOtherFile(t: TestContext): Promise<void> {
-  needSecondContext(t, 'no second file exists to map another file\'s offset from');
-  const adapter = t.adapter();
+  const buffers = t.capability('buffers');
   const a = await openRetry(t);
   const b = await openRetry(t);
-  const bo = adapter.createBuffer(a, 4096);
+  const bo = buffers.create(a, 4096);
+  const offset = bo.mmapOffset;
+  check(offset !== undefined, `adapter '${t.adapter().name}' maps buffers but gave handle ${bo.handle} no fake offset`);
   // drm_gem_mmap: drm_vma_node_is_allowed fails for a file with no handle -> -EACCES.
-  expectErrno('EACCES', () => t.sys.mmap(b, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, bo.mmapOffset), 'mmap of another file\'s fake offset');
+  expectErrno('EACCES', () => t.sys.mmap(b, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, offset), 'mmap of another file\'s fake offset');
 }
 
 async function mmapOutlivesClose(t: TestContext): Promise<void> {
@@ -146,6 +140,7 @@ export default defineFamily('gem', 'GEM handle lifecycle: per-file handle tables
     name: 'basic-create-close',
     description: 'a created object has a non-zero handle; after GEM_CLOSE the handle is gone (EINVAL)',
     reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_handle_create_tail, drm_gem_close_ioctl',
+    requires: ['gem-buffers'],
     run: basicCreateClose,
   },
   {
@@ -158,42 +153,50 @@ export default defineFamily('gem', 'GEM handle lifecycle: per-file handle tables
     name: 'handle-reuse-lowest',
     description: 'handles are allocated lowest-free from 1, so a closed handle number is reused first',
     reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_handle_create_tail (idr_alloc from 1)',
+    requires: ['gem-buffers'],
     run: handleReuseLowest,
   },
   {
     name: 'handles-per-file',
     description: 'a handle of one file is unknown to another file of the same device',
     reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_open (per-file object_idr)',
+    requires: ['second-context', 'gem-buffers'],
     run: handlesPerFile,
   },
   {
     name: 'close-releases-objects',
     description: 'closing a file releases every object it held (debugfs object count back to its start)',
     reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_release; docs/uapi-apu.md: Debugfs',
+    requires: ['debugfs-object-count', 'gem-buffers'],
     run: closeReleasesObjects,
   },
   {
     name: 'bad-create',
     description: 'creating with size 0, an absurd size or unknown flags gives EINVAL and leaves handle and offset 0',
     reference: 'docs/uapi-apu.md: GEM_NEW',
+    // Creation errors are checked through the driver's own create ioctl.
+    requires: ['uapi:apu'],
     run: badCreate,
   },
   {
     name: 'basic-mmap',
     description: 'data written through a mapping reads back through another mapping and is what the device reads',
     reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_mmap',
+    requires: ['gem-buffers', 'buffers.mmap'],
     run: basicMmap,
   },
   {
     name: 'bad-mmap-other-file',
     description: 'mmap of another file\'s fake offset gives EACCES',
     reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_mmap (drm_vma_node_is_allowed)',
+    requires: ['second-context', 'gem-buffers', 'buffers.mmap'],
     run: badMmapOtherFile,
   },
   {
     name: 'mmap-outlives-close',
     description: 'a mapping keeps its object: after GEM_CLOSE it still shows and takes the data, never another object\'s',
     reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_vm_open, drm_gem_vm_close',
+    requires: ['gem-buffers', 'buffers.mmap'],
     run: mmapOutlivesClose,
   },
 ]);

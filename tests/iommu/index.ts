@@ -3,11 +3,10 @@
  * it faults before touching memory, unmapping takes effect, mappings are
  * refcounted and a read-only object cannot be written by the device.
  */
-import type { DriverAdapter } from '../../drivers/adapter';
 import { check, checkBytes, checkEq, checkSameBytes, expectErrno } from '../../harness/testing/assert';
 import { defineFamily, type TestContext } from '../../harness/testing/define';
 import { APU_PAGE_SIZE } from '../../harness/uapi/apu';
-import { mappedBuffer, needCaps, needSecondContext, pattern, runJob, openRetry } from '../lib/device';
+import { deviceAddresses, mappedBuffer, pattern, runJob, openRetry } from '../lib/device';
 
 interface Aperture {
   readonly start: bigint;
@@ -22,25 +21,18 @@ const DOCUMENTED_APERTURES: ReadonlyMap<string, Aperture> = new Map([
 
 const PAGE = BigInt(APU_PAGE_SIZE);
 
-function jobAdapter(t: TestContext): DriverAdapter {
-  if (t.dev.profile.iommu === 'none') t.skip(`the profile of ${t.dev.profile.driver} declares no IOMMU`);
-  return needCaps(t, ['jobs', 'iommu', 'fill']);
-}
-
 async function contextIsolation(t: TestContext): Promise<void> {
-  needSecondContext(t, 'context B needs a second file while context A is open');
-  const adapter = needCaps(t, ['jobs', 'iommu', 'copy']);
   const a = await openRetry(t);
   const b = await openRetry(t);
   // A maps a pad object first, so its victim sits above the first address B will get.
-  const pad = adapter.createBuffer(a, 4 * 4096);
+  const pad = t.capability('buffers').create(a, 4 * 4096);
   const victim = mappedBuffer(t, a, 4096);
   const secret = pattern(4096, 11);
   secret.copy(victim.map.bytes);
-  const [, addrA] = adapter.mapToDevice(a, [pad.handle, victim.bo.handle]);
+  const [, addrA] = deviceAddresses(t, a, [pad.handle, victim.bo.handle]);
   const dst = mappedBuffer(t, b, 4096);
   dst.map.bytes.fill(0x11);
-  const [addrB] = adapter.mapToDevice(b, [dst.bo.handle]);
+  const [addrB] = deviceAddresses(t, b, [dst.bo.handle]);
   const src = addrA as bigint;
   const d = addrB as bigint;
   t.log(`A's secret at 0x${src.toString(16)}, B's destination at 0x${d.toString(16)}`);
@@ -52,36 +44,35 @@ async function contextIsolation(t: TestContext): Promise<void> {
 }
 
 async function unmapFaults(t: TestContext): Promise<void> {
-  const adapter = jobAdapter(t);
+  const deviceMap = t.capability('deviceMap');
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
-  const [addr] = adapter.mapToDevice(fd, [bo.handle]);
+  const [addr] = deviceMap.map(fd, [bo.handle]);
   const dst = addr as bigint;
   checkEq((await runJob(t, fd, { kind: 'fill', dst, len: 4096, value: 0x42 }, [bo.handle])).status, 'ok', 'FILL while mapped');
   checkBytes(map.bytes.subarray(0, 4096), 0x42, 'buffer after the FILL while mapped');
-  adapter.unmapFromDevice(fd, [bo.handle]);
+  deviceMap.unmap(fd, [bo.handle]);
   checkEq((await runJob(t, fd, { kind: 'fill', dst, len: 4096, value: 0x99 }, [bo.handle])).status, 'fault', 'FILL after UNMAP');
   checkBytes(map.bytes.subarray(0, 4096), 0x42, 'buffer after the FILL through the unmapped address');
 }
 
 async function badMapUnknown(t: TestContext): Promise<void> {
-  if (t.dev.profile.iommu === 'none') t.skip(`the profile of ${t.dev.profile.driver} declares no IOMMU`);
-  const adapter = needCaps(t, ['iommu']);
+  const deviceMap = t.capability('deviceMap');
   const fd = await openRetry(t);
-  const bo = adapter.createBuffer(fd, 4096);
-  expectErrno('ENOENT', () => adapter.mapToDevice(fd, [0x10101010]), 'GEM_IOMMU_MAP of an unknown handle');
+  const bo = t.capability('buffers').create(fd, 4096);
+  expectErrno('ENOENT', () => deviceMap.map(fd, [0x10101010]), 'GEM_IOMMU_MAP of an unknown handle');
   // All or nothing: a batch with one unknown handle maps nothing, so unmapping the good one misses.
-  expectErrno('ENOENT', () => adapter.mapToDevice(fd, [bo.handle, 0x10101010]), 'GEM_IOMMU_MAP of a known and an unknown handle');
-  expectErrno('EINVAL', () => adapter.unmapFromDevice(fd, [bo.handle]), 'GEM_IOMMU_UNMAP of an object the failed batch must not have mapped');
+  expectErrno('ENOENT', () => deviceMap.map(fd, [bo.handle, 0x10101010]), 'GEM_IOMMU_MAP of a known and an unknown handle');
+  expectErrno('EINVAL', () => deviceMap.unmap(fd, [bo.handle]), 'GEM_IOMMU_UNMAP of an object the failed batch must not have mapped');
 }
 
 async function basicAddresses(t: TestContext): Promise<void> {
-  if (t.dev.profile.iommu === 'none') t.skip(`the profile of ${t.dev.profile.driver} declares no IOMMU`);
-  const adapter = needCaps(t, ['iommu']);
+  const deviceMap = t.capability('deviceMap');
+  const buffers = t.capability('buffers');
   const fd = await openRetry(t);
   const sizes = [4096, 3 * 4096, 4096, 16 * 4096];
-  const bos = sizes.map((s) => adapter.createBuffer(fd, s));
-  const addrs = adapter.mapToDevice(fd, bos.map((b) => b.handle));
+  const bos = sizes.map((s) => buffers.create(fd, s));
+  const addrs = deviceMap.map(fd, bos.map((b) => b.handle));
   t.log(`addresses ${addrs.map((a) => `0x${a.toString(16)}`).join(', ')}`);
   const aperture = DOCUMENTED_APERTURES.get(t.dev.profile.driver);
   if (!aperture) t.log(`no documented aperture for ${t.dev.profile.driver}: only alignment and overlap checked`);
@@ -99,34 +90,32 @@ async function basicAddresses(t: TestContext): Promise<void> {
       check(ai + si <= aj || aj + sj <= ai, `objects ${i} and ${j} overlap in device address space`);
     }
   }
-  const [again] = adapter.mapToDevice(fd, [(bos[0] as { handle: number }).handle]);
+  const [again] = deviceMap.map(fd, [(bos[0] as { handle: number }).handle]);
   checkEq(again as bigint, addrs[0] as bigint, 'address of an object mapped a second time');
 }
 
 async function mapTwiceRefcounted(t: TestContext): Promise<void> {
-  const adapter = jobAdapter(t);
+  const deviceMap = t.capability('deviceMap');
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
-  const [first] = adapter.mapToDevice(fd, [bo.handle]);
-  const [second] = adapter.mapToDevice(fd, [bo.handle]);
+  const [first] = deviceMap.map(fd, [bo.handle]);
+  const [second] = deviceMap.map(fd, [bo.handle]);
   checkEq(second as bigint, first as bigint, 'address of the second mapping of the same object');
   const dst = first as bigint;
-  adapter.unmapFromDevice(fd, [bo.handle]);
+  deviceMap.unmap(fd, [bo.handle]);
   checkEq((await runJob(t, fd, { kind: 'fill', dst, len: 4096, value: 0x21 }, [bo.handle])).status, 'ok', 'FILL after one of two unmaps');
   checkBytes(map.bytes.subarray(0, 4096), 0x21, 'buffer after the FILL with one reference left');
-  adapter.unmapFromDevice(fd, [bo.handle]);
+  deviceMap.unmap(fd, [bo.handle]);
   checkEq((await runJob(t, fd, { kind: 'fill', dst, len: 4096, value: 0x22 }, [bo.handle])).status, 'fault', 'FILL after the last unmap');
   checkBytes(map.bytes.subarray(0, 4096), 0x21, 'buffer after the FILL through the fully unmapped address');
 }
 
 async function roWriteFaults(t: TestContext): Promise<void> {
-  const adapter = jobAdapter(t);
-  needCaps(t, ['device-ro-buffers', 'checksum']);
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096, { deviceReadOnly: true });
   const data = pattern(4096, 12);
   data.copy(map.bytes);
-  const [addr] = adapter.mapToDevice(fd, [bo.handle]);
+  const [addr] = deviceAddresses(t, fd, [bo.handle]);
   const dst = addr as bigint;
   const read = await runJob(t, fd, { kind: 'checksum', src: dst, len: 4096 }, [bo.handle]);
   checkEq(read.status, 'ok', 'CHECKSUM (a device read) of a read-only object');
@@ -135,10 +124,9 @@ async function roWriteFaults(t: TestContext): Promise<void> {
 }
 
 async function faultNoPartialWrite(t: TestContext): Promise<void> {
-  const adapter = jobAdapter(t);
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
-  const [addr] = adapter.mapToDevice(fd, [bo.handle]);
+  const [addr] = t.capability('deviceMap').map(fd, [bo.handle]);
   // The only mapping of a fresh context: the page after it is unmapped.
   const r = await runJob(t, fd, { kind: 'fill', dst: addr as bigint, len: 2 * 4096, value: 0x7e }, [bo.handle]);
   checkEq(r.status, 'fault', 'FILL running off the end of the only mapping');
@@ -146,10 +134,9 @@ async function faultNoPartialWrite(t: TestContext): Promise<void> {
 }
 
 async function faultNextJobRuns(t: TestContext): Promise<void> {
-  const adapter = jobAdapter(t);
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
-  const [addr] = adapter.mapToDevice(fd, [bo.handle]);
+  const [addr] = deviceAddresses(t, fd, [bo.handle]);
   // Address 0 is below every aperture and never mapped.
   checkEq((await runJob(t, fd, { kind: 'fill', dst: 0n, len: 4096, value: 1 })).status, 'fault', 'FILL at device address 0');
   checkEq((await runJob(t, fd, { kind: 'fill', dst: addr as bigint, len: 4096, value: 0x5c }, [bo.handle])).status, 'ok', 'FILL after a fault');
@@ -165,6 +152,7 @@ export default defineFamily('iommu', 'per-context IO address spaces: faults touc
     description: 'a job of context B copying from context A\'s device address faults and changes neither A\'s memory nor B\'s destination',
     reference: 'docs/uapi-apu.md: Contexts (own IO page table), Job results (EFAULT)',
     destructive: true,
+    requires: ['second-context', 'device-address', 'jobs.copy', 'buffers.mmap'],
     run: contextIsolation,
   },
   {
@@ -172,18 +160,21 @@ export default defineFamily('iommu', 'per-context IO address spaces: faults touc
     description: 'after GEM_IOMMU_UNMAP a job touching the address faults and writes nothing',
     reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP / GEM_IOMMU_UNMAP',
     destructive: true,
+    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
     run: unmapFaults,
   },
   {
     name: 'bad-map-unknown',
     description: 'mapping an unknown handle gives ENOENT and maps nothing of its batch',
     reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP',
+    requires: ['iommu', 'device-map'],
     run: badMapUnknown,
   },
   {
     name: 'basic-addresses',
     description: 'device addresses are page aligned, inside the aperture, non-overlapping, and stable for a re-mapped object',
     reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP',
+    requires: ['iommu', 'device-map'],
     run: basicAddresses,
   },
   {
@@ -191,6 +182,7 @@ export default defineFamily('iommu', 'per-context IO address spaces: faults touc
     description: 'mapping an object twice gives the same address and it stays mapped until the second unmap',
     reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP (one more reference)',
     destructive: true,
+    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
     run: mapTwiceRefcounted,
   },
   {
@@ -198,6 +190,7 @@ export default defineFamily('iommu', 'per-context IO address spaces: faults touc
     description: 'the device reads a read-only object but a write through its mapping faults and changes nothing',
     reference: 'docs/uapi-apu.md: GEM_NEW (APU_BO_DEVICE_RO)',
     destructive: true,
+    requires: ['iommu', 'device-address', 'jobs.fill', 'jobs.checksum', 'buffers.device-ro', 'buffers.mmap'],
     run: roWriteFaults,
   },
   {
@@ -205,6 +198,8 @@ export default defineFamily('iommu', 'per-context IO address spaces: faults touc
     description: 'a FILL that faults on its second page writes nothing to its first',
     reference: 'docs/uapi-apu.md: Firmware commands (every page checked before any is touched)',
     destructive: true,
+    // Needs the explicit map: the only mapping of a fresh context has an unmapped page after it.
+    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
     run: faultNoPartialWrite,
   },
   {
@@ -212,6 +207,7 @@ export default defineFamily('iommu', 'per-context IO address spaces: faults touc
     description: 'after a faulting job the next job of the context runs and completes',
     reference: 'docs/uapi-apu.md: Job results',
     destructive: true,
+    requires: ['iommu', 'device-address', 'jobs.fill', 'buffers.mmap'],
     run: faultNextJobRuns,
   },
 ]);

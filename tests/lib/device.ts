@@ -1,16 +1,18 @@
 /**
  * Device-level helpers shared by the families: opening under the exclusive
- * policy's EAGAIN rule, buffers with their mappings, jobs with a bounded wait,
- * and the skips that say exactly which capability or policy is missing.
+ * policy's EAGAIN rule, buffers with their mappings, device addresses and
+ * dma-bufs however the driver makes them, jobs with a bounded wait. What a
+ * test needs is declared in its `requires` (harness/testing/requirements.ts);
+ * these helpers take it as given.
  */
-import type { AdapterCapability, BufferObject, DriverAdapter, JobResult, JobSpec } from '../../drivers/adapter';
-import { mustAsync } from '../../harness/testing/assert';
+import type { BufferObject, JobResult, JobSpec } from '../../drivers/adapter';
+import { check, mustAsync } from '../../harness/testing/assert';
 import type { DeviceUnderTest, TestContext } from '../../harness/testing/define';
 import { O_CLOEXEC, O_RDWR } from '../../harness/sys/constants';
 import { isSysError } from '../../harness/sys/errno';
-import { isDrmNode } from '../../harness/discovery/drm-device';
 import type { Mapping } from '../../harness/sys/types';
 import type { OpenPolicy } from '../../drivers/profile';
+import { primeExport } from './drm';
 
 /** How long (device clock) an open may keep answering EAGAIN while the previous context is torn down. */
 export const TEARDOWN_BUDGET_MS = 5000;
@@ -34,39 +36,15 @@ export async function openRetry(t: TestContext, device: DeviceUnderTest = t.dev,
   }
 }
 
-export function needCaps(t: TestContext, caps: readonly AdapterCapability[], device: DeviceUnderTest = t.dev): DriverAdapter {
-  const adapter = t.adapter(device);
-  const missing = caps.filter((c) => !adapter.capabilities.has(c));
-  if (missing.length > 0) t.skip(`adapter '${adapter.name}' lacks ${missing.join(', ')}`);
-  return adapter;
-}
-
 /**
- * A rule of accel nodes only (major 261, the accel sysfs class, accel
- * feature flags, the accel file's lack of master): SKIP on a DRM node of a
- * non-accel driver selected with `drm:` (docs/discovery.md).
- */
-export function needAccelNode(t: TestContext, rule: string): void {
-  if (isDrmNode(t.dev.info)) {
-    t.skip(`${t.dev.info.devnode} is a DRM node of ${t.dev.profile.driver}, not an accel node: ${rule}`);
-  }
-}
-
-/**
- * The device's open policy; SKIP with detection's reason when it is unknown
- * (drivers/registry.ts detectProfile never guesses one).
+ * The device's open policy (declare `open-policy` in `requires`); SKIP with
+ * detection's reason when it is unknown (drivers/registry.ts detectProfile
+ * never guesses one).
  */
 export function needOpenPolicy(t: TestContext): OpenPolicy {
   const p = t.dev.profile;
   if (p.openPolicy === 'unknown') t.skip(p.openPolicyUnknownReason ?? `the open policy of ${p.driver} is unknown`);
   return p.openPolicy;
-}
-
-/** Two files open at once: impossible by design on an exclusive-policy device. */
-export function needSecondContext(t: TestContext, why: string): void {
-  if (needOpenPolicy(t) === 'exclusive') {
-    t.skip(`${t.dev.profile.driver} has the exclusive open policy (${t.dev.profile.openPolicySource}): ${why}`);
-  }
 }
 
 export interface MappedBuffer {
@@ -81,11 +59,56 @@ export function mappedBuffer(
   size: number,
   opts?: { readonly deviceReadOnly?: boolean },
 ): MappedBuffer {
-  const adapter = t.adapter();
-  const bo = adapter.createBuffer(fd, size, opts);
-  const map = adapter.mmapBuffer(fd, bo);
-  t.defer(() => t.sys.munmap(map));
-  return { bo, map };
+  const bo = t.capability('buffers').create(fd, size, opts);
+  return { bo, map: mapBuffer(t, fd, bo) };
+}
+
+/** A CPU mapping of `bo` (declare `buffers.mmap`), unmapped after the test. */
+export function mapBuffer(t: TestContext, fd: number, bo: BufferObject, device: DeviceUnderTest = t.dev): Mapping {
+  const map = bufferMmap(t, device)(fd, bo);
+  t.defer(() => device.sys.munmap(map));
+  return map;
+}
+
+/** The adapter's buffer mmap (declare `buffers.mmap`), for a mapping the test unmaps itself. */
+export function bufferMmap(t: TestContext, device: DeviceUnderTest = t.dev): (fd: number, bo: BufferObject) => Mapping {
+  const buffers = t.capability('buffers', device);
+  const mmap = buffers.mmap;
+  if (!mmap) return t.skip(`adapter '${t.adapter(device).name}' cannot map buffers`);
+  return (fd, bo) => mmap.call(buffers, fd, bo);
+}
+
+/**
+ * Device addresses of the file's handles: mapped explicitly where the adapter
+ * has `deviceMap` (the APU), else as the driver assigned them at creation
+ * (`buffers.info`). Declare `device-address` in `requires`.
+ */
+export function deviceAddresses(t: TestContext, fd: number, handles: readonly number[], device: DeviceUnderTest = t.dev): bigint[] {
+  const adapter = t.adapter(device);
+  if (adapter.deviceMap) return adapter.deviceMap.map(fd, handles);
+  const info = adapter.buffers?.info;
+  if (!info) return t.skip(`adapter '${adapter.name}' gives buffers no device address`);
+  return handles.map((h) => {
+    const addr = info(fd, h).deviceAddress;
+    check(addr !== undefined, `adapter '${adapter.name}' reports no device address for handle ${h}`);
+    return addr;
+  });
+}
+
+/** The one device address of a handle (see deviceAddresses). */
+export function deviceAddress(t: TestContext, fd: number, handle: number, device: DeviceUnderTest = t.dev): bigint {
+  return deviceAddresses(t, fd, [handle], device)[0] as bigint;
+}
+
+/**
+ * A dma-buf of the file's buffer, the driver's own way where the adapter has
+ * one, else PRIME; closed after the test. Declare `dmabuf` in `requires`.
+ */
+export function exportDmabuf(t: TestContext, fd: number, handle: number, device: DeviceUnderTest = t.dev): number {
+  const own = device.adapter?.dmabuf;
+  const dmabuf = own ? own.export(fd, handle) : primeExport(device.sys, fd, handle);
+  t.defer(() => device.sys.close(dmabuf));
+  return dmabuf;
 }
 
 /** A wait budget no working scheduler can exceed: three timeouts plus recovery slack. */
@@ -95,17 +118,17 @@ export function waitBudgetMs(t: TestContext): number {
 
 /** Submits and waits (bounded); a wait that expires fails the test naming the job. */
 export async function runJob(t: TestContext, fd: number, job: JobSpec, bos: readonly number[] = []): Promise<JobResult> {
-  const adapter = t.adapter();
-  const submitted = adapter.submit(fd, job, bos);
-  return mustAsync(`waiting ${waitBudgetMs(t)} ms for the ${job.kind} job`, () => adapter.wait(submitted, waitBudgetMs(t)));
+  const jobs = t.capability('jobs');
+  const submitted = jobs.submit(fd, job, bos);
+  return mustAsync(`waiting ${waitBudgetMs(t)} ms for the ${job.kind} job`, () => jobs.wait(submitted, waitBudgetMs(t)));
 }
 
-/** Polls STATE until ONLINE, at most `budgetMs` of device time; returns whether it came back. */
+/** Polls the device state until online, at most `budgetMs` of device time; returns whether it came back. */
 export async function waitOnline(t: TestContext, fd: number, budgetMs: number): Promise<boolean> {
-  const adapter = t.adapter();
+  const state = t.capability('state');
   const deadline = t.sys.monotonicNs() + BigInt(budgetMs) * 1_000_000n;
   for (;;) {
-    const s = adapter.deviceState(fd);
+    const s = state.query(fd);
     if (s.online && !s.crashed && !s.timedOut) return true;
     if (t.sys.monotonicNs() >= deadline) return false;
     await t.sys.sleepMs(10);

@@ -3,7 +3,7 @@
  * handling as the reference APU documents it): timed out on time, the device
  * reset and back, jobs queued behind and jobs of other contexts unharmed.
  */
-import type { DriverAdapter, JobResult, SubmittedJob } from '../../drivers/adapter';
+import type { JobCapability, JobResult, SubmittedJob } from '../../drivers/adapter';
 import { check, checkBytes, checkEq, doIoctlErr, mustAsync } from '../../harness/testing/assert';
 import { defineFamily, type TestContext } from '../../harness/testing/define';
 import {
@@ -16,17 +16,16 @@ import {
   drm_apu_gem_queue,
   fnv1a32,
 } from '../../harness/uapi/apu';
-import { mappedBuffer, needCaps, needSecondContext, openRetry, pattern, runJob, waitBudgetMs, waitOnline } from '../lib/device';
+import { deviceAddress, mappedBuffer, openRetry, pattern, runJob, waitBudgetMs, waitOnline } from '../lib/device';
 import { syncobjCreate, syncobjWait } from '../lib/drm';
 
 const HANGS_IN_A_ROW = 10;
 /** Device time a reset plus firmware boot may take before STATE must say ONLINE again. */
 const RECOVERY_BUDGET_MS = 5000;
 
+/** The job timeout (declare `job-timeout`: the profile's, or --job-timeout-ms). */
 function timeoutOf(t: TestContext): number {
-  if (t.jobTimeoutMs === null) {
-    t.skip(`the profile of ${t.dev.profile.driver} declares no job timeout: pass --job-timeout-ms to test hangs`);
-  }
+  if (t.jobTimeoutMs === null) return t.skip(`the profile of ${t.dev.profile.driver} declares no job timeout`);
   return t.jobTimeoutMs;
 }
 
@@ -35,25 +34,25 @@ function timeoutOf(t: TestContext): number {
  * next test (or the runner's health check) must not meet it mid-reset. Not
  * coming back is hang-recovery's failure to report, so here it is only logged.
  */
-function recoverAfterHang(t: TestContext, adapter: DriverAdapter, fd: number): void {
-  if (!adapter.capabilities.has('state')) return;
+function recoverAfterHang(t: TestContext, fd: number): void {
+  if (!t.dev.adapter?.state) return;
   t.defer(async () => {
     if (!(await waitOnline(t, fd, RECOVERY_BUDGET_MS))) t.log(`device not ONLINE ${RECOVERY_BUDGET_MS} ms after the test`);
   });
 }
 
-function wait(t: TestContext, adapter: DriverAdapter, job: SubmittedJob, what: string): Promise<JobResult> {
+function wait(t: TestContext, jobs: JobCapability, job: SubmittedJob, what: string): Promise<JobResult> {
   const budget = waitBudgetMs(t);
-  return mustAsync(`waiting ${budget} ms (device clock) for ${what}`, () => adapter.wait(job, budget));
+  return mustAsync(`waiting ${budget} ms (device clock) for ${what}`, () => jobs.wait(job, budget));
 }
 
 async function hangTimeout(t: TestContext): Promise<void> {
   const timeout = timeoutOf(t);
-  const adapter = needCaps(t, ['jobs', 'hang']);
+  const jobs = t.capability('jobs');
   const fd = await openRetry(t);
-  recoverAfterHang(t, adapter, fd);
-  const job = adapter.submit(fd, { kind: 'hang' });
-  const r = await wait(t, adapter, job, 'the hanging job');
+  recoverAfterHang(t, fd);
+  const job = jobs.submit(fd, { kind: 'hang' });
+  const r = await wait(t, jobs, job, 'the hanging job');
   const ms = Number(r.completedNs - job.submittedNs) / 1e6;
   t.log(`hang reported ${r.status} (errno ${r.errno}) after ${ms.toFixed(3)} ms; timeout ${timeout} ms`);
   checkEq(r.status, 'timedout', 'status of a job that never completes');
@@ -63,43 +62,40 @@ async function hangTimeout(t: TestContext): Promise<void> {
 }
 
 async function hangQueuedJob(t: TestContext): Promise<void> {
-  timeoutOf(t);
-  const adapter = needCaps(t, ['jobs', 'hang', 'iommu', 'fill']);
+  const jobs = t.capability('jobs');
   const fd = await openRetry(t);
-  recoverAfterHang(t, adapter, fd);
+  recoverAfterHang(t, fd);
   const { bo, map } = mappedBuffer(t, fd, 4096);
-  const [addr] = adapter.mapToDevice(fd, [bo.handle]);
-  const hang = adapter.submit(fd, { kind: 'hang' });
-  const fill = adapter.submit(fd, { kind: 'fill', dst: addr as bigint, len: 4096, value: 0x6b }, [bo.handle]);
-  checkEq((await wait(t, adapter, hang, 'the hanging job')).status, 'timedout', 'status of the hanging job');
-  checkEq((await wait(t, adapter, fill, 'the FILL queued behind the hang')).status, 'ok', 'status of the FILL queued behind the hang');
+  const addr = deviceAddress(t, fd, bo.handle);
+  const hang = jobs.submit(fd, { kind: 'hang' });
+  const fill = jobs.submit(fd, { kind: 'fill', dst: addr, len: 4096, value: 0x6b }, [bo.handle]);
+  checkEq((await wait(t, jobs, hang, 'the hanging job')).status, 'timedout', 'status of the hanging job');
+  checkEq((await wait(t, jobs, fill, 'the FILL queued behind the hang')).status, 'ok', 'status of the FILL queued behind the hang');
   checkBytes(map.bytes.subarray(0, 4096), 0x6b, 'buffer filled by the job queued behind the hang');
 }
 
 async function hangInnocentContext(t: TestContext): Promise<void> {
-  timeoutOf(t);
-  needSecondContext(t, 'no other context can exist beside the hanging one (a dup would share its context)');
-  const adapter = needCaps(t, ['jobs', 'hang', 'iommu', 'fill']);
+  // No other context can exist beside the hanging one on an exclusive device (a dup shares its context).
+  const jobs = t.capability('jobs');
   const guilty = await openRetry(t);
-  recoverAfterHang(t, adapter, guilty);
+  recoverAfterHang(t, guilty);
   const innocent = await openRetry(t);
   const { bo, map } = mappedBuffer(t, innocent, 4096);
-  const [addr] = adapter.mapToDevice(innocent, [bo.handle]);
-  const hang = adapter.submit(guilty, { kind: 'hang' });
-  const fill = adapter.submit(innocent, { kind: 'fill', dst: addr as bigint, len: 4096, value: 0x2d }, [bo.handle]);
-  checkEq((await wait(t, adapter, hang, 'the hanging job')).status, 'timedout', 'status of the hanging job');
-  const r = await wait(t, adapter, fill, 'the other context\'s FILL');
+  const addr = deviceAddress(t, innocent, bo.handle);
+  const hang = jobs.submit(guilty, { kind: 'hang' });
+  const fill = jobs.submit(innocent, { kind: 'fill', dst: addr, len: 4096, value: 0x2d }, [bo.handle]);
+  checkEq((await wait(t, jobs, hang, 'the hanging job')).status, 'timedout', 'status of the hanging job');
+  const r = await wait(t, jobs, fill, 'the other context\'s FILL');
   checkEq(r.status, 'ok', 'status of another context\'s job submitted during the hang');
   checkBytes(map.bytes.subarray(0, 4096), 0x2d, 'the other context\'s buffer');
 }
 
 async function hangRecovery(t: TestContext): Promise<void> {
-  timeoutOf(t);
-  const adapter = needCaps(t, ['jobs', 'hang', 'state']);
+  const jobs = t.capability('jobs');
   const fd = await openRetry(t);
-  const job = adapter.submit(fd, { kind: 'hang' });
-  checkEq((await wait(t, adapter, job, 'the hanging job')).status, 'timedout', 'status of the hanging job');
-  const state = adapter.deviceState(fd);
+  const job = jobs.submit(fd, { kind: 'hang' });
+  checkEq((await wait(t, jobs, job, 'the hanging job')).status, 'timedout', 'status of the hanging job');
+  const state = t.capability('state').query(fd);
   t.log(`STATE right after the timeout: online=${state.online} timedOut=${state.timedOut} crashed=${state.crashed}`);
   const back = await waitOnline(t, fd, RECOVERY_BUDGET_MS);
   check(back, `STATE is not ONLINE ${RECOVERY_BUDGET_MS} ms (device clock) after the timeout`);
@@ -107,13 +103,12 @@ async function hangRecovery(t: TestContext): Promise<void> {
 }
 
 async function hangTenInARow(t: TestContext): Promise<void> {
-  timeoutOf(t);
-  const adapter = needCaps(t, ['jobs', 'hang']);
+  const jobs = t.capability('jobs');
   // A fresh file per hang: ban_after consecutive timeouts would ban one context.
   for (let i = 0; i < HANGS_IN_A_ROW; i++) {
     const fd = await openRetry(t);
-    const job = adapter.submit(fd, { kind: 'hang' });
-    checkEq((await wait(t, adapter, job, `hang ${i + 1}`)).status, 'timedout', `status of hang ${i + 1}`);
+    const job = jobs.submit(fd, { kind: 'hang' });
+    checkEq((await wait(t, jobs, job, `hang ${i + 1}`)).status, 'timedout', `status of hang ${i + 1}`);
     t.close(fd);
   }
   const fd = await openRetry(t);
@@ -121,38 +116,32 @@ async function hangTenInARow(t: TestContext): Promise<void> {
 }
 
 async function basicChecksum(t: TestContext): Promise<void> {
-  const adapter = needCaps(t, ['jobs', 'iommu', 'checksum']);
   const fd = await openRetry(t);
   const size = 3 * 4096 + 512;
   const { bo, map } = mappedBuffer(t, fd, size);
   const data = pattern(size, 9);
   data.copy(map.bytes);
-  const [addr] = adapter.mapToDevice(fd, [bo.handle]);
-  const r = await runJob(t, fd, { kind: 'checksum', src: addr as bigint, len: size }, [bo.handle]);
+  const addr = deviceAddress(t, fd, bo.handle);
+  const r = await runJob(t, fd, { kind: 'checksum', src: addr, len: size }, [bo.handle]);
   checkEq(r.status, 'ok', 'CHECKSUM job status');
   check(r.output.length >= 4, `CHECKSUM job returned ${r.output.length} result bytes, expected 8`);
   checkEq(r.output.readUInt32LE(0), fnv1a32(data), 'CHECKSUM (FNV-1a) of the buffer');
 }
 
 async function badDequeueForeign(t: TestContext): Promise<void> {
-  if (t.dev.profile.adapter !== 'apu') {
-    t.skip(`result collection is driver uAPI; only the APU's GEM_DEQUEUE is known (driver ${t.dev.profile.driver})`);
-  }
-  needSecondContext(t, 'no other file exists to try another file\'s job from');
-  const adapter = needCaps(t, ['jobs']);
+  const jobs = t.capability('jobs');
   const owner = await openRetry(t);
   const stranger = await openRetry(t);
-  const job = adapter.submit(owner, { kind: 'nop' });
-  await mustAsync('SYNCOBJ_WAIT for the owner\'s job', () => syncobjWait(t.sys, owner, job.syncobj, waitBudgetMs(t)));
-  const arg = drm_apu_gem_dequeue.encode({ out_sync: job.syncobj });
+  const job = jobs.submit(owner, { kind: 'nop' });
+  const outSync = job.syncobj;
+  check(outSync !== undefined, `adapter '${t.adapter().name}' submitted an APU job without its out_sync syncobj`);
+  await mustAsync('SYNCOBJ_WAIT for the owner\'s job', () => syncobjWait(t.sys, owner, outSync, waitBudgetMs(t)));
+  const arg = drm_apu_gem_dequeue.encode({ out_sync: outSync });
   doIoctlErr(t.sys, stranger, DRM_IOCTL_APU_GEM_DEQUEUE, arg, 'ENOENT');
-  checkEq((await wait(t, adapter, job, 'the owner\'s job')).status, 'ok', 'the owner still collects its job');
+  checkEq((await wait(t, jobs, job, 'the owner\'s job')).status, 'ok', 'the owner still collects its job');
 }
 
 async function badQueueArgs(t: TestContext): Promise<void> {
-  if (t.dev.profile.adapter !== 'apu') {
-    t.skip(`job submission is driver uAPI; only the APU's GEM_QUEUE is known (driver ${t.dev.profile.driver})`);
-  }
   const fd = await openRetry(t);
   const outSync = syncobjCreate(t.sys, fd);
   const handles = t.sys.alloc(4 * (APU_MAX_BO_HANDLES + 1));
@@ -183,6 +172,7 @@ export default defineFamily('sched', 'job timeouts, reset and recovery; innocent
     description: 'a hanging job is reported timed out no sooner than the timeout and no later than 1.5 x timeout + 100 ms',
     reference: REF_TIMEOUT,
     destructive: true,
+    requires: ['job-timeout', 'jobs.hang'],
     run: hangTimeout,
   },
   {
@@ -190,6 +180,7 @@ export default defineFamily('sched', 'job timeouts, reset and recovery; innocent
     description: 'a job queued behind a hanging job of the same context runs and completes correctly',
     reference: REF_TIMEOUT,
     destructive: true,
+    requires: ['job-timeout', 'jobs.hang', 'jobs.fill', 'buffers.mmap', 'device-address'],
     run: hangQueuedJob,
   },
   {
@@ -197,6 +188,7 @@ export default defineFamily('sched', 'job timeouts, reset and recovery; innocent
     description: 'another context\'s job submitted during a hang completes correctly',
     reference: 'drivers/gpu/drm/scheduler/sched_main.c: drm_sched_stop/drm_sched_start (guilty job only); docs/uapi-apu.md',
     destructive: true,
+    requires: ['job-timeout', 'second-context', 'jobs.hang', 'jobs.fill', 'buffers.mmap', 'device-address'],
     run: hangInnocentContext,
   },
   {
@@ -204,6 +196,7 @@ export default defineFamily('sched', 'job timeouts, reset and recovery; innocent
     description: 'after a timeout the device reports ONLINE again and runs the next job',
     reference: 'docs/uapi-apu.md: STATE',
     destructive: true,
+    requires: ['job-timeout', 'jobs.hang', 'state'],
     run: hangRecovery,
   },
   {
@@ -212,24 +205,30 @@ export default defineFamily('sched', 'job timeouts, reset and recovery; innocent
     reference: REF_TIMEOUT,
     destructive: true,
     timeoutMs: 60_000,
+    requires: ['job-timeout', 'jobs.hang'],
     run: hangTenInARow,
   },
   {
     name: 'basic-checksum',
     description: 'a CHECKSUM job returns the FNV-1a of the buffer the CPU wrote',
     reference: 'docs/uapi-apu.md: Firmware commands',
+    requires: ['jobs.checksum', 'buffers.mmap', 'device-address'],
     run: basicChecksum,
   },
   {
     name: 'bad-queue-args',
     description: 'GEM_QUEUE refuses a bad device, command, argument size or handle count (EINVAL) and an unknown out_sync (ENOENT)',
     reference: 'docs/uapi-apu.md: GEM_QUEUE; drivers/apu/uapi/apu_drm.h: APU_MAX_BO_HANDLES',
+    // Job submission is driver uAPI.
+    requires: ['uapi:apu'],
     run: badQueueArgs,
   },
   {
     name: 'bad-dequeue-foreign',
     description: 'GEM_DEQUEUE of another file\'s job gives ENOENT and leaves the job to its owner',
     reference: 'docs/uapi-apu.md: GEM_DEQUEUE',
+    // Result collection is driver uAPI.
+    requires: ['uapi:apu', 'second-context', 'jobs'],
     run: badDequeueForeign,
   },
 ]);
