@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { defineDriverModule } from '../driver-module';
 import type { SimDriverModel } from '../sim/plugin-api';
+import { HABANALABS_ADAPTER_NAME, createHabanalabsAdapter } from './adapter';
 import family from './family';
 import { habanalabsProfile, HABANALABS_DRIVER } from './profile';
 import { HABANALABS_PROOFS } from './proofs';
@@ -18,6 +19,7 @@ const model = (): typeof import('./sim/model') => require('./sim/model') as type
 export default defineDriverModule({
   name: 'habanalabs',
   profiles: { [HABANALABS_DRIVER.driver]: (sys) => habanalabsProfile(sys) },
+  adapters: { [HABANALABS_ADAPTER_NAME]: createHabanalabsAdapter },
   families: [family],
   simModels: { habanalabs: (): SimDriverModel => model().SIM_HABANALABS },
   proofs: HABANALABS_PROOFS,

@@ -5,6 +5,7 @@
 import type { Sys } from '../../harness/sys/types';
 import { readModuleParam } from '../apu/profile';
 import type { DriverProfile } from '../profile';
+import { HABANALABS_ADAPTER_NAME } from './adapter';
 
 export const HABANALABS_DRIVER = {
   /** habanalabs.h HL_NAME: the drm_driver name and the PCI driver name. */
@@ -38,5 +39,6 @@ export function habanalabsProfile(sys: Sys): DriverProfile {
     prime: false,
     // hl_driver.driver_features = DRIVER_COMPUTE_ACCEL: no DRIVER_SYNCOBJ.
     syncobj: false,
+    adapter: HABANALABS_ADAPTER_NAME,
   };
 }

@@ -9,7 +9,7 @@ import { defineFamily, type TestContext } from '../../harness/testing/define';
 import { O_CLOEXEC, O_RDWR } from '../../harness/sys/constants';
 import { isSysError, type ErrnoName } from '../../harness/sys/errno';
 import type { PeerProcess } from '../../harness/sys/types';
-import { DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_SYNCOBJ_CREATE, drm_gem_close, drm_syncobj_create } from '../../harness/uapi/drm';
+import { DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_SYNCOBJ_CREATE, DRM_IOCTL_VERSION, drm_gem_close, drm_syncobj_create, drm_version } from '../../harness/uapi/drm';
 import { getVersion } from '../lib/drm';
 import { bufferMmap, needOpenPolicy, openRetry } from '../lib/device';
 
@@ -203,7 +203,7 @@ async function controlNode(t: TestContext): Promise<void> {
     // The node is this device's: VERSION (DRM_CONTROL_ALLOW) names the same driver as the accel node.
     checkEq(getVersion(t.sys, ctl).name, getVersion(t.sys, accel).name, `DRM_IOCTL_VERSION on ${node.devnode} vs the accel node`);
   } else {
-    expectErrno(rules.refusal, () => getVersion(t.sys, ctl), `DRM_IOCTL_VERSION on ${node.devnode}`);
+    doIoctlErr(t.sys, ctl, DRM_IOCTL_VERSION, drm_version.encode({}), rules.refusal);
   }
   must('buffer on the accel node while the control node is open', () => buffers.create(accel, 4096));
   expectErrno(rules.refusal, () => buffers.create(ctl, 4096), `buffer allocation through ${node.devnode}`);

@@ -22,9 +22,17 @@ export const DRAM_PAGE_SIZE = 6n * 8n * 1024n * 1024n * 16n;
 export const DRAM_SIZE = 6n * 16n * 1024n * 1024n * 1024n;
 /** dram_user_base_address - dram_base_address: the first DRAM page is the driver's. */
 export const DRAM_KMD_SIZE = DRAM_PAGE_SIZE;
-/** gaudi2.c DRAM_PHYS_BASE (0): the DMMU hands out virtual addresses from its own range. */
-export const DMMU_VA_BASE = 0x1000_0010_0000_0000n;
-/** Base of the per-context CB VA pool (ctx->cb_va_pool, CB_VA_POOL_SIZE = 4 GiB) in the host VA range. */
+/** include/gaudi2/gaudi2.h DRAM_PHYS_BASE. */
+export const DRAM_PHYS_BASE = 0x1001_0000_0000_0000n;
+/**
+ * prop->dmmu.start_addr = dram_base_address + dram_page_size * DIV_ROUND_UP(dram_size, dram_page_size):
+ * DRAM mappings (HL_MEM_OP_MAP) get virtual addresses from here (get_va_block, aligned to the DMMU page).
+ */
+export const DMMU_VA_BASE = DRAM_PHYS_BASE + DRAM_PAGE_SIZE * ((DRAM_SIZE + DRAM_PAGE_SIZE - 1n) / DRAM_PAGE_SIZE);
+/**
+ * The per-context CB VA pool (hl_cb_va_pool_init: CB_VA_POOL_SIZE = 4 GiB reserved in the host VA
+ * range, gaudi2P.h VA_HOST_SPACE_PAGE_START); the model starts it at the range's base.
+ */
 export const CB_VA_BASE = 0xfff0_0000_0000_0000n;
 /** habanalabs_drv.c HL_DEFAULT_TIMEOUT_LOCKED: seconds, the timeout_locked module parameter's default. */
 export const DEFAULT_TIMEOUT_LOCKED_S = 30;

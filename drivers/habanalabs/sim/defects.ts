@@ -22,6 +22,8 @@ export const HABANALABS_DEFECTS = {
   'hl-cs-queue-unchecked': { layer: 'driver', rule: 'validate_queue_index accepts a queue index at or beyond max_queues' },
   'hl-cs-seq-skips': { layer: 'driver', rule: 'allocate_cs hands out every other sequence number (ctx->cs_sequence += 2)' },
   'hl-gem-feature': { layer: 'driver', rule: 'hl_driver declares DRIVER_GEM, so the core runs GEM ioctls on a driver with no GEM objects' },
+  'hl-tdr-late': { layer: 'driver', rule: 'the TDR of a CS fires at twice its timeout' },
+  'hl-reset-stuck': { layer: 'driver', rule: 'a hard reset never finishes: the device stays IN_RESET' },
   'hl-wait-early-complete': { layer: 'driver', rule: 'WAIT_CS reports COMPLETED for a CS still running' },
   'hl-wait-future-seq': { layer: 'driver', rule: 'WAIT_CS on a sequence never submitted reports COMPLETED instead of EINVAL' },
   'hl-cb-mmap-twice': { layer: 'driver', rule: 'hl_mem_mgr_mmap lets one CB be mapped twice' },

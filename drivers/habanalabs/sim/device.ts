@@ -241,6 +241,7 @@ export class HlDevice {
     this.inReset = true;
     this.needsReset = false;
     this.inDebug = false;
+    if (this.defects.has('hl-reset-stuck')) return;
     this.drm.clock.after(HARD_RESET_NS, () => {
       this.inReset = false;
       this.hardResetCnt++;

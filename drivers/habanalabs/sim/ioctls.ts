@@ -135,8 +135,9 @@ function copyReply(dev: HlDevice, ctx: IoctlContext, pointer: bigint, returnSize
 function hwIpInfo(): Buffer {
   return hl_info_hw_ip_info.encode({
     device_id: PCI_IDS_GAUDI2,
-    dram_base_address: DRAM_KMD_SIZE,
-    dram_size: DRAM_SIZE - DRAM_KMD_SIZE,
+    // dram_supports_virtual_memory: the DMMU's start; the size in whole DRAM pages.
+    dram_base_address: DMMU_VA_BASE,
+    dram_size: ((DRAM_SIZE - DRAM_KMD_SIZE) / DRAM_PAGE_SIZE) * DRAM_PAGE_SIZE,
     dram_enabled: 1,
     dram_page_size: DRAM_PAGE_SIZE,
     device_mem_alloc_default_page_size: DRAM_PAGE_SIZE,
@@ -353,7 +354,8 @@ function csDefault(dev: HlDevice, ctx: HlContext, a: ReturnType<typeof hl_cs_in.
   if (total !== null) cs.doneTimer = clock.after(total, () => dev.finish(ctx, cs, 'completed'));
   // hl_hw_queue_schedule_cs: the TDR, unless timeout_locked=0 (MAX_SCHEDULE_TIMEOUT).
   const timeoutS = a.cs_flags & HL_CS_FLAGS_CUSTOM_TIMEOUT ? a.timeout : dev.params.timeoutLockedS;
-  if (dev.params.timeoutLockedS !== 0) cs.tdrTimer = clock.after(BigInt(timeoutS) * 1_000_000_000n, () => dev.csTimedOut(ctx, cs));
+  const tdrNs = BigInt(timeoutS) * 1_000_000_000n * (dev.defects.has('hl-tdr-late') ? 2n : 1n);
+  if (dev.params.timeoutLockedS !== 0) cs.tdrTimer = clock.after(tdrNs, () => dev.csTimedOut(ctx, cs));
   return seq;
 }
 
