@@ -115,9 +115,9 @@ export interface JobResult {
 
 export interface JobCapability {
   /**
-   * The job kinds the adapter can express. 'nop' is always among them: a
-   * driver that cannot run a trivial job has no `jobs` capability.
-   * 'hang' is a job that never completes, for the timeout rules.
+   * The job kinds the adapter can express: usually 'nop' at least. 'hang' is
+   * a job that never completes, for the timeout rules; a device whose engine
+   * completes nothing (ethosu's silent NPU of the kernel lane) has 'hang' only.
    */
   readonly kinds: ReadonlySet<JobKind>;
   /** Submits on the file's context; `bos` are the handles the job touches. */

@@ -4,7 +4,8 @@
  */
 import type { DriverModule } from './driver-module';
 import apu from './apu';
+import ethosu from './ethosu';
 import habanalabs from './habanalabs';
 import vgem from './vgem';
 
-export const DRIVER_MODULES: readonly DriverModule[] = [apu, habanalabs, vgem];
+export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, habanalabs];

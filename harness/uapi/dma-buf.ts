@@ -1,6 +1,6 @@
 /** dma-buf uAPI: include/uapi/linux/dma-buf.h. */
 import { IOW, IOWR } from './ioctl';
-import { s32, struct, u32, u64 } from './layout';
+import { array, s32, struct, u8, u32, u64 } from './layout';
 
 export const dma_buf_sync = struct('dma_buf_sync', { flags: u64 });
 export const dma_buf_export_sync_file = struct('dma_buf_export_sync_file', { flags: u32, fd: s32 });
@@ -25,3 +25,15 @@ export const DMA_BUF_IOCTL_NAMES: ReadonlyMap<number, string> = new Map([
   [DMA_BUF_IOCTL_EXPORT_SYNC_FILE, 'DMA_BUF_IOCTL_EXPORT_SYNC_FILE'],
   [DMA_BUF_IOCTL_IMPORT_SYNC_FILE, 'DMA_BUF_IOCTL_IMPORT_SYNC_FILE'],
 ]);
+
+/** sync_file uAPI: include/uapi/linux/sync_file.h. */
+export const sync_file_info = struct('sync_file_info', {
+  name: array(u8, 32),
+  status: s32,
+  flags: u32,
+  num_fences: u32,
+  pad: u32,
+  sync_fence_info: u64,
+});
+export const SYNC_IOC_MAGIC = '>';
+export const SYNC_IOC_FILE_INFO = IOWR(SYNC_IOC_MAGIC, 4, sync_file_info.size);

@@ -196,7 +196,7 @@ export default defineFamily('sched', 'job timeouts, reset and recovery; innocent
     description: 'after a timeout the device reports ONLINE again and runs the next job',
     reference: 'docs/uapi-apu.md: STATE',
     destructive: true,
-    requires: ['job-timeout', 'jobs.hang', 'state'],
+    requires: ['job-timeout', 'jobs.hang', 'jobs', 'state'],
     run: hangRecovery,
   },
   {
@@ -205,7 +205,7 @@ export default defineFamily('sched', 'job timeouts, reset and recovery; innocent
     reference: REF_TIMEOUT,
     destructive: true,
     timeoutMs: 60_000,
-    requires: ['job-timeout', 'jobs.hang'],
+    requires: ['job-timeout', 'jobs.hang', 'jobs'],
     run: hangTenInARow,
   },
   {

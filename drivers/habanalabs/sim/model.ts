@@ -52,6 +52,8 @@ function buildDriver(device: () => HlDevice, gem: boolean): DrmDriver {
     minor: 3,
     patchlevel: 4,
     features: DRIVER_COMPUTE_ACCEL | (gem ? DRIVER_GEM : 0),
+    // No gem_prime_import_sg_table: drm_gem_prime_import_dev answers a foreign dma-buf with EINVAL.
+    primeImportForeign: false,
     ioctls,
     open: (_drm, file, ctx) => hlDeviceOpen(device(), file, ctx),
     postclose: (_drm, file) => hlDeviceRelease(device(), file),

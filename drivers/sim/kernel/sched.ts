@@ -63,6 +63,14 @@ export interface SchedOptions {
   readonly hangLimit: number;
   /** Virtual time a reset after a timeout takes (STATE shows TIMEDOUT meanwhile). */
   readonly resetNs: bigint;
+  /**
+   * The error a timed-out job's finished fence carries (positive errno).
+   * ETIMEDOUT by default; a driver whose timedout_job stops the scheduler and
+   * restarts it with drm_sched_start(sched, 0) leaves the job with
+   * -ECANCELED instead (sched_main.c drm_sched_start: no parent fence ->
+   * drm_sched_job_done(s_job, errno ?: -ECANCELED)).
+   */
+  readonly timeoutErrno?: number;
 }
 
 /** Injected scheduler misbehaviour, one knob per 'driver' defect that lives here. */
@@ -278,7 +286,7 @@ export class GpuScheduler<P> {
     const entity = slot.job.entity;
     entity.consecutiveTimeouts++;
     if (this.opts.hangLimit > 0 && entity.consecutiveTimeouts >= this.opts.hangLimit) entity.banned = true;
-    this.finish(slot.job, ETIMEDOUT);
+    this.finish(slot.job, this.opts.timeoutErrno ?? ETIMEDOUT);
     if (this.faults.dropQueuedAfterHang) {
       for (const j of this.queue) this.live.delete(j);
       this.queue = [];

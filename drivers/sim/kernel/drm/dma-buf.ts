@@ -13,10 +13,11 @@ import {
   DMA_BUF_SET_NAME_B,
   DMA_BUF_SYNC_RW,
   DMA_BUF_SYNC_VALID_FLAGS_MASK,
+  DMA_BUF_SYNC_WRITE,
   dma_buf_export_sync_file,
   dma_buf_sync,
 } from '../../../../harness/uapi/dma-buf';
-import { DmaFence } from '../fence';
+import { DmaFence, dmaResvUsageRw } from '../fence';
 import type { KernelServices } from '../services';
 import { syncFileCreate, syncFileGetFence } from '../sync-file';
 import { anonInode } from '../vfs/anon';
@@ -99,9 +100,10 @@ const dmaBufOps: FileOperations = {
   ioctl(file, cmd, arg, ctx) {
     return dmaBufIoctl(file.privateData as DmaBuf, cmd, arg, ctx);
   },
-  /** dma_buf_poll with no fences attached: readable and writable at once. */
-  poll() {
-    return POLLIN | POLLOUT;
+  /** dma_buf_poll: readable once the writers' fences signalled, writable once every fence has. */
+  poll(file) {
+    const resv = (file.privateData as DmaBuf).obj.resv;
+    return (resv.signaled('write') ? POLLIN : 0) | (resv.signaled('read') ? POLLOUT : 0);
   },
 };
 
@@ -135,8 +137,10 @@ function dmaBufIoctl(d: DmaBuf, cmd: number, arg: bigint, ctx: CallCtx): number 
       const a = dma_buf_export_sync_file.decode(ctx.mm.copyFromUser(arg, dma_buf_export_sync_file.size, 'ioctl'));
       const rw = Number(DMA_BUF_SYNC_RW);
       if (a.flags & ~rw || (a.flags & rw) === 0) throw SysError.of('EINVAL', 'ioctl', 'EXPORT_SYNC_FILE flags');
-      // No fences are ever attached to the reservation object: a signalled stub.
-      const sf = syncFileCreate(d.kernel, DmaFence.signaled('dma-buf'));
+      // dma_buf_export_sync_file: the singleton of the fences a reader (WRITE usage) or a
+      // writer (READ usage) must wait for, or a signalled stub when there are none.
+      const usage = dmaResvUsageRw((a.flags & Number(DMA_BUF_SYNC_WRITE)) !== 0);
+      const sf = syncFileCreate(d.kernel, d.obj.resv.singleton(usage) ?? DmaFence.signaled('dma-buf'));
       const fd = ctx.task.files.install(sf, true, 'ioctl');
       try {
         ctx.mm.copyToUser(arg, dma_buf_export_sync_file.encode({ flags: a.flags, fd }), 'ioctl');

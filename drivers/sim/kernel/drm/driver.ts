@@ -9,7 +9,7 @@
  * ../clock.ts and ../fence.ts). The core implements it in drm/*.ts.
  */
 import type { VirtualClock } from '../clock';
-import type { DmaFence } from '../fence';
+import type { DmaFence, DmaResv } from '../fence';
 
 /* enum drm_driver_feature (include/drm/drm_drv.h). */
 export const DRIVER_GEM = 1 << 0;
@@ -116,6 +116,13 @@ export interface DrmDriver {
    * close(2) of an fd of the file (fs/open.c filp_close), not only the last.
    */
   flush?(dev: DrmDevice, file: DrmFile): void;
+  /**
+   * False for a driver with no drm_driver.gem_prime_import_sg_table (nor its
+   * own gem_prime_import): drm_gem_prime_import_dev then answers a dma-buf of
+   * another device with EINVAL, while its own buffers still import as the
+   * same object. Default: foreign dma-bufs are attached.
+   */
+  readonly primeImportForeign?: boolean;
   /** Extra debugfs files beside the core's name, clients and gem_objects. */
   readonly debugfs?: readonly DebugfsFile[];
   /**
@@ -143,6 +150,13 @@ export interface VmArea {
 export interface GemObjectFuncs {
   /** drm_gem_object_funcs.free: the last reference dropped; the core then releases the object. */
   free?(obj: GemObject): void;
+  /**
+   * drm_gem_object_funcs.mmap, called by drm_gem_mmap_obj once the core's
+   * checks passed: throwing a SysError fails mmap(2) with it (e.g. an object
+   * the driver created unmappable). It may return the memory the mapping
+   * shows instead of the object's pages (a driver that maps something else).
+   */
+  mmap?(obj: GemObject): Buffer | void;
 }
 
 /**
@@ -160,6 +174,8 @@ export interface GemObject {
   readonly handleCount: number;
   /** True when the object wraps a dma-buf of another device (obj->import_attach). */
   readonly imported: boolean;
+  /** obj->resv: the implicit fences (an imported object shares its exporter's, as dma_buf->resv). */
+  readonly resv: DmaResv;
   /** Driver-private data (the driver's container_of). */
   driverPriv: unknown;
   get(): void;

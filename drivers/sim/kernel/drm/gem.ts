@@ -11,6 +11,7 @@ import { MAP_SHARED } from '../../../../harness/sys/constants';
 import type { GemObject, GemObjectFuncs } from './driver';
 import { PAGE_SIZE } from './driver';
 import { VmaNode } from './vma-manager';
+import { DmaResv } from '../fence';
 import type { DrmDeviceImpl } from './device';
 import type { DrmFileImpl, HandleEntry } from './file';
 import type { DmaBuf } from './dma-buf';
@@ -29,6 +30,7 @@ export class GemObjectImpl implements GemObject {
   /** obj->import_attach->dmabuf: the foreign dma-buf this object wraps (holds a reference). */
   importAttach: DmaBuf | null = null;
   readonly vmaNode = new VmaNode();
+  private readonly ownResv = new DmaResv();
   driverPriv: unknown = null;
   freed = false;
 
@@ -61,6 +63,15 @@ export class GemObjectImpl implements GemObject {
 
   get imported(): boolean {
     return this.importAttach !== null;
+  }
+
+  get resv(): DmaResv {
+    return this.importAttach ? this.importAttach.obj.resv : this.ownResv;
+  }
+
+  /** drm_gem_mmap_obj -> obj->funcs->mmap: the memory the mapping shows. */
+  driverMmap(): Buffer {
+    return this.funcs?.mmap?.(this) ?? this.memory;
   }
 
   /** drm_gem_object_get. */
@@ -190,7 +201,14 @@ export function drmGemMmap(file: DrmFileImpl, vma: VmaRequest): void {
     obj.put();
     throw SysError.of('EINVAL', 'mmap', 'copy-on-write mapping of a GEM object');
   }
-  vma.memory = obj.memory.subarray(0, vma.length);
+  let memory: Buffer;
+  try {
+    memory = obj.driverMmap();
+  } catch (e) {
+    obj.put();
+    throw e;
+  }
+  vma.memory = memory.subarray(0, vma.length);
   if (dev.defects.has('mmap-no-ref')) {
     obj.put();
     vma.close = null;

@@ -7,7 +7,6 @@ import type { IoctlCtx } from './ctx';
 import type { DrmDeviceImpl } from './device';
 import { DmaBuf, dmaBufExport, isDmaBufFile } from './dma-buf';
 import type { DrmFileImpl } from './file';
-import { DRIVER_GEM } from './driver';
 import { GemObjectImpl, gemHandleCreateTail, gemLookup } from './gem';
 
 /**
@@ -72,8 +71,8 @@ export function primeHandleToFdIoctl(dev: DrmDeviceImpl, data: Buffer, file: Drm
 function primeImport(dev: DrmDeviceImpl, dmabuf: DmaBuf): GemObjectImpl {
   const obj = dmabuf.obj;
   if (obj.dev === dev && obj.tryGet()) return obj;
-  // A driver without DRIVER_GEM has no gem_prime_import_sg_table: "if (!dev->driver->gem_prime_import_sg_table) return ERR_PTR(-EINVAL)".
-  if (!(dev.driver.features & DRIVER_GEM)) throw SysError.of('EINVAL', 'ioctl', 'driver cannot import dma-bufs (no DRIVER_GEM)');
+  // drm_gem_prime_import_dev: a driver without gem_prime_import_sg_table cannot attach a foreign buffer.
+  if (dev.driver.primeImportForeign === false) throw SysError.of('EINVAL', 'ioctl', 'driver cannot import foreign dma-bufs');
   const imported = dev.gemObjectWrap(dmabuf.size, obj.memory);
   dmabuf.get();
   imported.importAttach = dmabuf;
