@@ -4,9 +4,10 @@
  * rules need a Gaudi2 (HW queues fed with user-allocated CBs), as the
  * encoding of a job is the ASIC's.
  */
-import { check, checkEq, doIoctlErr, expectErrno, must } from '../../harness/testing/assert';
+import { check, checkEq, doIoctlErr, expectErrno, must, mustAsync } from '../../harness/testing/assert';
 import { defineFamily, type TestContext } from '../../harness/testing/define';
-import { MAP_SHARED, O_CLOEXEC, O_RDWR, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
+import { MAP_SHARED, O_CLOEXEC, O_RDWR, PROT_READ, PROT_WRITE, SEEK_END } from '../../harness/sys/constants';
+import type { ErrnoName } from '../../harness/sys/errno';
 import { DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_VERSION, drm_gem_close, drm_version } from '../../harness/uapi/drm';
 import { openRetry } from '../../tests/lib/device';
 import { cbCreate, cbDestroy, cbMapLength, cbWithPackets, endlessFencePacket, info, nopPackets, submit, waitCs } from './client';
@@ -26,6 +27,7 @@ import {
   HL_INFO_RESET_COUNT,
   HL_MAX_JOBS_PER_CS,
   HL_MEM_OP_ALLOC,
+  HL_MEM_OP_EXPORT_DMABUF_FD,
   HL_MEM_OP_FREE,
   HL_MEM_OP_MAP,
   HL_MEM_OP_UNMAP,
@@ -224,6 +226,64 @@ async function memoryFreeMapped(t: TestContext): Promise<void> {
   mem(HL_MEM_OP_FREE, [handle], 'HL_MEM_OP_FREE once unmapped');
 }
 
+/** One page of device memory allocated and mapped: its handle, VA and allocation size. */
+function mappedDeviceMemory(t: TestContext, fd: number): { handle: bigint; va: bigint; total: bigint } {
+  const alloc = memIn(HL_MEM_OP_ALLOC, [4096n]);
+  must('HL_MEM_OP_ALLOC of one page of device memory', () => t.sys.ioctl(fd, DRM_IOCTL_HL_MEMORY, alloc));
+  const handle = hl_mem_out.decode(alloc).handle;
+  const map = memIn(HL_MEM_OP_MAP, [0n, handle]);
+  must('HL_MEM_OP_MAP of the allocation', () => t.sys.ioctl(fd, DRM_IOCTL_HL_MEMORY, map));
+  const ip = hl_info_hw_ip_info.decode(info(t.sys, fd, HL_INFO_HW_IP_INFO, hl_info_hw_ip_info.size));
+  return { handle, va: hl_mem_out.decode(map).handle, total: ip.device_mem_alloc_default_page_size };
+}
+
+/** HL_MEM_OP_EXPORT_DMABUF_FD of [va + offset, + size); the fd, or the errno with out.fd checked to be -EBADF. */
+function exportDmabuf(t: TestContext, fd: number, va: bigint, size: bigint, offset: bigint, what: string, expected?: ErrnoName): number {
+  const arg = memIn(HL_MEM_OP_EXPORT_DMABUF_FD, [va, size, offset], O_RDWR | O_CLOEXEC);
+  if (expected) {
+    doIoctlErr(t.sys, fd, DRM_IOCTL_HL_MEMORY, arg, expected);
+    // hl_mem_ioctl: `int dmabuf_fd = -EBADF` ... memset(args, 0); args->out.fd = dmabuf_fd.
+    checkEq(arg.readInt32LE(0), -9, `out.fd after ${what}`);
+    return -1;
+  }
+  must(what, () => t.sys.ioctl(fd, DRM_IOCTL_HL_MEMORY, arg));
+  return arg.readInt32LE(0);
+}
+
+async function exportDmabufArgs(t: TestContext): Promise<void> {
+  const fd = await openGaudi2(t);
+  const { va, total } = mappedDeviceMemory(t, fd);
+  // validate_export_params_common / validate_export_params / memhash_node_export_get.
+  exportDmabuf(t, fd, va, 4097n, 0n, 'an export of 4097 bytes', 'EINVAL');
+  exportDmabuf(t, fd, va, 4096n, 100n, 'an export at offset 100', 'EINVAL');
+  exportDmabuf(t, fd, va, 0n, 0n, 'an export of 0 bytes', 'EINVAL');
+  exportDmabuf(t, fd, va + 4096n, 4096n, 0n, 'an export of an address that is no mapping', 'EINVAL');
+  exportDmabuf(t, fd, va, total, 4096n, 'an export past the allocation', 'EINVAL');
+  const buf = exportDmabuf(t, fd, va, 8192n, 4096n, 'an export of two pages at offset one page');
+  t.defer(() => t.sys.close(buf));
+  checkEq(t.sys.lseek(buf, 0n, SEEK_END), 8192n, 'size of the dma-buf (lseek SEEK_END)');
+  // habanalabs_dmabuf_ops has no .mmap: dma_buf_mmap_internal is EINVAL.
+  expectErrno('EINVAL', () => t.sys.mmap(buf, 8192, PROT_READ, MAP_SHARED, 0n), 'mmap of a habanalabs dma-buf');
+  // unmap_device_va: "memory is exported".
+  doIoctlErr(t.sys, fd, DRM_IOCTL_HL_MEMORY, memIn(HL_MEM_OP_UNMAP, [va]), 'EINVAL');
+}
+
+async function exportHoldsDevice(t: TestContext): Promise<void> {
+  const fd = await openGaudi2(t);
+  const { va } = mappedDeviceMemory(t, fd);
+  const buf = exportDmabuf(t, fd, va, 4096n, 0n, 'an export of one page');
+  let bufOpen = true;
+  t.defer(() => {
+    if (bufOpen) t.sys.close(buf);
+  });
+  t.close(fd);
+  // export_dmabuf: get_file(compute file) until hl_release_dmabuf: the only compute user is still there.
+  expectErrno('EBUSY', () => t.open(), 'open while a dma-buf of the closed file lives');
+  t.sys.close(buf);
+  bufOpen = false;
+  await mustAsync('open once the last dma-buf is closed', () => openRetry(t));
+}
+
 async function badGemIoctls(t: TestContext): Promise<void> {
   needHabanalabs(t);
   const fd = await openRetry(t);
@@ -295,6 +355,18 @@ export default defineFamily('habanalabs', 'rules of the habanalabs driver (Gaudi
     description: 'device memory that is mapped cannot be freed (EINVAL) until it is unmapped',
     reference: `${DRV}/memory.c: free_device_memory, hl_mem_ioctl`,
     run: memoryFreeMapped,
+  },
+  {
+    name: 'export-dmabuf-args',
+    description: 'HL_MEM_OP_EXPORT_DMABUF_FD takes a mapped VA and page multiples within the allocation; the dma-buf has no mmap and pins its mapping',
+    reference: `${DRV}/memory.c: export_dmabuf_from_addr, validate_export_params_common (fix "export dma-buf only if size/offset multiples of PAGE_SIZE"), unmap_device_va`,
+    run: exportDmabufArgs,
+  },
+  {
+    name: 'export-holds-device',
+    description: 'an exported dma-buf keeps the compute file: the device stays busy after close until the dma-buf is closed',
+    reference: `${DRV}/memory.c: export_dmabuf (get_file), hl_release_dmabuf (fput); habanalabs_drv.c: hl_device_open`,
+    run: exportHoldsDevice,
   },
   {
     name: 'bad-gem-ioctls',

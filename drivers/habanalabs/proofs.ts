@@ -48,5 +48,7 @@ export const HABANALABS_PROOFS: readonly DefectProof[] = [
   hl('hl-cb-mmap-twice', 'habanalabs@cb-mmap-once'),
   hl('hl-cb-destroy-twice', 'habanalabs@bad-cb-destroy-twice'),
   hl('hl-mem-free-mapped', 'habanalabs@memory-free-mapped'),
+  hl('hl-export-unaligned', 'habanalabs@export-dmabuf-args'),
+  hl('hl-export-no-file-ref', 'habanalabs@export-holds-device'),
   hl('hl-gem-feature', 'habanalabs@bad-gem-ioctls'),
 ];

@@ -24,6 +24,11 @@ export const HABANALABS_DEFECTS = {
   'hl-gem-feature': { layer: 'driver', rule: 'hl_driver declares DRIVER_GEM, so the core runs GEM ioctls on a driver with no GEM objects' },
   'hl-tdr-late': { layer: 'driver', rule: 'the TDR of a CS fires at twice its timeout' },
   'hl-reset-stuck': { layer: 'driver', rule: 'a hard reset never finishes: the device stays IN_RESET' },
+  'hl-export-unaligned': {
+    layer: 'driver',
+    rule: 'HL_MEM_OP_EXPORT_DMABUF_FD accepts a size or offset that is not a multiple of PAGE_SIZE (upstream: "accel/habanalabs: export dma-buf only if size/offset multiples of PAGE_SIZE")',
+  },
+  'hl-export-no-file-ref': { layer: 'driver', rule: 'an exported dma-buf does not hold the compute file: closing the device frees it while the dma-buf lives' },
   'hl-wait-early-complete': { layer: 'driver', rule: 'WAIT_CS reports COMPLETED for a CS still running' },
   'hl-wait-future-seq': { layer: 'driver', rule: 'WAIT_CS on a sequence never submitted reports COMPLETED instead of EINVAL' },
   'hl-cb-mmap-twice': { layer: 'driver', rule: 'hl_mem_mgr_mmap lets one CB be mapped twice' },

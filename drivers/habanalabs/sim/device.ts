@@ -58,6 +58,13 @@ export interface HlPhysPack {
   mappingCnt: number;
 }
 
+/** A device VA mapping of device memory (struct hl_vm_hash_node). */
+export interface HlMapping {
+  readonly pack: HlPhysPack;
+  /** hnode->export_cnt: dma-bufs exported from it (it cannot be unmapped meanwhile). */
+  exportCnt: number;
+}
+
 export type CsOutcome = 'completed' | 'timedout' | 'aborted';
 
 /** A command submission and its fence (struct hl_cs, struct hl_fence). */
@@ -82,8 +89,12 @@ export interface HlContext {
   readonly cbs: Map<number, HlCb>;
   /** ctx->cb_va_pool: next free VA. */
   nextCbVa: bigint;
-  /** Device VAs of MEMORY MAP, to their allocation. */
-  readonly mappings: Map<bigint, HlPhysPack>;
+  /** ctx->mem_hash: device VAs of MEMORY MAP. */
+  readonly mappings: Map<bigint, HlMapping>;
+  /** dma-bufs exported from the context and not yet released (each holds the compute file). */
+  liveExports: number;
+  /** The file was closed while dma-bufs held it: its release waits for the last one. */
+  fileHeld: boolean;
   nextDramVa: bigint;
   released: boolean;
 }
@@ -140,6 +151,8 @@ export class HlDevice {
       cbs: new Map(),
       nextCbVa: CB_VA_BASE,
       mappings: new Map(),
+      liveExports: 0,
+      fileHeld: false,
       nextDramVa: 0n,
       released: false,
     };
@@ -248,6 +261,19 @@ export class HlDevice {
     });
   }
 
+  /** hl_release_dmabuf: the mapping's export count and the file reference go; the last one may release the file. */
+  exportReleased(ctx: HlContext, m: HlMapping): void {
+    m.exportCnt--;
+    ctx.liveExports--;
+    if (ctx.liveExports === 0 && ctx.fileHeld) {
+      ctx.fileHeld = false;
+      ctx.released = true;
+      if (this.ctx !== ctx) return;
+      this.computeCtxInRelease = true;
+      if (this.inFlight(ctx).length === 0) this.releaseContext(ctx);
+    }
+  }
+
   /**
    * hpriv_release, once the last CS of a released file is done: Gaudi2
    * resets on every device release (reset_upon_device_release, a compute
@@ -255,7 +281,7 @@ export class HlDevice {
    */
   releaseContext(ctx: HlContext): void {
     if (this.ctx !== ctx) return;
-    for (const pack of new Set(ctx.mappings.values())) pack.mappingCnt = Math.max(0, pack.mappingCnt - 1);
+    for (const m of ctx.mappings.values()) m.pack.mappingCnt = Math.max(0, m.pack.mappingCnt - 1);
     ctx.mappings.clear();
     ctx.cbs.clear();
     this.ctx = null;

@@ -28,6 +28,7 @@ import {
   HL_INFO_RESET_COUNT,
   HL_MAX_CB_SIZE,
   HL_MEM_OP_ALLOC,
+  HL_MEM_OP_EXPORT_DMABUF_FD,
   HL_MEM_OP_FREE,
   HL_MEM_OP_MAP,
   HL_MEM_OP_UNMAP,
@@ -185,6 +186,30 @@ describe('sim:habanalabs model', () => {
     mem(HL_MEM_OP_UNMAP, [va]);
     mem(HL_MEM_OP_FREE, [h]);
     expect(errnoOf(() => mem(HL_MEM_OP_FREE, [h]))).to.equal('EINVAL');
+  });
+
+  it('EXPORT_DMABUF_FD: page multiples of a mapped VA; out.fd is -EBADF on failure; the dma-buf has no mmap', () => {
+    const sys = boot();
+    const fd = open(sys);
+    const memArg = (op: number, words: bigint[], flags = 0): Buffer => memIn(op, words, flags);
+    const alloc = memArg(HL_MEM_OP_ALLOC, [4096n]);
+    sys.ioctl(fd, DRM_IOCTL_HL_MEMORY, alloc);
+    const map = memArg(HL_MEM_OP_MAP, [0n, hl_mem_out.decode(alloc).handle]);
+    sys.ioctl(fd, DRM_IOCTL_HL_MEMORY, map);
+    const va = hl_mem_out.decode(map).handle;
+    const bad = memArg(HL_MEM_OP_EXPORT_DMABUF_FD, [va, 4097n, 0n], O_RDWR | O_CLOEXEC);
+    expect(errnoOf(() => sys.ioctl(fd, DRM_IOCTL_HL_MEMORY, bad))).to.equal('EINVAL');
+    expect(bad.readInt32LE(0)).to.equal(-9);
+    const good = memArg(HL_MEM_OP_EXPORT_DMABUF_FD, [va, 4096n, 0n], O_RDWR | O_CLOEXEC);
+    sys.ioctl(fd, DRM_IOCTL_HL_MEMORY, good);
+    const buf = good.readInt32LE(0);
+    expect(buf).to.be.greaterThan(2);
+    expect(errnoOf(() => sys.mmap(buf, 4096, PROT_READ, MAP_SHARED, 0n))).to.equal('EINVAL');
+    expect(errnoOf(() => sys.ioctl(fd, DRM_IOCTL_HL_MEMORY, memArg(HL_MEM_OP_UNMAP, [va])))).to.equal('EINVAL');
+    sys.close(fd);
+    expect(errnoOf(() => open(sys))).to.equal('EBUSY');
+    sys.close(buf);
+    sys.close(open(sys));
   });
 
   it('DEBUG: CoreSight ops need debug mode (EFAULT); SET_MODE twice is EFAULT', () => {

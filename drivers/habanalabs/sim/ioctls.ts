@@ -39,6 +39,7 @@ import {
   HL_MAX_CB_SIZE,
   HL_MAX_JOBS_PER_CS,
   HL_MEM_OP_ALLOC,
+  HL_MEM_OP_EXPORT_DMABUF_FD,
   HL_MEM_OP_FREE,
   HL_MEM_OP_MAP,
   HL_MEM_OP_UNMAP,
@@ -78,6 +79,7 @@ import { type HlContext, type HlCs, HlDevice } from './device';
 
 const err = (name: Parameters<typeof SysError.of>[0], why: string): SysError => SysError.of(name, 'ioctl', why);
 const ULLONG_MAX = (1n << 64n) - 1n;
+const ERRNO_EBADF = 9;
 /** errno values as hl_cs_ioctl stores them in out.status (`args->out.status = rc`, a negative int in a u32). */
 const negErrno = (e: SysError): number => -e.errno >>> 0;
 
@@ -108,6 +110,12 @@ export function hlDeviceOpen(dev: HlDevice, file: DrmFile, _ctx: OpenContext): v
 export function hlDeviceRelease(dev: HlDevice, file: DrmFile): void {
   const ctx = file.driverPriv as HlContext | null;
   if (!ctx) return;
+  if (ctx.liveExports > 0 && !dev.defects.has('hl-export-no-file-ref')) {
+    // export_dmabuf took a reference on the compute file (get_file): it is not released
+    // before its last dma-buf (hl_release_dmabuf's fput), so the device stays in use.
+    ctx.fileHeld = true;
+    return;
+  }
   ctx.released = true;
   if (dev.ctx !== ctx) return;
   dev.computeCtxInRelease = true;
@@ -437,7 +445,7 @@ export function hlWait(dev: HlDevice, data: Buffer, file: DrmFile, ictx: IoctlCo
 /* ---------------- MEMORY (memory.c) ---------------- */
 
 /** hl_mem_ioctl for Gaudi2 (DRAM with virtual memory, an MMU): ALLOC, FREE, MAP of a DRAM handle, UNMAP. */
-export function hlMemory(dev: HlDevice, data: Buffer, file: DrmFile): number {
+export function hlMemory(dev: HlDevice, data: Buffer, file: DrmFile, ictx: IoctlContext): number {
   const ctx = hlCtx(file);
   if (!dev.operational()) throw err('EBUSY', "Can't execute MEMORY IOCTL");
   const a = hl_mem_in.decode(data);
@@ -486,7 +494,7 @@ export function hlMemory(dev: HlDevice, data: Buffer, file: DrmFile): number {
           va = DMMU_VA_BASE + ctx.nextDramVa;
           ctx.nextDramVa += pack.totalSize;
           pack.mappingCnt++;
-          ctx.mappings.set(va, pack);
+          ctx.mappings.set(va, { pack, exportCnt: 0 });
         }
       }
       data.fill(0);
@@ -495,16 +503,59 @@ export function hlMemory(dev: HlDevice, data: Buffer, file: DrmFile): number {
       return 0;
     }
     case HL_MEM_OP_UNMAP: {
-      const pack = ctx.mappings.get(w0);
-      if (!pack) throw err('EINVAL', 'no mapping at the address');
+      // unmap_device_va: the exact VA of a mapping, not exported.
+      const m = ctx.mappings.get(w0);
+      if (!m) throw err('EINVAL', 'no mapping at the address');
+      if (m.exportCnt > 0) throw err('EINVAL', 'memory is exported');
       ctx.mappings.delete(w0);
-      pack.mappingCnt--;
+      m.pack.mappingCnt--;
       return 0;
     }
+    case HL_MEM_OP_EXPORT_DMABUF_FD:
+      return exportDmabuf(dev, ctx, data, a.flags as number, ictx);
     default:
-      // MAP_BLOCK (hw block registers), EXPORT_DMABUF_FD and TS_ALLOC are not modelled; other ops are EINVAL in the kernel too.
+      // MAP_BLOCK (hw block registers) and TS_ALLOC are not modelled; other ops are EINVAL in the kernel too.
       throw err('EINVAL', `MEMORY op ${a.op} is not modelled or unknown`);
   }
+}
+
+/**
+ * export_dmabuf_from_addr for a device with DRAM virtual memory (Gaudi2):
+ * memhash_node_export_get (the exact VA of a mapping), validate_export_params
+ * (addr, size and offset multiples of PAGE_SIZE, size nonzero, offset + size
+ * within the allocation), then export_dmabuf: the dma-buf (no mmap op in
+ * habanalabs_dmabuf_ops) holds the mapping (export_cnt) and the compute file
+ * (get_file). hl_mem_ioctl writes out.fd, -EBADF on failure, over a zeroed union.
+ */
+function exportDmabuf(dev: HlDevice, ctx: HlContext, data: Buffer, flags: number, ictx: IoctlContext): number {
+  const addr = data.readBigUInt64LE(0);
+  const size = data.readBigUInt64LE(8);
+  const offset = data.readBigUInt64LE(16);
+  const page = BigInt(PAGE_SIZE);
+  let fd = -ERRNO_EBADF;
+  let failure: SysError | null = null;
+  const m = ctx.mappings.get(addr);
+  const loose = dev.defects.has('hl-export-unaligned');
+  if (!m) failure = err('EINVAL', `map address 0x${addr.toString(16)} not found`);
+  else if (addr % page !== 0n) failure = err('EINVAL', 'exported address not page aligned');
+  else if (size === 0n || (size % page !== 0n && !loose)) failure = err('EINVAL', 'exported size is not a multiple of PAGE_SIZE');
+  else if (offset % page !== 0n && !loose) failure = err('EINVAL', 'exported offset is not a multiple of PAGE_SIZE');
+  else if (offset + size > m.pack.totalSize) failure = err('EINVAL', 'offset and size exceed the allocation');
+  else {
+    // Device memory as the importer sees it: an object of the exported size (its pages are allocated at first touch).
+    const obj = dev.drm.gemObjectCreate(Number(size));
+    m.exportCnt++;
+    ctx.liveExports++;
+    try {
+      fd = dev.drm.dmaBufExportFd(obj, flags, { mmap: false, release: () => dev.exportReleased(ctx, m) }, ictx);
+    } finally {
+      obj.put();
+    }
+  }
+  data.fill(0);
+  data.writeInt32LE(fd, 0);
+  if (failure) throw failure;
+  return 0;
 }
 
 /* ---------------- DEBUG (habanalabs_ioctl.c hl_debug_ioctl) ---------------- */
@@ -538,7 +589,7 @@ export const HL_HANDLERS: Readonly<Record<'INFO' | 'CB' | 'CS' | 'WAIT_CS' | 'ME
   CB: (dev, data, file) => hlCb(dev, data, file),
   CS: hlCs,
   WAIT_CS: hlWait,
-  MEMORY: (dev, data, file) => hlMemory(dev, data, file),
+  MEMORY: hlMemory,
   DEBUG: (dev, data) => hlDebug(dev, data),
 };
 

@@ -7,7 +7,10 @@ import { SysError } from '../../../../harness/sys/errno';
 import type { Accounting } from '../accounting';
 import type { VirtualClock } from '../clock';
 import type { KernelServices } from '../services';
-import type { DrmDevice, DrmDriver, DrmFile, DrmIoctlDesc, DrmSyncobj, GemObject, GemObjectFuncs } from './driver';
+import { O_CLOEXEC } from '../../../../harness/sys/constants';
+import { IoctlCtx } from './ctx';
+import { dmaBufExport } from './dma-buf';
+import type { DriverDmaBufExport, DrmDevice, DrmDriver, DrmFile, DrmIoctlDesc, DrmSyncobj, GemObject, GemObjectFuncs, IoctlContext } from './driver';
 import { PAGE_SHIFT } from './driver';
 import { DrmFileImpl, type HandleEntry } from './file';
 import { GemObjectImpl, gemHandleCreateTail, gemHandleDelete, gemLookup, gemSize } from './gem';
@@ -134,6 +137,14 @@ export class DrmDeviceImpl implements DrmDevice {
 
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null {
     return syncobjFind(asFile(file), handle);
+  }
+
+  dmaBufExportFd(obj: GemObject, flags: number, ops: DriverDmaBufExport, ctx: IoctlContext): number {
+    if (!(ctx instanceof IoctlCtx)) throw new TypeError('not an IoctlContext of the simulated DRM core');
+    const dmabuf = dmaBufExport(this.kernel, asObj(obj), flags);
+    dmabuf.driverOps = ops;
+    // The fd takes the creation reference.
+    return ctx.task.files.install(dmabuf.file, (flags & O_CLOEXEC) !== 0, 'ioctl');
   }
 }
 

@@ -29,9 +29,19 @@ import type { GemObjectImpl } from './gem';
 const DMA_BUF_SET_NAME_A = IOW('b', 1, 4);
 const DMA_BUF_NAME_LEN = 32;
 
+/** A driver's own dma_buf_ops (not the DRM core's drm_gem_prime_dmabuf_ops). */
+export interface DriverDmaBufOps {
+  /** The exporter has an mmap op; without one dma_buf_mmap_internal is EINVAL. */
+  readonly mmap: boolean;
+  /** dma_buf_ops.release: the exporter's own teardown. */
+  release(): void;
+}
+
 export class DmaBuf {
   file!: KFile;
   name = '';
+  /** Set for a driver's own exporter; null for the DRM core's PRIME export. */
+  driverOps: DriverDmaBufOps | null = null;
 
   constructor(
     /** dmabuf->priv: the exporting GEM object. */
@@ -62,6 +72,7 @@ const dmaBufOps: FileOperations = {
   release(file) {
     const d = file.privateData as DmaBuf;
     d.kernel.acct.remove('dmabuf', d);
+    d.driverOps?.release();
     if (d.holdsObject) d.obj.put();
   },
   /**
@@ -83,6 +94,7 @@ const dmaBufOps: FileOperations = {
    */
   mmap(file, vma) {
     const d = file.privateData as DmaBuf;
+    if (d.driverOps && !d.driverOps.mmap) throw SysError.of('EINVAL', 'mmap', 'the exporter has no mmap');
     const pages = BigInt(Math.ceil(vma.length / PAGE_SIZE));
     if (vma.pgoff + pages > BigInt(d.size / PAGE_SIZE)) throw SysError.of('EINVAL', 'mmap', 'beyond the dma-buf');
     if (!(vma.flags & MAP_SHARED)) throw SysError.of('EINVAL', 'mmap', 'copy-on-write mapping of a dma-buf');

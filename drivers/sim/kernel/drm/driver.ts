@@ -272,6 +272,22 @@ export interface DrmDevice {
 
   /** drm_syncobj_find: the syncobj with a NEW reference (put it), or null (drivers answer ENOENT). */
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null;
+
+  /**
+   * A driver's own dma-buf exporter (dma_buf_export with its dma_buf_ops, then
+   * get_unused_fd_flags(flags) + fd_install), as habanalabs' export_dmabuf: a
+   * dma-buf over `obj`'s pages (it takes an object reference), f_flags from
+   * `flags` (O_ACCMODE), close-on-exec with O_CLOEXEC. Returns the fd.
+   */
+  dmaBufExportFd(obj: GemObject, flags: number, ops: DriverDmaBufExport, ctx: IoctlContext): number;
+}
+
+/** The exporter's dma_buf_ops a driver gives dmaBufExportFd. */
+export interface DriverDmaBufExport {
+  /** It has an mmap op (without one, mmap of the dma-buf is EINVAL). */
+  readonly mmap: boolean;
+  /** dma_buf_ops.release, at the last reference to the dma-buf file. */
+  release(): void;
 }
 
 /** kernel.registerDrmDriver options. */
