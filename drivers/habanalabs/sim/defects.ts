@@ -13,7 +13,7 @@ export const HABANALABS_DEFECTS = {
   },
   'hl-info-stale-bytes': {
     layer: 'driver',
-    rule: 'INFO copies kernel bytes the reply never set into the user buffer (upstream: "accel/habanalabs: fix information leak in sec_attest_info()", 6.11)',
+    rule: 'INFO copies kernel bytes the reply never set into the user buffer (upstream: "accel/habanalabs: fix information leak in sec_attest_info()")',
   },
   'hl-info-pad-unchecked': { layer: 'driver', rule: '_hl_info_ioctl accepts a nonzero pad' },
   'hl-cs-no-reset-on-timeout': { layer: 'driver', rule: 'a timed-out CS does not reset the device (cs_timedout skips hl_device_cond_reset)' },
