@@ -46,7 +46,7 @@ export const IOCTL_STRUCT: Readonly<Record<string, string>> = {
   DRM_IOCTL_SYNCOBJ_WAIT: 'drm_syncobj_wait',
 };
 
-const IOCTL_NAME = /^(DRM_IOCTL_|DMA_BUF_IOCTL_|DMA_BUF_SET_NAME)/;
+const IOCTL_NAME = /^(DRM_IOCTL_|DMA_BUF_IOCTL_|DMA_BUF_SET_NAME|SYNC_IOC_FILE_INFO)/;
 /** Exports that name the ioctl pattern but are not request numbers. */
 const NOT_REQUESTS = new Set(['DRM_IOCTL_BASE', 'DRM_IOCTL_BASE_CODE']);
 
