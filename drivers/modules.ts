@@ -7,5 +7,6 @@ import apu from './apu';
 import ethosu from './ethosu';
 import habanalabs from './habanalabs';
 import vgem from './vgem';
+import ivpu from './ivpu';
 
-export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, habanalabs];
+export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, ivpu, habanalabs];

@@ -48,17 +48,8 @@ import {
   drm_apu_gem_new,
   drm_apu_gem_queue,
   drm_apu_state,
-} from '../../harness/uapi/apu';
-import {
-  DRM_IOCTL_GEM_CLOSE,
-  DRM_IOCTL_SYNCOBJ_CREATE,
-  DRM_IOCTL_SYNCOBJ_DESTROY,
-  DRM_IOCTL_SYNCOBJ_WAIT,
-  drm_gem_close,
-  drm_syncobj_create,
-  drm_syncobj_destroy,
-  drm_syncobj_wait,
-} from '../../harness/uapi/drm';
+} from './uapi';
+import { gemClose, syncobjCreate, syncobjDestroy, syncobjWait } from '../../harness/ioctl';
 
 export const APU_ADAPTER_NAME = 'apu';
 
@@ -134,9 +125,7 @@ export class ApuAdapter implements DriverAdapter {
     deviceReadOnly: true,
     create: (fd, size, opts) => this.createBuffer(fd, size, opts),
     mmap: (fd, bo) => this.mmapBuffer(fd, bo),
-    close: (fd, handle) => {
-      this.sys.ioctl(fd, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle }));
-    },
+    close: (fd, handle) => gemClose(this.sys, fd, handle),
   };
   readonly deviceMap: DeviceMapCapability = {
     map: (fd, handles) => this.mapToDevice(fd, handles),
@@ -191,9 +180,7 @@ export class ApuAdapter implements DriverAdapter {
 
   submit(fd: number, job: JobSpec, bos: readonly number[] = []): ApuSubmittedJob {
     const enc = encodeJob(job);
-    const create = drm_syncobj_create.encode({});
-    this.sys.ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, create);
-    const syncobj = drm_syncobj_create.decode(create).handle;
+    const syncobj = syncobjCreate(this.sys, fd);
     try {
       this.withMemory([bos.length * 4, enc.args.length], ([bm, dm]) => {
         bos.forEach((h, i) => bm.bytes.writeUInt32LE(h >>> 0, i * 4));
@@ -228,15 +215,7 @@ export class ApuAdapter implements DriverAdapter {
   async wait(job: SubmittedJob, timeoutMs: number): Promise<JobResult> {
     const syncobj = job.syncobj;
     if (syncobj === undefined) throw new Error('apu adapter: the job was not submitted by an APU adapter (no syncobj)');
-    const deadline = this.sys.monotonicNs() + BigInt(Math.max(0, Math.round(timeoutMs))) * 1_000_000n;
-    const hm = this.sys.alloc(4);
-    try {
-      hm.bytes.writeUInt32LE(syncobj, 0);
-      const arg = drm_syncobj_wait.encode({ handles: hm.address, timeout_nsec: deadline, count_handles: 1 });
-      await this.sys.ioctlAsync(job.fd, DRM_IOCTL_SYNCOBJ_WAIT, arg);
-    } finally {
-      this.sys.free(hm);
-    }
+    await syncobjWait(this.sys, job.fd, syncobj, timeoutMs);
     const completedNs = this.sys.monotonicNs();
     const size = this.sizeOut.get(job) ?? encodeJob(job.spec).sizeOut;
     const output = this.withMemory([size], ([om]) => {
@@ -262,7 +241,7 @@ export class ApuAdapter implements DriverAdapter {
 
   private destroySyncobj(fd: number, handle: number): void {
     try {
-      this.sys.ioctl(fd, DRM_IOCTL_SYNCOBJ_DESTROY, drm_syncobj_destroy.encode({ handle }));
+      syncobjDestroy(this.sys, fd, handle);
     } catch {
       // The file may be gone already; the syncobj went with it.
     }

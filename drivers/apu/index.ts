@@ -7,6 +7,7 @@ import { defineDriverModule } from '../driver-module';
 import type { SimDriverModel } from '../sim/plugin-api';
 import { APU_ADAPTER_NAME, createApuAdapter } from './adapter';
 import { APU_DRIVERS, apuProfile } from './profile';
+import { APU_UAPI } from './uapi';
 
 // Loaded on first use: a run on real devices never builds the simulator.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,4 +21,5 @@ export default defineDriverModule({
     apu: (): SimDriverModel => models().SIM_APU,
     mt8183: (): SimDriverModel => models().SIM_MT8183,
   },
+  uapi: [APU_UAPI],
 });

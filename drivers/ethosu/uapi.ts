@@ -90,6 +90,7 @@ export type EthosuIoctlName = keyof typeof ETHOSU_IOCTL;
 export const ETHOSU_UAPI: UapiHeader = {
   include: 'drm/ethosu_accel.h',
   source: { kind: 'kernel', since: '6.19' },
+  enumIoctls: true,
   ioctls: Object.values(ETHOSU_IOCTL),
   structs: [
     drm_ethosu_npu_info,

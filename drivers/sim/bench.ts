@@ -15,7 +15,7 @@ import {
   drm_apu_gem_dequeue,
   drm_apu_gem_new,
   drm_apu_gem_queue,
-} from '../../harness/uapi/apu';
+} from '../apu/uapi';
 import {
   DRM_CLOEXEC,
   DRM_IOCTL_GEM_CLOSE,
@@ -53,9 +53,9 @@ function timeOps(iterations: number, op: (i: number) => void): number {
 
 function gemNew(sys: Sys, fd: number, arg: Buffer): number {
   arg.fill(0);
-  arg.writeUInt32LE(4096, drm_apu_gem_new.offsets.size);
+  drm_apu_gem_new.member.size.set(arg, 4096);
   sys.ioctl(fd, DRM_IOCTL_APU_GEM_NEW, arg);
-  return arg.readUInt32LE(drm_apu_gem_new.offsets.handle);
+  return drm_apu_gem_new.member.handle.get(arg);
 }
 
 export function benchSimulator(): BenchResult[] {
@@ -70,7 +70,7 @@ export function benchSimulator(): BenchResult[] {
   results.push({
     name: 'GEM_NEW + GEM_CLOSE',
     nsPerOp: timeOps(20_000, () => {
-      closeArg.writeUInt32LE(gemNew(sys, fd, newArg), 0);
+      drm_gem_close.member.handle.set(closeArg, gemNew(sys, fd, newArg));
       sys.ioctl(fd, DRM_IOCTL_GEM_CLOSE, closeArg);
     }),
   });
@@ -83,10 +83,10 @@ export function benchSimulator(): BenchResult[] {
     nsPerOp: timeOps(20_000, () => {
       drm_prime_handle.write(exportArg, 0, { handle: shared, flags: DRM_CLOEXEC | DRM_RDWR, fd: -1 });
       sys.ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, exportArg);
-      const dmabuf = drm_prime_handle.decode(exportArg).fd;
+      const dmabuf = drm_prime_handle.member.fd.get(exportArg);
       drm_prime_handle.write(importArg, 0, { handle: 0, flags: 0, fd: dmabuf });
       sys.ioctl(other, DRM_IOCTL_PRIME_FD_TO_HANDLE, importArg);
-      closeArg.writeUInt32LE(drm_prime_handle.decode(importArg).handle, 0);
+      drm_gem_close.member.handle.set(closeArg, drm_prime_handle.member.handle.get(importArg));
       sys.ioctl(other, DRM_IOCTL_GEM_CLOSE, closeArg);
       sys.close(dmabuf);
     }),
@@ -101,7 +101,7 @@ export function benchSimulator(): BenchResult[] {
   const deqArg = drm_apu_gem_dequeue.encode({ out_sync: sync });
   const waitArg = drm_syncobj_wait.encode({});
   const runJob = (cmd: number): void => {
-    queueArg.writeUInt32LE(cmd, drm_apu_gem_queue.offsets.cmd);
+    drm_apu_gem_queue.member.cmd.set(queueArg, cmd);
     sys.ioctl(fd, DRM_IOCTL_APU_GEM_QUEUE, queueArg);
     // A blocking wait is what lets virtual time move to the job's end.
     drm_syncobj_wait.write(waitArg, 0, {

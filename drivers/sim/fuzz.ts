@@ -17,8 +17,8 @@ import { MAP_SHARED, O_CLOEXEC, O_NONBLOCK, O_RDWR, PROT_READ, PROT_WRITE } from
 import type { Mapping, Sys, UserMemory } from '../../harness/sys/types';
 import { DRM_IOCTL_BASE_CODE } from '../../harness/uapi/drm';
 import * as drm from '../../harness/uapi/drm';
-import * as apu from '../../harness/uapi/apu';
-import { DMA_BUF_IOCTL_SYNC, dma_buf_sync } from '../../harness/uapi/dma-buf';
+import * as apu from '../apu/uapi';
+import { DMA_BUF_IOCTLS, DMA_BUF_IOCTL_SYNC } from '../../harness/uapi/dma-buf';
 import type { StructLayout } from '../../harness/uapi/layout';
 import { IOC, decodeIoctl } from '../../harness/uapi/ioctl';
 import { bootSimMachine } from './machine';
@@ -78,32 +78,11 @@ const KNOWN_REQUESTS: readonly number[] = [
 /** DRM nrs that create or delete GEM handles: only their exact requests are used, so the model can track handles. */
 const HANDLE_NRS = new Set([0x09, 0x0a, 0x0b, 0x2d, 0x2e, 0xb2, 0xb3, 0xb4, 0x40 + apu.DRM_APU_GEM_NEW]);
 
-/** Struct layouts of the known requests (SET_MASTER takes none). */
+/** Struct layouts of the known requests (SET_MASTER takes none), from their declarations. */
 const LAYOUTS = new Map<number, StructLayout<Record<string, unknown>>>(
-  (
-    [
-      [apu.DRM_IOCTL_APU_STATE, apu.drm_apu_state],
-      [apu.DRM_IOCTL_APU_GEM_NEW, apu.drm_apu_gem_new],
-      [apu.DRM_IOCTL_APU_GEM_QUEUE, apu.drm_apu_gem_queue],
-      [apu.DRM_IOCTL_APU_GEM_DEQUEUE, apu.drm_apu_gem_dequeue],
-      [apu.DRM_IOCTL_APU_GEM_IOMMU_MAP, apu.drm_apu_gem_iommu_map],
-      [apu.DRM_IOCTL_APU_GEM_IOMMU_UNMAP, apu.drm_apu_gem_iommu_map],
-      [drm.DRM_IOCTL_VERSION, drm.drm_version],
-      [drm.DRM_IOCTL_GET_CAP, drm.drm_get_cap],
-      [drm.DRM_IOCTL_GEM_CLOSE, drm.drm_gem_close],
-      [drm.DRM_IOCTL_PRIME_HANDLE_TO_FD, drm.drm_prime_handle],
-      [drm.DRM_IOCTL_PRIME_FD_TO_HANDLE, drm.drm_prime_handle],
-      [drm.DRM_IOCTL_SYNCOBJ_CREATE, drm.drm_syncobj_create],
-      [drm.DRM_IOCTL_SYNCOBJ_DESTROY, drm.drm_syncobj_destroy],
-      [drm.DRM_IOCTL_SYNCOBJ_WAIT, drm.drm_syncobj_wait],
-      [drm.DRM_IOCTL_SYNCOBJ_RESET, drm.drm_syncobj_array],
-      [drm.DRM_IOCTL_SYNCOBJ_SIGNAL, drm.drm_syncobj_array],
-      [drm.DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, drm.drm_syncobj_handle],
-      [drm.DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, drm.drm_syncobj_handle],
-      [drm.DRM_IOCTL_MODE_CREATE_DUMB, drm.drm_mode_create_dumb],
-      [DMA_BUF_IOCTL_SYNC, dma_buf_sync],
-    ] as [number, unknown][]
-  ).map(([r, l]) => [r, l as StructLayout<Record<string, unknown>>]),
+  [...Object.values(apu.APU_IOCTLS), ...Object.values(drm.DRM_CORE_IOCTLS), ...Object.values(DMA_BUF_IOCTLS)]
+    .filter((d) => KNOWN_REQUESTS.includes(d.request) && d.struct !== null)
+    .map((d) => [d.request, d.struct as unknown as StructLayout<Record<string, unknown>>]),
 );
 
 const POINTER_FIELDS = /^(handles|bo_handles|data|bo_device_addresses|name|date|desc)$|_ptr$/;

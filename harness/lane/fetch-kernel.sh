@@ -36,41 +36,8 @@ debs=$cache/debs
 mkdir -p "$aptdir/lists/partial" "$aptdir/archives/partial" "$aptdir/etc/sources.list.d" \
 	"$aptdir/etc/preferences.d" "$debs"
 
-# The mirror the machine already uses for Debian (not -security).
-debian_mirror() {
-	local f uri
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		case $f in
-		*.sources)
-			uri=$(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$f")
-			;;
-		*)
-			uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' "$f")
-			;;
-		esac
-		for u in $uri; do
-			case $u in
-			*security*) ;;
-			*/debian | */debian/) echo "${u%/}"; return 0 ;;
-			esac
-		done
-	done
-	return 1
-}
-
-apt_opts() {
-	echo -o "Dir::Etc::sourcelist=$aptdir/etc/sources.list" \
-		-o "Dir::Etc::sourceparts=$aptdir/etc/sources.list.d" \
-		-o "Dir::Etc::preferencesparts=$aptdir/etc/preferences.d" \
-		-o "Dir::State::Lists=$aptdir/lists" \
-		-o "Dir::Cache=$aptdir" \
-		-o "Dir::Cache::archives=$aptdir/archives" \
-		-o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=" \
-		-o "APT::Get::List-Cleanup=0" \
-		-o "APT::Sandbox::User=root" \
-		-o "Debug::NoLocking=1"
-}
+debian_mirror() { lane_debian_mirror; }
+apt_opts() { lane_apt_opts "$aptdir"; }
 
 # Newest 6.12 ABI whose three packages are all cached.
 cached_kver() {

@@ -1,7 +1,7 @@
 /**
  * Self-tests of the kernel lane that need no QEMU and no kernel: the scripts
- * parse, the guest scripts' hand-written ioctl numbers and checksum agree
- * with the project's uAPI mirror, and the guest's module parameter handling
+ * parse, the guest library's ioctl numbers (loaded from the compiled
+ * declarations in dist/) and checksum agree with the project's uAPI mirror, and the guest's module parameter handling
  * quotes what it is given. The lane itself runs with `bash harness/lane/run.sh`
  * (docs/kernel-lane.md).
  */
@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as apu from '../uapi/apu';
+import * as apu from '../../drivers/apu/uapi';
 import * as drm from '../uapi/drm';
 import { simOnlySkipReason } from '../testing/define';
 import { checkListJson, compareRuns, judgeCleanRun, parseResults, type TestOutcome } from './differential';

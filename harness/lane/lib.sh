@@ -72,3 +72,46 @@ lane_check_tools() {
 file_is_static() {
 	! ldd "$1" >/dev/null 2>&1
 }
+
+# The mirror the machine already uses for Debian (not -security).
+lane_debian_mirror() {
+	local f uri
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		case $f in
+		*.sources)
+			uri=$(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$f")
+			;;
+		*)
+			uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' "$f")
+			;;
+		esac
+		for u in $uri; do
+			case $u in
+			*security*) ;;
+			*/debian | */debian/) echo "${u%/}"; return 0 ;;
+			esac
+		done
+	done
+	return 1
+}
+
+# lane_apt_opts APTDIR: apt-get/apt-cache options of a private APT
+# configuration under APTDIR, so that the machine's /etc/apt is never touched.
+lane_apt_opts() {
+	echo -o "Dir::Etc::sourcelist=$1/etc/sources.list" \
+		-o "Dir::Etc::sourceparts=$1/etc/sources.list.d" \
+		-o "Dir::Etc::preferencesparts=$1/etc/preferences.d" \
+		-o "Dir::State::Lists=$1/lists" \
+		-o "Dir::Cache=$1" \
+		-o "Dir::Cache::archives=$1/archives" \
+		-o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=" \
+		-o "APT::Get::List-Cleanup=0" \
+		-o "APT::Sandbox::User=root" \
+		-o "Debug::NoLocking=1"
+}
+
+# lane_apt_setup APTDIR: the directories a private APT configuration needs.
+lane_apt_setup() {
+	mkdir -p "$1/lists/partial" "$1/archives/partial" "$1/etc/sources.list.d" "$1/etc/preferences.d"
+}

@@ -3,93 +3,19 @@
  * do_ioctl_err / igt_assert_eq: every failure names the call, what the rule
  * expects and what the device did, so a report line is enough to file a bug.
  */
-import { APU_IOCTL_NAMES } from '../uapi/apu';
-import { DMA_BUF_IOCTL_NAMES } from '../uapi/dma-buf';
-import { DRM_IOCTL_NAMES } from '../uapi/drm';
-import { decodeIoctl, formatIoctl } from '../uapi/ioctl';
-import { type ErrnoName, errnoNumber, isSysError } from '../sys/errno';
-import type { Sys } from '../sys/types';
+import { isSysError } from '../sys/errno';
 import { TestFailure } from './define';
 
-export type IoctlArg = Buffer | number | bigint | undefined;
-
-const NAME_TABLES: readonly ReadonlyMap<number, string>[] = [DRM_IOCTL_NAMES, APU_IOCTL_NAMES, DMA_BUF_IOCTL_NAMES];
-
-/** `DRM_IOCTL_GEM_CLOSE`, or the raw request with its decoded type and number when no table knows it. */
-export function ioctlName(request: number): string {
-  const r = request >>> 0;
-  for (const table of NAME_TABLES) {
-    const name = table.get(r);
-    if (name) return name;
-  }
-  const f = decodeIoctl(r);
-  const type = f.type >= 0x20 && f.type < 0x7f ? `'${String.fromCharCode(f.type)}'` : `0x${f.type.toString(16)}`;
-  return `ioctl ${formatIoctl(r)} (type ${type}, nr 0x${f.nr.toString(16)})`;
-}
-
-/** The ioctl must succeed; returns its return value. */
-export function doIoctl(sys: Sys, fd: number, request: number, arg?: IoctlArg): number {
-  try {
-    return sys.ioctl(fd, request, arg);
-  } catch (e) {
-    if (isSysError(e)) throw new TestFailure(`${ioctlName(request)} failed with ${e.code} on fd ${fd}`);
-    throw e;
-  }
-}
-
-/** The ioctl must fail with exactly `expected`. */
-export function doIoctlErr(sys: Sys, fd: number, request: number, arg: IoctlArg, expected: ErrnoName): void {
-  let ret: number;
-  try {
-    ret = sys.ioctl(fd, request, arg);
-  } catch (e) {
-    if (!isSysError(e)) throw e;
-    if (e.errno === errnoNumber(expected)) return;
-    throw new TestFailure(`${ioctlName(request)}: expected ${expected}, got ${e.code}`);
-  }
-  throw new TestFailure(`${ioctlName(request)}: expected ${expected}, but it succeeded (returned ${ret})`);
-}
-
-/** Async twin of doIoctlErr, for requests that may block. */
-export async function doIoctlErrAsync(sys: Sys, fd: number, request: number, arg: IoctlArg, expected: ErrnoName): Promise<void> {
-  let ret: number;
-  try {
-    ret = await sys.ioctlAsync(fd, request, arg);
-  } catch (e) {
-    if (!isSysError(e)) throw e;
-    if (e.errno === errnoNumber(expected)) return;
-    throw new TestFailure(`${ioctlName(request)}: expected ${expected}, got ${e.code}`);
-  }
-  throw new TestFailure(`${ioctlName(request)}: expected ${expected}, but it succeeded (returned ${ret})`);
-}
-
-/**
- * `fn` must fail with the system error `expected`. `what` names the call in
- * the message ("open(O_EXCL)"); by default the failing syscall names itself.
- */
-export function expectErrno(expected: ErrnoName, fn: () => unknown, what?: string): void {
-  let result: unknown;
-  try {
-    result = fn();
-  } catch (e) {
-    if (!isSysError(e)) throw e;
-    if (e.errno === errnoNumber(expected)) return;
-    throw new TestFailure(`${what ?? e.syscall}: expected ${expected}, got ${e.code}`);
-  }
-  if (result instanceof Promise) throw new Error('expectErrno got an async function: use expectErrnoAsync');
-  throw new TestFailure(`${what ?? 'the call'}: expected ${expected}, but it succeeded`);
-}
-
-export async function expectErrnoAsync(expected: ErrnoName, fn: () => Promise<unknown>, what?: string): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    if (!isSysError(e)) throw e;
-    if (e.errno === errnoNumber(expected)) return;
-    throw new TestFailure(`${what ?? e.syscall}: expected ${expected}, got ${e.code}`);
-  }
-  throw new TestFailure(`${what ?? 'the call'}: expected ${expected}, but it succeeded`);
-}
+// The ioctl idioms live in the userspace ioctl library; tests import them from here too.
+export {
+  type IoctlArg,
+  doIoctl,
+  doIoctlErr,
+  doIoctlErrAsync,
+  expectErrno,
+  expectErrnoAsync,
+  ioctlName,
+} from '../ioctl/core';
 
 /** Runs a call the rule says must succeed; a system error becomes a failure naming it. */
 export function must<T>(what: string, fn: () => T): T {

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
+import { APU_IOCTLS } from '../../drivers/apu/uapi';
+import { DMA_BUF_IOCTLS } from './dma-buf';
+import { DRM_COMMAND_BASE, DRM_CORE_IOCTLS, DRM_IOCTL_NAMES, drmDriverIoctl, drmIoctl, drm_gem_close } from './drm';
 import fc from 'fast-check';
-import { IO, IOC, IOR, IOW, IOWR, IOC_NONE, IOC_READ, IOC_WRITE, decodeIoctl, formatIoctl } from './ioctl';
+import { IO, IOC, IOR, IOW, IOWR, IOC_NONE, IOC_READ, IOC_WRITE, decodeIoctl, formatIoctl, ioctlNameMap } from './ioctl';
 import {
   DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_IOCTL_SET_MASTER, DRM_IOCTL_SYNCOBJ_WAIT,
   DRM_IOCTL_VERSION, drm_version,
@@ -60,4 +63,23 @@ describe('uapi/ioctl', () => {
     expect(() => IOC(0, 0, 0x100, 0)).to.throw(RangeError, 'nr');
     expect(() => IOC(0, 0, 0, 0x4000)).to.throw(RangeError, 'size');
   });
+
+  it('a declaration carries the request of the struct the suite sends and of the newest kernel\'s', () => {
+    const wait = DRM_CORE_IOCTLS.SYNCOBJ_WAIT;
+    expect(wait.name).to.equal('DRM_IOCTL_SYNCOBJ_WAIT');
+    expect(wait.request).to.equal(IOWR('d', 0xc3, 32));
+    expect(wait.kernelRequest).to.equal(IOWR('d', 0xc3, 40));
+    expect(DRM_CORE_IOCTLS.GEM_CLOSE.kernelRequest).to.equal(DRM_CORE_IOCTLS.GEM_CLOSE.request);
+    expect(DRM_CORE_IOCTLS.SET_MASTER.request).to.equal(IO('d', 0x1e));
+    expect(APU_IOCTLS.GEM_QUEUE.nr).to.equal(DRM_COMMAND_BASE + 2);
+    expect(() => drmDriverIoctl('X', 'IOWR', 0x60, drm_gem_close)).to.throw(RangeError, 'driver range');
+    expect(() => drmIoctl('X', 'IO', 0x01, drm_gem_close)).to.throw(Error, 'takes no struct');
+  });
+
+  it('names every declared ioctl once: no two declarations share a request', () => {
+    const decls = [...Object.values(DRM_CORE_IOCTLS), ...Object.values(APU_IOCTLS), ...Object.values(DMA_BUF_IOCTLS)];
+    expect(ioctlNameMap(decls).size).to.equal(decls.length);
+    expect(DRM_IOCTL_NAMES.get(DRM_CORE_IOCTLS.MODE_GETCRTC.request)).to.equal('DRM_IOCTL_MODE_GETCRTC');
+  });
 });
+

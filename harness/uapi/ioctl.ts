@@ -64,7 +64,9 @@ export function formatIoctl(request: number): string {
  */
 export type IoctlKind = 'IO' | 'IOR' | 'IOW' | 'IOWR';
 
-export interface IoctlDecl<S extends { readonly size: number; readonly name: string } | null = { readonly size: number; readonly name: string } | null> {
+type Layout = { readonly size: number; readonly name: string };
+
+export interface IoctlDecl<S extends Layout | null = Layout | null> {
   /** The C macro the header defines, e.g. `DRM_IOCTL_GEM_CLOSE`. */
   readonly name: string;
   readonly kind: IoctlKind;
@@ -73,10 +75,18 @@ export interface IoctlDecl<S extends { readonly size: number; readonly name: str
   readonly type: number;
   /** _IOC_NR: for DRM driver ioctls, DRM_COMMAND_BASE + the driver's index. */
   readonly nr: number;
-  /** The argument struct (null for `_IO`). */
+  /** The argument struct as the suite sends it (null for `_IO`). */
   readonly struct: S;
   /** The request number user space passes to ioctl(2). */
   readonly request: number;
+  /**
+   * The struct the newest kernel declares the ioctl with, when it appended
+   * members to `struct` (drm_ioctl copies in what user space passed and
+   * zero-fills the rest); else `struct` itself.
+   */
+  readonly kernelStruct: Layout | null;
+  /** The request number of the newest kernel's header: kernelStruct's size. */
+  readonly kernelRequest: number;
 }
 
 const KIND_DIR: Readonly<Record<IoctlKind, number>> = {
@@ -86,17 +96,37 @@ const KIND_DIR: Readonly<Record<IoctlKind, number>> = {
   IOWR: IOC_READ | IOC_WRITE,
 };
 
-export function defineIoctl<S extends { readonly size: number; readonly name: string } | null>(
+export interface IoctlOptions {
+  /** The newest kernel's struct, when it appends members to the one the suite sends (see IoctlDecl.kernelStruct). */
+  readonly kernelStruct?: Layout;
+}
+
+export function defineIoctl<S extends Layout | null>(
   name: string,
   kind: IoctlKind,
   type: string | number,
   nr: number,
   struct: S,
+  options: IoctlOptions = {},
 ): IoctlDecl<S> {
   if ((kind === 'IO') !== (struct === null)) throw new Error(`${name}: _${kind} ${struct === null ? 'needs' : 'takes no'} struct`);
+  const kernelStruct = options.kernelStruct ?? struct;
+  if (struct && kernelStruct && (kernelStruct.name !== struct.name || kernelStruct.size < struct.size)) {
+    throw new Error(`${name}: kernel struct ${kernelStruct.name} must extend ${struct.name}`);
+  }
   const dir = KIND_DIR[kind];
   const t = typeCode(type);
-  return { name, kind, dir, type: t, nr, struct, request: IOC(dir, t, nr, struct?.size ?? 0) };
+  return {
+    name,
+    kind,
+    dir,
+    type: t,
+    nr,
+    struct,
+    request: IOC(dir, t, nr, struct?.size ?? 0),
+    kernelStruct,
+    kernelRequest: IOC(dir, t, nr, kernelStruct?.size ?? 0),
+  };
 }
 
 /** request -> C macro name, for readable failure messages. */

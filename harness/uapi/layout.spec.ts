@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { array, ptr, s16, s32, s64, s8, struct, u16, u32, u64, u8 } from './layout';
+import { array, extendStruct, ptr, s16, s32, s64, s8, scalarArg, struct, u16, u32, u64, u8, union } from './layout';
 import { drm_syncobj_handle, drm_syncobj_wait, drm_version, drm_prime_handle } from './drm';
-import { drm_apu_gem_new, drm_apu_gem_queue, drm_apu_gem_iommu_map } from './apu';
+import { drm_apu_gem_new, drm_apu_gem_queue, drm_apu_gem_iommu_map } from '../../drivers/apu/uapi';
 
 describe('uapi/layout', () => {
   it('lays out members at natural alignment with tail padding (LP64)', () => {
@@ -80,4 +80,30 @@ describe('uapi/layout', () => {
       ),
     );
   });
+
+  it('member accessors read and write one member in place with its declared type', () => {
+    const buf = drm_apu_gem_queue.encode({ size_in: 16, data: 0x1122334455667788n });
+    const m = drm_apu_gem_queue.member;
+    expect(m.size_in.get(buf)).to.equal(16);
+    expect(m.data.get(buf)).to.equal(0x1122334455667788n);
+    m.size_out.set(buf, 0x12345);
+    expect(drm_apu_gem_queue.decode(buf).size_out).to.equal(0x2345);
+    expect(m.bo_handles.offset).to.equal(16);
+    expect(m.bo_handles.size).to.equal(8);
+  });
+
+  it('unions overlay their members; extended structs keep the base members in place', () => {
+    const u = union('u', { a: u32, b: struct('pair', { x: u64, y: u64 }) });
+    expect(u.size).to.equal(16);
+    expect(u.offsets).to.deep.equal({ a: 0, b: 0 });
+    expect(u.decode(u.encode({ a: 7 })).a).to.equal(7);
+    const ext = extendStruct(drm_syncobj_wait, { deadline_nsec: u64 });
+    expect(ext.name).to.equal('drm_syncobj_wait');
+    expect(ext.size).to.equal(40);
+    expect(ext.offsets.deadline_nsec).to.equal(32);
+    expect(ext.offsets.first_signaled).to.equal(drm_syncobj_wait.offsets.first_signaled);
+    const arg = scalarArg('unsigned int', u32);
+    expect([arg.keyword, arg.name, arg.size]).to.deep.equal(['scalar', 'unsigned int', 4]);
+  });
 });
+

@@ -32,9 +32,20 @@ export interface ArrayType<V> {
 
 export type FieldType<V> = ScalarType<V> | ArrayType<V> | StructLayout<V>;
 
+/** Any member type, whatever its value type (the constraint of struct's members). */
+export interface AnyField {
+  readonly kind: 'scalar' | 'array' | 'struct';
+  readonly size: number;
+  readonly align: number;
+  readonly zero: unknown;
+  read(buf: Buffer, off: number): unknown;
+  write(buf: Buffer, off: number, v: never): void;
+  readonly __value?: unknown;
+}
+
 type ValueOf<T> = T extends { readonly __value?: infer V } ? V : never;
 
-export type StructValue<F extends Record<string, FieldType<unknown>>> = { [K in keyof F]: ValueOf<F[K]> };
+export type StructValue<F extends Record<string, AnyField>> = { [K in keyof F]: ValueOf<F[K]> };
 
 const scalar = <V>(
   s: ScalarKind,
@@ -56,34 +67,57 @@ export const s64 = scalar<bigint>('s64', 8, 0n, (b, o) => b.readBigInt64LE(o), (
 export const ptr = scalar<bigint>('ptr', 8, 0n, (b, o) => b.readBigUInt64LE(o), (b, o, v) => void b.writeBigUInt64LE(BigInt.asUintN(64, v), o));
 export const ulong = ptr;
 
-export function array<V>(of: FieldType<V>, length: number): ArrayType<V[]> {
+export function array<T extends AnyField>(of: T, length: number): ArrayType<ValueOf<T>[]> {
+  type V = ValueOf<T>;
+  const el = of as unknown as FieldType<V>;
   return {
     kind: 'array',
-    of: of as FieldType<unknown>,
+    of: of as unknown as FieldType<unknown>,
     length,
     size: of.size * length,
     align: of.align,
     get zero(): V[] {
-      return Array.from({ length }, () => of.zero);
+      return Array.from({ length }, () => el.zero);
     },
     read(buf, off) {
-      return Array.from({ length }, (_, i) => of.read(buf, off + i * of.size));
+      return Array.from({ length }, (_, i) => el.read(buf, off + i * el.size));
     },
     write(buf, off, v) {
-      for (let i = 0; i < length; i++) of.write(buf, off + i * of.size, v[i] ?? of.zero);
+      for (let i = 0; i < length; i++) el.write(buf, off + i * el.size, v[i] ?? el.zero);
     },
   };
 }
 
 const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 
+/** Typed access to one member in place: reads and writes it with its declared type and offset. */
+export interface MemberAccess<V> {
+  readonly offset: number;
+  readonly size: number;
+  get(buf: Buffer): V;
+  set(buf: Buffer, v: V): void;
+}
+
 export interface StructLayout<V> {
   readonly kind: 'struct';
+  /**
+   * `struct` or `union`: the C keyword the layout check names it with;
+   * `scalar` for a bare C type argument (scalarArg), whose name is the C type.
+   */
+  readonly keyword: 'struct' | 'union' | 'scalar';
   readonly name: string;
   readonly size: number;
   readonly align: number;
   readonly offsets: { readonly [K in keyof V]: number };
   readonly fieldNames: readonly (keyof V & string)[];
+  /** Each member's type, by name. */
+  readonly fields: { readonly [K in keyof V]: FieldType<V[K]> };
+  /**
+   * Each member's typed in-place accessor: hot paths read the one or two
+   * fields they need without decoding the whole struct, and without
+   * restating each field's width.
+   */
+  readonly member: { readonly [K in keyof V]: MemberAccess<V[K]> };
   readonly zero: V;
   /** Encodes a value (missing fields are zero) into a new buffer of `size` bytes. */
   encode(v?: Partial<V>): Buffer;
@@ -94,7 +128,36 @@ export interface StructLayout<V> {
   readonly __value?: V;
 }
 
-export function struct<F extends Record<string, FieldType<unknown>>>(
+export function struct<F extends Record<string, AnyField>>(
+  name: string,
+  fields: F,
+): StructLayout<StructValue<F>> {
+  return aggregate('struct', name, fields);
+}
+
+/** A C union: every member at offset 0, size of the largest rounded up to the strictest alignment. */
+export function union<F extends Record<string, AnyField>>(
+  name: string,
+  fields: F,
+): StructLayout<StructValue<F>> {
+  return aggregate('union', name, fields);
+}
+
+/**
+ * A struct a newer kernel extended by appending `more` (drm_ioctl zero-fills
+ * what older user space does not pass): the same C name, the base members
+ * first, at the same offsets.
+ */
+export function extendStruct<V, F extends Record<string, AnyField>>(
+  base: StructLayout<V>,
+  more: F,
+): StructLayout<V & StructValue<F>> {
+  const fields = { ...(base.fields as unknown as Record<string, AnyField>), ...more };
+  return aggregate(base.keyword, base.name, fields) as unknown as StructLayout<V & StructValue<F>>;
+}
+
+function aggregate<F extends Record<string, AnyField>>(
+  keyword: 'struct' | 'union' | 'scalar',
   name: string,
   fields: F,
 ): StructLayout<StructValue<F>> {
@@ -102,24 +165,32 @@ export function struct<F extends Record<string, FieldType<unknown>>>(
   const names = Object.keys(fields) as (keyof V & string)[];
   const offsets = {} as Record<keyof V, number>;
   let off = 0;
+  let end = 0;
   let align = 1;
   for (const n of names) {
-    const t = fields[n] as FieldType<unknown>;
-    off = alignUp(off, t.align);
+    const t = fields[n] as unknown as FieldType<unknown>;
+    off = keyword === 'union' ? 0 : alignUp(off, t.align);
     offsets[n] = off;
     off += t.size;
+    end = Math.max(end, off);
     align = Math.max(align, t.align);
   }
-  const size = alignUp(off, align);
+  const size = alignUp(end, align);
+  const member = {} as Record<keyof V, MemberAccess<unknown>>;
+  for (const n of names) {
+    const t = fields[n] as unknown as FieldType<unknown>;
+    const o = offsets[n];
+    member[n] = { offset: o, size: t.size, get: (buf) => t.read(buf, o), set: (buf, v) => t.write(buf, o, v) };
+  }
   const makeZero = (): V => {
     const z = {} as Record<string, unknown>;
-    for (const n of names) z[n] = (fields[n] as FieldType<unknown>).zero;
+    for (const n of names) z[n] = (fields[n] as unknown as FieldType<unknown>).zero;
     return z as V;
   };
   // Flattened once, in declaration order: read and write run on every struct
   // a call passes, and indexing arrays is cheaper than looking each name up in
   // `fields` and `offsets`.
-  const types = names.map((n) => fields[n] as FieldType<unknown>);
+  const types = names.map((n) => fields[n] as unknown as FieldType<unknown>);
   const offs = names.map((n) => offsets[n]);
   const read = (buf: Buffer, base: number): V => {
     const v = {} as Record<string, unknown>;
@@ -132,16 +203,21 @@ export function struct<F extends Record<string, FieldType<unknown>>>(
     for (let i = 0; i < names.length; i++) {
       const t = types[i] as FieldType<unknown>;
       const fv = (v as Record<string, unknown>)[names[i] as string];
+      // A union member not given must not overwrite the one given.
+      if (keyword === 'union' && fv === undefined) continue;
       t.write(buf, base + (offs[i] as number), fv === undefined ? t.zero : fv);
     }
   };
   return {
     kind: 'struct',
+    keyword,
     name,
     size,
     align,
     offsets,
     fieldNames: names,
+    fields: fields as unknown as { readonly [K in keyof V]: FieldType<V[K]> },
+    member: member as { readonly [K in keyof V]: MemberAccess<V[K]> },
     get zero(): V {
       return makeZero();
     },
@@ -160,6 +236,30 @@ export function struct<F extends Record<string, FieldType<unknown>>>(
     read,
     write,
   };
+}
+
+/**
+ * An ioctl argument that is a bare C scalar (DRM_IOCTL_MODE_RMFB takes an
+ * `unsigned int`): one member, `value`; the layout check compares its size.
+ */
+export function scalarArg<V>(cType: string, type: ScalarType<V>): StructLayout<{ value: V }> {
+  return aggregate('scalar', cType, { value: type }) as unknown as StructLayout<{ value: V }>;
+}
+
+/**
+ * Any struct layout, whatever its value type: what the layout check and the
+ * uAPI header lists need (names, offsets, sizes), without the value type
+ * that makes StructLayout<V> invariant.
+ */
+export interface AnyStructLayout {
+  readonly kind: 'struct';
+  readonly keyword: 'struct' | 'union' | 'scalar';
+  readonly name: string;
+  readonly size: number;
+  readonly align: number;
+  readonly fieldNames: readonly string[];
+  readonly offsets: Readonly<Record<string, number>>;
+  readonly fields: Readonly<Record<string, { readonly kind: string; readonly size: number; readonly align: number }>>;
 }
 
 export type ValueOfStruct<S> = S extends StructLayout<infer V> ? V : never;

@@ -23,7 +23,7 @@ import {
   DRM_RDWR,
   drm_prime_handle,
 } from '../../harness/uapi/drm';
-import { fnv1a32 } from '../../harness/uapi/apu';
+import { fnv1a32 } from '../../drivers/apu/uapi';
 import { bufferMmap, deviceAddress, exportDmabuf, mappedBuffer, openRetry, pattern, runJob } from '../lib/device';
 import { gemClose, primeExport, primeImport } from '../lib/drm';
 

@@ -8,7 +8,7 @@ import { defineFamily, type TestContext } from '../../harness/testing/define';
 import { meets } from '../../harness/testing/requirements';
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
 import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
-import { APU_BO_FLAGS, DRM_IOCTL_APU_GEM_NEW, drm_apu_gem_new, fnv1a32 } from '../../harness/uapi/apu';
+import { APU_BO_FLAGS, DRM_IOCTL_APU_GEM_NEW, drm_apu_gem_new, fnv1a32 } from '../../drivers/apu/uapi';
 import { debugfsDirOf, deviceAddress, mapBuffer, mappedBuffer, pattern, runJob, openRetry } from '../lib/device';
 import { gemClose } from '../lib/drm';
 

@@ -5,7 +5,7 @@
  */
 import { check, checkBytes, checkEq, checkSameBytes, expectErrno } from '../../harness/testing/assert';
 import { defineFamily, type TestContext } from '../../harness/testing/define';
-import { APU_PAGE_SIZE } from '../../harness/uapi/apu';
+import { APU_PAGE_SIZE } from '../../drivers/apu/uapi';
 import { deviceAddresses, mappedBuffer, pattern, runJob, openRetry } from '../lib/device';
 
 interface Aperture {

@@ -15,7 +15,7 @@ import {
   drm_apu_gem_dequeue,
   drm_apu_gem_queue,
   fnv1a32,
-} from '../../harness/uapi/apu';
+} from '../../drivers/apu/uapi';
 import { deviceAddress, mappedBuffer, openRetry, pattern, runJob, waitBudgetMs, waitOnline } from '../lib/device';
 import { syncobjCreate, syncobjWait } from '../lib/drm';
 

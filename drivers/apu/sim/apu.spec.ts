@@ -16,7 +16,7 @@ import {
   drm_apu_gem_iommu_map,
   drm_apu_state,
   fnv1a32,
-} from '../../../harness/uapi/apu';
+} from '../uapi';
 import {
   DRM_CLOEXEC,
   DRM_IOCTL_GEM_CLOSE,

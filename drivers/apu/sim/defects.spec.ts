@@ -7,7 +7,7 @@ import { ApuAdapter } from '../adapter';
 import { bootSimMachine } from '../../sim/machine';
 import { DEFECTS, type DefectName } from '../../sim/defects';
 import type { Sys } from '../../../harness/sys/types';
-import { DRM_IOCTL_APU_GEM_NEW, drm_apu_gem_new, fnv1a32 } from '../../../harness/uapi/apu';
+import { DRM_IOCTL_APU_GEM_NEW, drm_apu_gem_new, fnv1a32 } from '../uapi';
 import { dequeueRaw, errnoOf, gemNew, openDev, queueRaw, syncobj } from './testkit';
 
 interface Env {

@@ -2,44 +2,20 @@
  * Builds the DRM driver (struct drm_driver) of an APU model over an ops
  * table and registers one device with the simulated kernel.
  */
-import {
-  DRM_IOCTL_APU_GEM_DEQUEUE,
-  DRM_IOCTL_APU_GEM_IOMMU_MAP,
-  DRM_IOCTL_APU_GEM_IOMMU_UNMAP,
-  DRM_IOCTL_APU_GEM_NEW,
-  DRM_IOCTL_APU_GEM_QUEUE,
-  DRM_IOCTL_APU_STATE,
-  DRM_APU_GEM_DEQUEUE,
-  DRM_APU_GEM_IOMMU_MAP,
-  DRM_APU_GEM_IOMMU_UNMAP,
-  DRM_APU_GEM_NEW,
-  DRM_APU_GEM_QUEUE,
-  DRM_APU_STATE,
-} from '../../../harness/uapi/apu';
+import { APU_IOCTLS, type ApuIoctlName } from '../uapi';
 import {
   DRIVER_COMPUTE_ACCEL,
   DRIVER_GEM,
   DRIVER_SYNCOBJ,
   DRM_RENDER_ALLOW,
   type DrmDriver,
-  type DrmIoctlDesc,
   type DrmRegistrar,
+  drmIoctlDef,
 } from '../../sim/kernel/drm/driver';
 import type { ApuModelConfig } from './config';
 import { defaultParams, parseParams } from './config';
 import { ApuDevice } from './device';
-import type { ApuIoctlName } from './ioctls';
 import type { ApuDriverOps } from './ops';
-
-const IOCTLS: readonly { nr: number; name: ApuIoctlName; cmd: number }[] = [
-  { nr: DRM_APU_STATE, name: 'STATE', cmd: DRM_IOCTL_APU_STATE },
-  { nr: DRM_APU_GEM_NEW, name: 'GEM_NEW', cmd: DRM_IOCTL_APU_GEM_NEW },
-  { nr: DRM_APU_GEM_QUEUE, name: 'GEM_QUEUE', cmd: DRM_IOCTL_APU_GEM_QUEUE },
-  { nr: DRM_APU_GEM_DEQUEUE, name: 'GEM_DEQUEUE', cmd: DRM_IOCTL_APU_GEM_DEQUEUE },
-  { nr: DRM_APU_GEM_IOMMU_MAP, name: 'GEM_IOMMU_MAP', cmd: DRM_IOCTL_APU_GEM_IOMMU_MAP },
-  { nr: DRM_APU_GEM_IOMMU_UNMAP, name: 'GEM_IOMMU_UNMAP', cmd: DRM_IOCTL_APU_GEM_IOMMU_UNMAP },
-];
-
 
 export interface ApuProbeConfig {
   readonly params: Readonly<Record<string, string>>;
@@ -52,13 +28,9 @@ export interface ApuProbeConfig {
 }
 
 export function buildApuDriver(model: ApuModelConfig, ops: ApuDriverOps, device: () => ApuDevice): DrmDriver {
-  const ioctls: DrmIoctlDesc[] = IOCTLS.map((d) => ({
-    nr: d.nr,
-    name: `DRM_IOCTL_APU_${d.name}`,
-    cmd: d.cmd,
-    flags: DRM_RENDER_ALLOW,
-    func: (_drm, data, file, ctx) => ops.ioctls[d.name](device(), data, file, ctx),
-  }));
+  const ioctls = (Object.keys(APU_IOCTLS) as ApuIoctlName[]).map((name) =>
+    drmIoctlDef(APU_IOCTLS[name], DRM_RENDER_ALLOW, (_drm, data, file, ctx) => ops.ioctls[name](device(), data, file, ctx)),
+  );
   return {
     name: model.driverName,
     desc: model.desc,

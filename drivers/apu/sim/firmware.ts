@@ -18,7 +18,7 @@ import {
   apu_cmd_copy,
   apu_cmd_fill,
   fnv1a32,
-} from '../../../harness/uapi/apu';
+} from '../uapi';
 import { ERRNO } from '../../../harness/sys/errno';
 import { type IommuDomain, type Segment, gather, scatter } from '../../sim/kernel/iommu';
 import { FIRMWARE_TIMING } from './config';

@@ -17,13 +17,14 @@ import {
   drm_apu_gem_new,
   drm_apu_gem_queue,
   drm_apu_state,
-} from '../../../harness/uapi/apu';
+  type ApuIoctlName,
+} from '../uapi';
 import { type DrmFile, type GemObject, type IoctlContext, PAGE_SIZE } from '../../sim/kernel/drm/driver';
 import { type ApuBo, type ApuContext, type ApuJob, contextOf } from './context';
 import type { ApuDevice } from './device';
 import { COMMAND_SIZES, NO_BYTES, argsPadsZero, isKnownCommand } from './firmware';
 
-export type ApuIoctlName = 'STATE' | 'GEM_NEW' | 'GEM_QUEUE' | 'GEM_DEQUEUE' | 'GEM_IOMMU_MAP' | 'GEM_IOMMU_UNMAP';
+export type { ApuIoctlName } from '../uapi';
 
 /** Largest bo_handle_count of QUEUE, MAP and UNMAP (apu_drm.h APU_MAX_BO_HANDLES). */
 export const MAX_BO_HANDLES = APU_MAX_BO_HANDLES;
@@ -64,7 +65,7 @@ function state(dev: ApuDevice, data: Buffer): number {
   if (a.device !== 0) throw fail('EINVAL', 'STATE', `device ${a.device}`);
   const s = dev.state;
   const flags = s === 'online' ? APU_ONLINE : s === 'crashed' ? APU_CRASHED : APU_TIMEDOUT;
-  data.writeUInt32LE(flags, drm_apu_state.offsets.flags);
+  drm_apu_state.member.flags.set(data, flags);
   return 0;
 }
 
@@ -72,15 +73,15 @@ function state(dev: ApuDevice, data: Buffer): number {
  * GEM_NEW, GEM_QUEUE and GEM_DEQUEUE read their few fields in place rather
  * than through struct decode: they run for every buffer and every job.
  */
-const NEW = drm_apu_gem_new.offsets;
-const QUEUE = drm_apu_gem_queue.offsets;
-const DEQUEUE = drm_apu_gem_dequeue.offsets;
+const NEW = drm_apu_gem_new.member;
+const QUEUE = drm_apu_gem_queue.member;
+const DEQUEUE = drm_apu_gem_dequeue.member;
 
 function gemNew(dev: ApuDevice, data: Buffer, file: DrmFile): number {
-  const a = { size: data.readUInt32LE(NEW.size), flags: data.readUInt32LE(NEW.flags) };
+  const a = { size: NEW.size.get(data), flags: NEW.flags.get(data) };
   if (dev.has('gem-new-dirty-output')) {
-    data.writeUInt32LE(1, NEW.handle);
-    data.writeBigUInt64LE(0x100000000n, NEW.offset);
+    NEW.handle.set(data, 1);
+    NEW.offset.set(data, 0x100000000n);
   }
   if (a.size === 0 && !dev.has('gem-new-size-zero-ok')) throw fail('EINVAL', 'GEM_NEW', 'size 0');
   if (a.size > dev.model.maxBoSize) throw fail('EINVAL', 'GEM_NEW', `size ${a.size} above max_bo_size`);
@@ -98,20 +99,20 @@ function gemNew(dev: ApuDevice, data: Buffer, file: DrmFile): number {
     obj.put();
   }
   const offset = dev.drm.gemMmapOffset(obj);
-  data.writeUInt32LE(handle, NEW.handle);
-  data.writeBigUInt64LE(offset, NEW.offset);
+  NEW.handle.set(data, handle);
+  NEW.offset.set(data, offset);
   return 0;
 }
 
 function gemQueue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext): number {
   const actx = contextFor(file, 'GEM_QUEUE');
   const a = {
-    device: data.readUInt32LE(QUEUE.device),
-    cmd: data.readUInt32LE(QUEUE.cmd),
-    out_sync: data.readUInt32LE(QUEUE.out_sync),
-    bo_handle_count: data.readUInt32LE(QUEUE.bo_handle_count),
-    size_in: data.readUInt16LE(QUEUE.size_in),
-    size_out: data.readUInt16LE(QUEUE.size_out),
+    device: QUEUE.device.get(data),
+    cmd: QUEUE.cmd.get(data),
+    out_sync: QUEUE.out_sync.get(data),
+    bo_handle_count: QUEUE.bo_handle_count.get(data),
+    size_in: QUEUE.size_in.get(data),
+    size_out: QUEUE.size_out.get(data),
   };
   // The two user pointers are read only where they are used (NOP, HANG and CRASH take neither).
   if (a.device !== 0) throw fail('EINVAL', 'GEM_QUEUE', `device ${a.device}`);
@@ -122,9 +123,9 @@ function gemQueue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext
   if (a.bo_handle_count > MAX_BO_HANDLES && !dev.has('queue-unbounded-handles')) {
     throw fail('EINVAL', 'GEM_QUEUE', `bo_handle_count ${a.bo_handle_count} above ${MAX_BO_HANDLES}`);
   }
-  const args = a.size_in > 0 ? ctx.copyFromUser(data.readBigUInt64LE(QUEUE.data), a.size_in) : NO_BYTES;
+  const args = a.size_in > 0 ? ctx.copyFromUser(QUEUE.data.get(data), a.size_in) : NO_BYTES;
   if (!argsPadsZero(a.cmd, args)) throw fail('EINVAL', 'GEM_QUEUE', 'non-zero pad');
-  const handles = a.bo_handle_count > 0 ? readHandles(ctx, data.readBigUInt64LE(QUEUE.bo_handles), a.bo_handle_count) : [];
+  const handles = a.bo_handle_count > 0 ? readHandles(ctx, QUEUE.bo_handles.get(data), a.bo_handle_count) : [];
   const syncobj = dev.drm.syncobjFind(file, a.out_sync);
   if (!syncobj) throw fail('ENOENT', 'GEM_QUEUE', `unknown out_sync ${a.out_sync}`);
   try {
@@ -143,9 +144,9 @@ function gemQueue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext
 function gemDequeue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext): number {
   const actx = contextFor(file, 'GEM_DEQUEUE');
   const a = {
-    out_sync: data.readUInt32LE(DEQUEUE.out_sync),
-    size: data.readUInt16LE(DEQUEUE.size),
-    data: data.readBigUInt64LE(DEQUEUE.data),
+    out_sync: DEQUEUE.out_sync.get(data),
+    size: DEQUEUE.size.get(data),
+    data: DEQUEUE.data.get(data),
   };
   const found = dev.findJob(actx, a.out_sync);
   if (!found) throw fail('ENOENT', 'GEM_DEQUEUE', `no job of this file with out_sync ${a.out_sync}`);
@@ -160,8 +161,8 @@ function gemDequeue(dev: ApuDevice, data: Buffer, file: DrmFile, ctx: IoctlConte
       ctx.copyToUser(a.data, out);
     }
   }
-  data.writeUInt16LE(job.result & 0xffff, DEQUEUE.result);
-  data.writeUInt16LE(sizeOut, DEQUEUE.size);
+  DEQUEUE.result.set(data, job.result & 0xffff);
+  DEQUEUE.size.set(data, sizeOut);
   found.owner.jobs.delete(a.out_sync);
   return 0;
 }

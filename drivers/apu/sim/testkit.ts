@@ -3,7 +3,6 @@
  * through `Sys` only (never into the simulated kernel).
  */
 import { O_CLOEXEC, O_RDWR } from '../../../harness/sys/constants';
-import { isSysError } from '../../../harness/sys/errno';
 import type { Sys } from '../../../harness/sys/types';
 import {
   DRM_IOCTL_APU_GEM_DEQUEUE,
@@ -16,21 +15,13 @@ import {
   drm_apu_gem_new,
   drm_apu_gem_queue,
   drm_apu_state,
-} from '../../../harness/uapi/apu';
-import { DRM_IOCTL_SYNCOBJ_CREATE, drm_syncobj_create } from '../../../harness/uapi/drm';
+} from '../uapi';
+import { syncobjCreate } from '../../../harness/ioctl';
 
 export const openDev = (sys: Sys, minor = 0): number => sys.open(`/dev/accel/accel${minor}`, O_RDWR | O_CLOEXEC);
 
-/** The errno name a call fails with, or 'ok'. */
-export function errnoOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    if (isSysError(e)) return e.code;
-    throw e;
-  }
-}
+/** The ioctl library's errnoOf: the errno name a call fails with, or 'ok'. */
+export { errnoOf } from '../../../harness/ioctl';
 
 export function gemNew(sys: Sys, fd: number, size: number, flags = 0): { handle: number; offset: bigint; arg: Buffer } {
   const arg = drm_apu_gem_new.encode({ size, flags });
@@ -45,11 +36,7 @@ export function stateFlags(sys: Sys, fd: number): number {
   return drm_apu_state.decode(arg).flags;
 }
 
-export function syncobj(sys: Sys, fd: number): number {
-  const arg = drm_syncobj_create.encode({});
-  sys.ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, arg);
-  return drm_syncobj_create.decode(arg).handle;
-}
+export const syncobj = (sys: Sys, fd: number): number => syncobjCreate(sys, fd);
 
 export function mapRaw(sys: Sys, fd: number, handles: readonly number[]): bigint[] {
   const hm = sys.alloc(Math.max(4, handles.length * 4));

@@ -9,7 +9,7 @@
  *
  * This header is compiled into the kernel module (drivers/apu/kernel/), into
  * the C layout check of the test suite, and mirrored in TypeScript by
- * harness/uapi/apu.ts. docs/uapi-apu.md describes every rule.
+ * drivers/apu/uapi.ts. docs/uapi-apu.md describes every rule.
  */
 #ifndef __UAPI_APU_DRM_H__
 #define __UAPI_APU_DRM_H__

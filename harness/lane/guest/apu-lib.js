@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The reference APU's ioctls from plain JavaScript for the kernel-lane guest
- * scripts (smoke.js, stress.js): koffi into libc, structs laid out by hand
- * after drivers/apu/uapi/apu_drm.h and include/uapi/drm/drm.h.
+ * scripts (smoke.js, stress.js): koffi into libc, request numbers and struct
+ * layouts from the project's compiled declarations (dist/, as the initramfs
+ * carries it), never laid out by hand.
  */
 'use strict';
 
@@ -12,9 +13,11 @@ const NODE = '/dev/accel/accel0';
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 let koffi = null;
+let root = null;
 for (const base of ['/opt/accel-conformance', process.cwd()]) {
   try {
     koffi = require(require.resolve('koffi', { paths: [base] }));
+    root = base;
     break;
   } catch {
     /* next */
@@ -24,6 +27,8 @@ if (!koffi) {
   module.exports = { koffi: null };
   return;
 }
+const drm = require(`${root}/dist/harness/uapi/drm.js`);
+const apu = require(`${root}/dist/drivers/apu/uapi.js`);
 
 const lib = koffi.load('libc.so.6');
 const c = {
@@ -45,26 +50,32 @@ function mmap(fd, len, off) {
   return { p, b: Buffer.from(koffi.view(p, len)), unmap: () => c.munmap(p, len) };
 }
 
-const IOC = (dir, nr, size) => ((dir << 30) | (size << 16) | (0x64 << 8) | nr) >>> 0;
-const IOWR = (nr, size) => IOC(3, nr, size);
-const IOW = (nr, size) => IOC(1, nr, size);
+const D = drm.DRM_CORE_IOCTLS;
+const A = apu.APU_IOCTLS;
 const R = {
-  VERSION: IOWR(0x00, 64),
-  GEM_CLOSE: IOW(0x09, 8),
-  PRIME_HANDLE_TO_FD: IOWR(0x2d, 12),
-  PRIME_FD_TO_HANDLE: IOWR(0x2e, 12),
-  MODE_CREATE_DUMB: IOWR(0xb2, 32),
-  MODE_MAP_DUMB: IOWR(0xb3, 16),
-  SYNCOBJ_CREATE: IOWR(0xbf, 8),
-  SYNCOBJ_DESTROY: IOWR(0xc0, 8),
-  SYNCOBJ_WAIT: IOWR(0xc3, 40),
-  STATE: IOWR(0x40, 8),
-  GEM_NEW: IOWR(0x41, 24),
-  GEM_QUEUE: IOWR(0x42, 40),
-  GEM_DEQUEUE: IOWR(0x43, 16),
-  MAP: IOWR(0x44, 24),
-  UNMAP: IOWR(0x45, 24),
+  VERSION: D.VERSION.request,
+  GEM_CLOSE: D.GEM_CLOSE.request,
+  PRIME_HANDLE_TO_FD: D.PRIME_HANDLE_TO_FD.request,
+  PRIME_FD_TO_HANDLE: D.PRIME_FD_TO_HANDLE.request,
+  MODE_CREATE_DUMB: D.MODE_CREATE_DUMB.request,
+  MODE_MAP_DUMB: D.MODE_MAP_DUMB.request,
+  SYNCOBJ_CREATE: D.SYNCOBJ_CREATE.request,
+  SYNCOBJ_DESTROY: D.SYNCOBJ_DESTROY.request,
+  // The kernel's form (with deadline_nsec): the guest kernel is new enough, and checks.js sends it.
+  SYNCOBJ_WAIT: D.SYNCOBJ_WAIT.kernelRequest,
+  STATE: A.STATE.request,
+  GEM_NEW: A.GEM_NEW.request,
+  GEM_QUEUE: A.GEM_QUEUE.request,
+  GEM_DEQUEUE: A.GEM_DEQUEUE.request,
+  MAP: A.GEM_IOMMU_MAP.request,
+  UNMAP: A.GEM_IOMMU_UNMAP.request,
 };
+/* User memory holding `layout` encoded from `v`. */
+function arg(layout, v) {
+  const m = mem(layout.size);
+  layout.encode(v).copy(m.b);
+  return m;
+}
 const EINVAL = 22, ENOENT = 2, EFAULT = 14, ETIMEDOUT = 110, EIO = 5, ECANCELED = 125, EAGAIN = 11;
 
 /* One open file of the device. */
@@ -82,31 +93,24 @@ class Dev {
     return c.ioctl(this.fd, req, m.a) < 0 ? koffi.errno() : 0;
   }
   state() {
-    const s = mem(8);
+    const s = arg(apu.drm_apu_state, { device: 0 });
     const e = this.ioctl(R.STATE, s);
-    return e ? -e : s.b.readUInt32LE(4);
+    return e ? -e : apu.drm_apu_state.decode(s.b).flags;
   }
   gemNew(size, flags = 0) {
-    const g = mem(24);
-    g.b.writeUInt32LE(size, 0);
-    g.b.writeUInt32LE(flags, 4);
-    g.b.writeUInt32LE(0xdead, 8); // the kernel must zero it on failure
+    const g = arg(apu.drm_apu_gem_new, { size, flags, handle: 0xdead }); // the kernel must zero handle on failure
     const e = this.ioctl(R.GEM_NEW, g);
-    return { e, handle: g.b.readUInt32LE(8), offset: g.b.readBigUInt64LE(16) };
+    const out = apu.drm_apu_gem_new.decode(g.b);
+    return { e, handle: out.handle, offset: out.offset };
   }
   gemClose(h) {
-    const g = mem(8);
-    g.b.writeUInt32LE(h, 0);
-    return this.ioctl(R.GEM_CLOSE, g);
+    return this.ioctl(R.GEM_CLOSE, arg(drm.drm_gem_close, { handle: h }));
   }
   map(handles, req = R.MAP) {
     const h = mem(4 * handles.length);
     handles.forEach((x, i) => h.b.writeUInt32LE(x, 4 * i));
     const out = mem(8 * handles.length);
-    const m = mem(24);
-    m.b.writeBigUInt64LE(h.a, 0);
-    m.b.writeUInt32LE(handles.length, 8);
-    m.b.writeBigUInt64LE(out.a, 16);
+    const m = arg(apu.drm_apu_gem_iommu_map, { bo_handles: h.a, bo_handle_count: handles.length, bo_device_addresses: out.a });
     const e = this.ioctl(req, m);
     return { e, addrs: handles.map((_, i) => out.b.readBigUInt64LE(8 * i)) };
   }
@@ -114,49 +118,47 @@ class Dev {
     return this.map(handles, R.UNMAP).e;
   }
   syncobj() {
-    const s = mem(8);
+    const s = arg(drm.drm_syncobj_create, {});
     if (this.ioctl(R.SYNCOBJ_CREATE, s)) throw new Error('SYNCOBJ_CREATE');
-    return s.b.readUInt32LE(0);
+    return drm.drm_syncobj_create.decode(s.b).handle;
   }
   destroySyncobj(h) {
-    const d = mem(8);
-    d.b.writeUInt32LE(h, 0);
-    return this.ioctl(R.SYNCOBJ_DESTROY, d);
+    return this.ioctl(R.SYNCOBJ_DESTROY, arg(drm.drm_syncobj_destroy, { handle: h }));
   }
   wait(handle, ms) {
     const h = mem(4);
     h.b.writeUInt32LE(handle, 0);
-    const w = mem(40);
-    w.b.writeBigUInt64LE(h.a, 0);
-    w.b.writeBigInt64LE(process.hrtime.bigint() + BigInt(ms) * 1000000n, 8); // CLOCK_MONOTONIC
-    w.b.writeUInt32LE(1, 16);
-    w.b.writeUInt32LE(1 << 1, 20); // WAIT_FOR_SUBMIT
+    const w = arg(drm.drm_syncobj_wait_current, {
+      handles: h.a,
+      timeout_nsec: process.hrtime.bigint() + BigInt(ms) * 1000000n, // CLOCK_MONOTONIC
+      count_handles: 1,
+      flags: drm.DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+    });
     return this.ioctl(R.SYNCOBJ_WAIT, w);
   }
   queue(cmd, args, sizeOut, sync, handles = [], device = 0) {
-    const q = mem(40);
     const h = mem(4 * Math.max(1, handles.length));
     handles.forEach((x, i) => h.b.writeUInt32LE(x, 4 * i));
     const d = args ? mem(args.length) : null;
     if (d) args.copy(d.b);
-    q.b.writeUInt32LE(device, 0);
-    q.b.writeUInt32LE(cmd, 4);
-    q.b.writeUInt32LE(sync, 8);
-    q.b.writeBigUInt64LE(h.a, 16);
-    q.b.writeUInt32LE(handles.length, 24);
-    q.b.writeUInt16LE(args ? args.length : 0, 28);
-    q.b.writeUInt16LE(sizeOut, 30);
-    q.b.writeBigUInt64LE(d ? d.a : 0n, 32);
+    const q = arg(apu.drm_apu_gem_queue, {
+      device,
+      cmd,
+      out_sync: sync,
+      bo_handles: h.a,
+      bo_handle_count: handles.length,
+      size_in: args ? args.length : 0,
+      size_out: sizeOut,
+      data: d ? d.a : 0n,
+    });
     return this.ioctl(R.GEM_QUEUE, q);
   }
   dequeue(sync, size = 8) {
     const out = mem(8);
-    const d = mem(16);
-    d.b.writeUInt32LE(sync, 0);
-    d.b.writeUInt16LE(size, 6);
-    d.b.writeBigUInt64LE(out.a, 8);
+    const d = arg(apu.drm_apu_gem_dequeue, { out_sync: sync, size, data: out.a });
     const e = this.ioctl(R.GEM_DEQUEUE, d);
-    return { e, result: d.b.readUInt16LE(4), size: d.b.readUInt16LE(6), out: Buffer.from(out.b) };
+    const v = apu.drm_apu_gem_dequeue.decode(d.b);
+    return { e, result: v.result, size: v.size, out: Buffer.from(out.b) };
   }
   /* Queues, waits, dequeues. */
   run(cmd, args, sizeOut = 0, handles = [], ms = 5000) {
@@ -171,45 +173,20 @@ class Dev {
     return { ...r, stage: 'dequeue', ms: Date.now() - t0 };
   }
   primeExport(h) {
-    const p = mem(12);
-    p.b.writeUInt32LE(h, 0);
-    p.b.writeUInt32LE(0x80002, 4); // DRM_CLOEXEC | DRM_RDWR
+    const p = arg(drm.drm_prime_handle, { handle: h, flags: drm.DRM_CLOEXEC | drm.DRM_RDWR });
     const e = this.ioctl(R.PRIME_HANDLE_TO_FD, p);
-    return e ? -e : p.b.readInt32LE(8);
+    return e ? -e : drm.drm_prime_handle.decode(p.b).fd;
   }
   primeImport(dmabuf) {
-    const p = mem(12);
-    p.b.writeInt32LE(dmabuf, 8);
+    const p = arg(drm.drm_prime_handle, { fd: dmabuf });
     const e = this.ioctl(R.PRIME_FD_TO_HANDLE, p);
-    return e ? -e : p.b.readUInt32LE(0);
+    return e ? -e : drm.drm_prime_handle.decode(p.b).handle;
   }
 }
-const fillArgs = (dst, len, value) => {
-  const b = Buffer.alloc(16);
-  b.writeBigUInt64LE(dst, 0);
-  b.writeUInt32LE(len, 8);
-  b.writeUInt32LE(value, 12);
-  return b;
-};
-const csumArgs = (src, len, pad = 0) => {
-  const b = Buffer.alloc(16);
-  b.writeBigUInt64LE(src, 0);
-  b.writeUInt32LE(len, 8);
-  b.writeUInt32LE(pad, 12);
-  return b;
-};
-const copyArgs = (src, dst, len) => {
-  const b = Buffer.alloc(24);
-  b.writeBigUInt64LE(src, 0);
-  b.writeBigUInt64LE(dst, 8);
-  b.writeUInt32LE(len, 16);
-  return b;
-};
-function fnv(buf) {
-  let h = 0x811c9dc5;
-  for (const x of buf) h = Math.imul(h ^ x, 0x01000193) >>> 0;
-  return h >>> 0;
-}
+const fillArgs = (dst, len, value) => apu.apu_cmd_fill.encode({ dst, len, value });
+const csumArgs = (src, len, pad = 0) => apu.apu_cmd_checksum.encode({ src, len, pad });
+const copyArgs = (src, dst, len) => apu.apu_cmd_copy.encode({ src, dst, len });
+const fnv = (buf) => apu.fnv1a32(buf);
 const res = (r) => `errno ${r.e} at ${r.stage}, result ${r.result}`;
 
 function waitOnline(d) {
@@ -226,6 +203,6 @@ function gemObjects() {
 }
 
 module.exports = {
-  koffi, c, mem, mmap, R, Dev, NODE, sleep, fillArgs, csumArgs, copyArgs, fnv, res, waitOnline, gemObjects,
+  koffi, c, mem, arg, drm, apu, mmap, R, Dev, NODE, sleep, fillArgs, csumArgs, copyArgs, fnv, res, waitOnline, gemObjects,
   EINVAL, ENOENT, EFAULT, ETIMEDOUT, EIO, ECANCELED, EAGAIN, allocs,
 };

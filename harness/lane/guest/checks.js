@@ -32,7 +32,7 @@ if (!lib.koffi) {
   console.log('checks: koffi not found');
   process.exit(1);
 }
-const { Dev, mem, R, res, sleep, gemObjects, c, allocs } = lib;
+const { Dev, mem, arg, apu, R, res, sleep, gemObjects, c, allocs } = lib;
 const { EINVAL, EFAULT } = lib;
 const param = (n) => fs.readFileSync(`/sys/module/apu/parameters/${n}`, 'utf8').trim();
 const exclusive = param('exclusive') === '1';
@@ -41,12 +41,7 @@ const APERTURE = 0x10000000n;
 
 /* A GEM_QUEUE NOP with a raw bo_handles pointer and count. */
 function queueRaw(d, sync, handlesPtr, count) {
-  const q = mem(40);
-  q.b.writeUInt32LE(0, 0); // device
-  q.b.writeUInt32LE(0, 4); // APU_CMD_NOP
-  q.b.writeUInt32LE(sync, 8);
-  q.b.writeBigUInt64LE(handlesPtr, 16);
-  q.b.writeUInt32LE(count, 24);
+  const q = arg(apu.drm_apu_gem_queue, { device: 0, cmd: apu.APU_CMD_NOP, out_sync: sync, bo_handles: handlesPtr, bo_handle_count: count });
   return d.ioctl(R.GEM_QUEUE, q);
 }
 
@@ -80,10 +75,8 @@ check('GEM_NEW', bo.e === 0, `errno ${bo.e}`);
 {
   const h = mem(4);
   h.b.writeUInt32LE(bo.handle, 0);
-  const m = mem(24);
-  m.b.writeBigUInt64LE(h.a, 0);
-  m.b.writeUInt32LE(1, 8);
-  m.b.writeBigUInt64LE(8n, 16); // unwritable
+  // bo_device_addresses 8: unwritable.
+  const m = arg(apu.drm_apu_gem_iommu_map, { bo_handles: h.a, bo_handle_count: 1, bo_device_addresses: 8n });
   check('MAP to an unwritable bo_device_addresses: EFAULT', d.ioctl(R.MAP, m) === EFAULT);
   check('after it the object is not mapped (UNMAP: EINVAL)', d.unmap([bo.handle]) === EINVAL);
   const again = d.map([bo.handle]);
@@ -94,8 +87,7 @@ check('GEM_NEW', bo.e === 0, `errno ${bo.e}`);
   const h2 = mem(8);
   h2.b.writeUInt32LE(bo.handle, 0);
   h2.b.writeUInt32LE(bo.handle, 4);
-  m.b.writeBigUInt64LE(h2.a, 0);
-  m.b.writeUInt32LE(2, 8);
+  apu.drm_apu_gem_iommu_map.write(m.b, 0, { bo_handles: h2.a, bo_handle_count: 2, bo_device_addresses: 8n });
   check('MAP of one handle twice to an unwritable array: EFAULT, nothing mapped',
     d.ioctl(R.MAP, m) === EFAULT && d.unmap([bo.handle]) === EINVAL);
   const n = d.run(0, null);

@@ -66,7 +66,7 @@ if (!lib.koffi) {
   check('open /dev/accel/accel0 (no koffi: ioctl checks skipped)', opened === 'opened', opened);
   finish();
 }
-const { c, mem, mmap, R, Dev, fillArgs, csumArgs, copyArgs, fnv, res, waitOnline, gemObjects, allocs } = lib;
+const { c, mem, arg, drm, apu, mmap, R, Dev, fillArgs, csumArgs, copyArgs, fnv, res, waitOnline, gemObjects, allocs } = lib;
 const { EINVAL, ENOENT, EFAULT, ETIMEDOUT, EIO, ECANCELED } = lib;
 check('DRM_IOCTL_VERSION is 0xC0406400', R.VERSION === 0xc0406400, R.VERSION.toString(16));
 
@@ -75,23 +75,24 @@ check('open /dev/accel/accel0', d.fd >= 0, d.fd);
 
 /* ---- DRM_IOCTL_VERSION ---- */
 {
-  const v = mem(64);
   const bufs = [mem(64), mem(64), mem(256)];
-  [64n, bufs[0].a, 64n, bufs[1].a, 256n, bufs[2].a].forEach((x, i) => v.b.writeBigUInt64LE(x, 16 + 8 * i));
+  const v = arg(drm.drm_version, {
+    name_len: 64n, name: bufs[0].a, date_len: 64n, date: bufs[1].a, desc_len: 256n, desc: bufs[2].a,
+  });
   const e = d.ioctl(R.VERSION, v);
-  const str = (i, off) => bufs[i].b.subarray(0, Number(v.b.readBigUInt64LE(off))).toString();
+  const out = drm.drm_version.decode(v.b);
+  const str = (i, len) => bufs[i].b.subarray(0, Number(len)).toString();
+  const name = str(0, out.name_len);
   check('DRM_IOCTL_VERSION', e === 0, `errno ${e}`);
-  check('driver name is apu', str(0, 16) === 'apu', str(0, 16));
-  check('version 1.0.0', v.b.readInt32LE(0) === 1 && v.b.readInt32LE(4) === 0 && v.b.readInt32LE(8) === 0,
-    `${v.b.readInt32LE(0)}.${v.b.readInt32LE(4)}.${v.b.readInt32LE(8)} date "${str(1, 32)}" desc "${str(2, 48)}"`);
+  check('driver name is apu', name === 'apu', name);
+  check('version 1.0.0', out.version_major === 1 && out.version_minor === 0 && out.version_patchlevel === 0,
+    `${out.version_major}.${out.version_minor}.${out.version_patchlevel} date "${str(1, out.date_len)}" desc "${str(2, out.desc_len)}"`);
 }
 
 /* ---- STATE, GEM_NEW, MAP ---- */
 check('STATE is APU_ONLINE', d.state() === 1, d.state());
 {
-  const s = mem(8);
-  s.b.writeUInt32LE(1, 0);
-  check('STATE device 1 gives EINVAL', d.ioctl(R.STATE, s) === EINVAL);
+  check('STATE device 1 gives EINVAL', d.ioctl(R.STATE, arg(apu.drm_apu_state, { device: 1 })) === EINVAL);
 }
 const bo = d.gemNew(8192);
 check('GEM_NEW 8192', bo.e === 0 && bo.handle === 1 && bo.offset !== 0n, `errno ${bo.e} handle ${bo.handle}`);
@@ -111,13 +112,11 @@ check('IOMMU_MAP: first fit from 0x10000000', mp.e === 0 && va === 0x10000000n &
   check('IOMMU_UNMAP drops that reference', d.unmap([bo.handle]) === 0);
   check('IOMMU_MAP of an unknown handle gives ENOENT', d.map([99]).e === ENOENT);
   check('IOMMU_MAP all or nothing (known + unknown): nothing mapped', d.map([bo.handle, 99]).e === ENOENT && d.unmap([bo.handle, bo.handle]) === EINVAL);
-  const m = mem(24);
+  const m = arg(apu.drm_apu_gem_iommu_map, {});
   check('IOMMU_MAP count 0 gives EINVAL', d.ioctl(R.MAP, m) === EINVAL);
   const h = mem(4);
   h.b.writeUInt32LE(bo.handle, 0);
-  m.b.writeBigUInt64LE(h.a, 0);
-  m.b.writeUInt32LE(1, 8);
-  m.b.writeBigUInt64LE(8n, 16);
+  apu.drm_apu_gem_iommu_map.write(m.b, 0, { bo_handles: h.a, bo_handle_count: 1, bo_device_addresses: 8n });
   check('IOMMU_MAP to an unwritable address array gives EFAULT', d.ioctl(R.MAP, m) === EFAULT);
   const n = d.gemNew(4096);
   const mn = d.map([n.handle]);
@@ -226,12 +225,9 @@ if (!exclusive) {
 /* ---- vgem dma-buf imported into the APU ---- */
 if (!quick && fs.existsSync('/dev/dri/card0')) {
   const vg = Dev.open('/dev/dri/card0');
-  const cd = mem(32);
-  cd.b.writeUInt32LE(1, 0); // height
-  cd.b.writeUInt32LE(4096, 4); // width
-  cd.b.writeUInt32LE(8, 8); // bpp
+  const cd = arg(drm.drm_mode_create_dumb, { height: 1, width: 4096, bpp: 8 });
   const e = vg.ioctl(R.MODE_CREATE_DUMB, cd);
-  const vh = cd.b.readUInt32LE(16);
+  const vh = drm.drm_mode_create_dumb.decode(cd.b).handle;
   const dmabuf = e ? -e : vg.primeExport(vh);
   const h = dmabuf >= 0 ? d.primeImport(dmabuf) : dmabuf;
   check('vgem dumb buffer imported into the APU', e === 0 && h > 0, `create ${e} export ${dmabuf} import ${h}`);
@@ -241,10 +237,9 @@ if (!quick && fs.existsSync('/dev/dri/card0')) {
     const s = d.run(3, csumArgs(a.addrs[0], 4096), 8, [h]);
     const want = fnv(Buffer.alloc(4096, 0x5a));
     check('FILL + CHECKSUM on the imported vgem buffer', f.result === 0 && s.result === 0 && s.out.readUInt32LE(0) === want, `${res(f)}; ${res(s)}`);
-    const md = mem(16);
-    md.b.writeUInt32LE(vh, 0);
+    const md = arg(drm.drm_mode_map_dumb, { handle: vh });
     if (vg.ioctl(R.MODE_MAP_DUMB, md) === 0) {
-      const vm = mmap(vg.fd, 4096, md.b.readBigUInt64LE(8));
+      const vm = mmap(vg.fd, 4096, drm.drm_mode_map_dumb.decode(md.b).offset);
       check('vgem sees the APU\'s FILL', vm.b[0] === 0x5a && vm.b[4095] === 0x5a, vm.b[0]);
       vm.unmap();
     }

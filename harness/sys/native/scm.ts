@@ -8,7 +8,7 @@ import { ptr, s32, struct, u32, u8, array } from '../../uapi/layout';
 import { SysError } from '../errno';
 import type { Libc } from './libc';
 
-const msghdr = struct('msghdr', {
+export const msghdr = struct('msghdr', {
   msg_name: ptr,
   msg_namelen: u32,
   msg_iov: ptr,
@@ -17,9 +17,10 @@ const msghdr = struct('msghdr', {
   msg_controllen: ptr,
   msg_flags: s32,
 });
-const iovec = struct('iovec', { iov_base: ptr, iov_len: ptr });
+export const iovec = struct('iovec', { iov_base: ptr, iov_len: ptr });
+export const cmsghdr = struct('cmsghdr', { cmsg_len: ptr, cmsg_level: s32, cmsg_type: s32 });
 /** A cmsghdr carrying one int: CMSG_SPACE(sizeof(int)) bytes, data at CMSG_DATA = offset 16. */
-const cmsg_one_fd = struct('cmsghdr_fd', { cmsg_len: ptr, cmsg_level: s32, cmsg_type: s32, fd: s32, pad: array(u8, 4) });
+export const cmsg_one_fd = struct('cmsghdr_fd', { ...cmsghdr.fields, fd: s32, pad: array(u8, 4) });
 
 const SOL_SOCKET = 1;
 const SCM_RIGHTS = 1;
@@ -29,7 +30,7 @@ const MSG_NOSIGNAL = 0x4000;
 /** recvFd never blocks (a blocking recvmsg would freeze the event loop): an empty socket is EAGAIN, as in the simulator. */
 const MSG_DONTWAIT = 0x40;
 /** CMSG_LEN(sizeof(int)): header (16) + the int, without tail padding. */
-const CMSG_LEN_ONE_FD = cmsg_one_fd.offsets.fd + 4;
+export const CMSG_LEN_ONE_FD = cmsg_one_fd.offsets.fd + 4;
 
 const OFF_MSG = 0;
 const OFF_IOV = OFF_MSG + msghdr.size;

@@ -3,10 +3,13 @@
  * fstat(2) because its struct is the same on every architecture, while
  * struct stat differs between x86_64 and arm64.
  */
-import { struct, u16, u32, u64, array } from '../../uapi/layout';
+import { array, s32, s64, struct, u16, u32, u64 } from '../../uapi/layout';
 import type { Stat } from '../types';
 import { S_IFBLK, S_IFCHR, S_IFMT } from '../constants';
 
+export const statx_timestamp = struct('statx_timestamp', { tv_sec: s64, tv_nsec: u32, __statx_timestamp_pad1: array(s32, 1) });
+
+/** As glibc's <sys/stat.h> declares it (the layout check compares the two). */
 export const statx_layout = struct('statx', {
   stx_mask: u32,
   stx_blksize: u32,
@@ -15,19 +18,21 @@ export const statx_layout = struct('statx', {
   stx_uid: u32,
   stx_gid: u32,
   stx_mode: u16,
-  spare0: u16,
+  __statx_pad1: array(u16, 1),
   stx_ino: u64,
   stx_size: u64,
   stx_blocks: u64,
   stx_attributes_mask: u64,
-  // Four struct statx_timestamp { __s64 tv_sec; __u32 tv_nsec; __s32 reserved; }.
-  stx_times: array(u64, 8),
+  stx_atime: statx_timestamp,
+  stx_btime: statx_timestamp,
+  stx_ctime: statx_timestamp,
+  stx_mtime: statx_timestamp,
   stx_rdev_major: u32,
   stx_rdev_minor: u32,
   stx_dev_major: u32,
   stx_dev_minor: u32,
   // Later kernels fill part of this tail; the kernel writes at most 256 bytes.
-  spare: array(u64, 14),
+  __statx_pad2: array(u64, 14),
 });
 
 export const AT_EMPTY_PATH = 0x1000;

@@ -1,110 +1,98 @@
 /**
- * What the layout check compares: every struct and constant the TypeScript
- * uAPI modules export, with the header each one mirrors.
+ * What the layout check compares: every UapiHeader the project declares
+ * (the generic DRM and dma-buf ones, the native backend's C library
+ * layouts, and each driver module's), flattened into structs, members and
+ * constants (every ioctl's request number is one).
  */
-import * as drm from '../drm';
-import * as dmaBuf from '../dma-buf';
-import * as apu from '../apu';
-import type { StructLayout } from '../layout';
+import { DRIVER_MODULES } from '../../../drivers/modules';
+import { SOCKET_UAPI, STATX_UAPI } from '../../sys/native/uapi';
+import { DMA_BUF_UAPI, SYNC_FILE_UAPI } from '../dma-buf';
+import { DRM_UAPI } from '../drm';
+import type { UapiHeader } from '../header';
+import type { IoctlDecl } from '../ioctl';
+import type { AnyStructLayout } from '../layout';
 
-export type AnyStruct = StructLayout<Record<string, unknown>>;
+export interface MemberEntry {
+  /** The TypeScript member name. */
+  readonly name: string;
+  /** The C member name (the same unless the header's `members` renames it). */
+  readonly c: string;
+  readonly offset: number;
+  readonly size: number;
+}
 
 export interface StructEntry {
   readonly name: string;
-  readonly layout: AnyStruct;
-  /** Byte size of each field, by name. */
-  readonly fieldSizes: ReadonlyMap<string, number>;
+  readonly layout: AnyStructLayout;
+  /** Members compared by name; reserved ones (`members: { x: null }`) only through sizeof. */
+  readonly members: readonly MemberEntry[];
+  /**
+   * Members newer kernels append to the struct as the suite sends it (the
+   * ioctl's kernelStruct): a header that has them may be larger by exactly these.
+   */
+  readonly appended: readonly { readonly field: string; readonly size: number }[];
+  /** First kernel version that declares it, when newer than its header. */
+  readonly since?: string;
 }
 
 export interface ConstantEntry {
+  /** A C macro name, or a C expression (`CMSG_SPACE(sizeof(int))`). */
   readonly name: string;
-  /** As C's `(unsigned long long)NAME` prints it. */
   readonly value: bigint;
-  /** The header must define it: every ioctl number, and everything our own apu_drm.h mirrors. */
-  readonly required: boolean;
+  /** The ioctl whose request number this is. */
+  readonly ioctl?: IoctlDecl;
+  readonly since?: string;
 }
 
-export interface Catalogue {
+export interface HeaderEntry {
+  readonly header: UapiHeader;
   readonly structs: readonly StructEntry[];
   readonly constants: readonly ConstantEntry[];
 }
 
-/**
- * Fields the newest kernels append to a struct we deliberately send in its
- * older, shorter form (drm_ioctl zero-fills what userspace did not pass). A
- * header that has them may be larger than our layout by exactly these fields.
- */
-export const APPENDED_FIELDS: Readonly<Record<string, readonly { field: string; size: number }[]>> = {
-  drm_syncobj_handle: [{ field: 'point', size: 8 }],
-  drm_syncobj_wait: [{ field: 'deadline_nsec', size: 8 }],
-};
+export type Catalogue = readonly HeaderEntry[];
 
-/** Ioctl numbers that carry the size of a struct listed in APPENDED_FIELDS. */
-export const IOCTL_STRUCT: Readonly<Record<string, string>> = {
-  DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD: 'drm_syncobj_handle',
-  DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE: 'drm_syncobj_handle',
-  DRM_IOCTL_SYNCOBJ_WAIT: 'drm_syncobj_wait',
-};
+/** The generic uAPI headers of the harness, then the native backend's C library layouts. */
+export const GENERIC_UAPI: readonly UapiHeader[] = [DRM_UAPI, DMA_BUF_UAPI, SYNC_FILE_UAPI, STATX_UAPI, SOCKET_UAPI];
 
-const IOCTL_NAME = /^(DRM_IOCTL_|DMA_BUF_IOCTL_|DMA_BUF_SET_NAME|SYNC_IOC_FILE_INFO)/;
-/** Exports that name the ioctl pattern but are not request numbers. */
-const NOT_REQUESTS = new Set(['DRM_IOCTL_BASE', 'DRM_IOCTL_BASE_CODE']);
+/** Every header the project declares: generic ones, then each driver module's. */
+export function allUapiHeaders(): UapiHeader[] {
+  return [...GENERIC_UAPI, ...DRIVER_MODULES.flatMap((m) => m.uapi ?? [])];
+}
 
-const isStruct = (v: unknown): v is AnyStruct =>
-  typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'struct';
+const toBig = (v: number | bigint): bigint => BigInt.asUintN(64, typeof v === 'bigint' ? v : BigInt(v));
 
-/** A value with every scalar set to all ones, so the bytes a field covers can be seen after a write. */
-function poison(zero: unknown): unknown {
-  if (typeof zero === 'bigint') return -1n;
-  if (typeof zero === 'number') return -1;
-  if (Array.isArray(zero)) return zero.map(poison);
-  if (typeof zero === 'object' && zero !== null) {
-    return Object.fromEntries(Object.entries(zero).map(([k, v]) => [k, poison(v)]));
+function appendedOf(header: UapiHeader): Map<string, { field: string; size: number }[]> {
+  const out = new Map<string, { field: string; size: number }[]>();
+  for (const d of header.ioctls) {
+    const base = d.struct as AnyStructLayout | null;
+    const cur = d.kernelStruct as AnyStructLayout | null;
+    if (!base || !cur || base === cur || out.has(base.name)) continue;
+    const extra = cur.fieldNames.filter((f) => !base.fieldNames.includes(f));
+    out.set(base.name, extra.map((f) => ({ field: f, size: (cur.fields[f] as { size: number }).size })));
   }
-  return zero;
+  return out;
 }
 
-/** StructLayout does not expose member types, so each member's size is measured by writing it alone. */
-function fieldSizes(layout: AnyStruct): Map<string, number> {
-  const sizes = new Map<string, number>();
-  const zero = layout.zero;
-  for (const name of layout.fieldNames) {
-    const buf = Buffer.alloc(layout.size);
-    layout.write(buf, 0, { ...zero, [name]: poison(zero[name]) });
-    let last = -1;
-    for (let i = 0; i < buf.length; i++) if (buf[i] !== 0) last = i;
-    sizes.set(name, last < 0 ? 0 : last - layout.offsets[name] + 1);
-  }
-  return sizes;
-}
-
-function constantValue(v: unknown): bigint | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt.asUintN(64, BigInt(v));
-  if (typeof v === 'bigint') return BigInt.asUintN(64, v);
-  // One-character ioctl bases ('d', 'b') are C character constants.
-  if (typeof v === 'string' && v.length === 1) return BigInt(v.charCodeAt(0));
-  return undefined;
-}
-
-export function buildCatalogue(): Catalogue {
-  const modules: { exports: Record<string, unknown>; ours: boolean }[] = [
-    { exports: drm, ours: false },
-    { exports: dmaBuf, ours: false },
-    { exports: apu, ours: true },
-  ];
-  const structs: StructEntry[] = [];
-  const constants: ConstantEntry[] = [];
-  for (const { exports, ours } of modules) {
-    for (const [name, v] of Object.entries(exports)) {
-      if (isStruct(v)) {
-        structs.push({ name: v.name, layout: v, fieldSizes: fieldSizes(v) });
-        continue;
-      }
-      const value = constantValue(v);
-      if (value === undefined) continue;
-      const isRequest = IOCTL_NAME.test(name) && !NOT_REQUESTS.has(name);
-      constants.push({ name, value, required: ours || isRequest });
+export function catalogueHeader(header: UapiHeader): HeaderEntry {
+  const appended = appendedOf(header);
+  const structs = header.structs.map((layout): StructEntry => {
+    const renames = header.members?.[layout.name] ?? {};
+    const members: MemberEntry[] = [];
+    for (const name of layout.fieldNames) {
+      const c = name in renames ? renames[name] : name;
+      if (c === null || c === undefined) continue;
+      members.push({ name, c, offset: layout.offsets[name] as number, size: (layout.fields[name] as { size: number }).size });
     }
-  }
-  return { structs, constants };
+    return { name: layout.name, layout, members, appended: appended.get(layout.name) ?? [], since: header.since?.[layout.name] };
+  });
+  const constants: ConstantEntry[] = [
+    ...header.ioctls.map((d) => ({ name: d.name, value: BigInt(d.request), ioctl: d, since: header.since?.[d.name] })),
+    ...Object.entries(header.constants ?? {}).map(([name, v]) => ({ name, value: toBig(v), since: header.since?.[name] })),
+  ];
+  return { header, structs, constants };
+}
+
+export function buildCatalogue(headers: readonly UapiHeader[] = allUapiHeaders()): Catalogue {
+  return headers.map(catalogueHeader);
 }

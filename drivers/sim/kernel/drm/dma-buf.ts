@@ -5,11 +5,11 @@
  */
 import { SysError } from '../../../../harness/sys/errno';
 import { MAP_SHARED, O_ACCMODE, O_CLOEXEC, O_NONBLOCK, POLLIN, POLLOUT, SEEK_END, SEEK_SET, S_IFREG } from '../../../../harness/sys/constants';
-import { IOW } from '../../../../harness/uapi/ioctl';
 import {
   DMA_BUF_IOCTL_EXPORT_SYNC_FILE,
   DMA_BUF_IOCTL_IMPORT_SYNC_FILE,
   DMA_BUF_IOCTL_SYNC,
+  DMA_BUF_SET_NAME_A,
   DMA_BUF_SET_NAME_B,
   DMA_BUF_SYNC_RW,
   DMA_BUF_SYNC_VALID_FLAGS_MASK,
@@ -25,8 +25,6 @@ import type { CallCtx, FileOperations, KFile } from '../vfs/file';
 import { PAGE_SIZE } from './driver';
 import type { GemObjectImpl } from './gem';
 
-/** DMA_BUF_SET_NAME_A: _IOW('b', 1, __u32), the original 32-bit form. */
-const DMA_BUF_SET_NAME_A = IOW('b', 1, 4);
 const DMA_BUF_NAME_LEN = 32;
 
 /** A driver's own dma_buf_ops (not the DRM core's drm_gem_prime_dmabuf_ops). */

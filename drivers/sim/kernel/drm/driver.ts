@@ -8,6 +8,8 @@
  * Stable contract: drivers are written against this file only (plus
  * ../clock.ts and ../fence.ts). The core implements it in drm/*.ts.
  */
+import { DRM_COMMAND_BASE, DRM_COMMAND_END, DRM_IOCTL_BASE_CODE } from '../../../../harness/uapi/drm';
+import type { IoctlDecl } from '../../../../harness/uapi/ioctl';
 import type { VirtualClock } from '../clock';
 import type { DmaFence, DmaResv } from '../fence';
 
@@ -71,6 +73,18 @@ export interface DrmIoctlDesc {
   readonly func: DrmIoctlFunc;
 }
 
+/**
+ * DRM_IOCTL_DEF_DRV: a driver's table entry from the ioctl's one
+ * declaration (drmDriverIoctl: index, and the request number with the
+ * kernel's struct size), the permission flags and the handler.
+ */
+export function drmIoctlDef(decl: IoctlDecl, flags: number, func: DrmIoctlFunc): DrmIoctlDesc {
+  if (decl.type !== DRM_IOCTL_BASE_CODE || decl.nr < DRM_COMMAND_BASE || decl.nr >= DRM_COMMAND_END) {
+    throw new RangeError(`${decl.name} is not a DRM driver ioctl (DRM_COMMAND_BASE..DRM_COMMAND_END)`);
+  }
+  return { nr: decl.nr - DRM_COMMAND_BASE, name: decl.name, cmd: decl.kernelRequest, flags, func };
+}
+
 /** A read-only debugfs file under /sys/kernel/debug/accel/<unique>/ (unique: the parent device's name). */
 export interface DebugfsFile {
   readonly name: string;
@@ -130,6 +144,24 @@ export interface DrmDriver {
    * driver's own file_operations.mmap). Must set `vma.memory` or throw.
    */
   mmap?(dev: DrmDevice, file: DrmFile, vma: VmArea): void;
+  /**
+   * drm_driver.gem_prime_import of a driver that imports every dma-buf as a
+   * new object, its own device's too (ivpu_gem_prime_import has no
+   * self-import shortcut, unlike drm_gem_prime_import_dev). The core wraps
+   * the exporter's pages in a new object (import_attach set) and calls this
+   * before the object gets a handle, with the exporting object (dmabuf->priv,
+   * whose reservation object an import shares: obj->resv = dma_buf->resv); it
+   * returns the new object's funcs and may set driverPriv. Without it, a
+   * dma-buf of this device gives back the exporting object itself.
+   */
+  gemPrimeImport?(dev: DrmDevice, obj: GemObject, exporter: GemObject): GemObjectFuncs | undefined;
+  /**
+   * drm_driver.prime_handle_to_fd's own checks before drm_gem_prime_handle_to_fd
+   * runs (after drm_prime_handle_to_fd_ioctl checked the flags): throw a
+   * SysError to refuse the export of `obj` (ivpu_gem_prime_handle_to_fd:
+   * EOPNOTSUPP for an imported object).
+   */
+  primeHandleToFd?(dev: DrmDevice, obj: GemObject): void;
 }
 
 /** The part of a vm_area_struct an mmap op sees and fills. */
@@ -150,6 +182,12 @@ export interface VmArea {
 export interface GemObjectFuncs {
   /** drm_gem_object_funcs.free: the last reference dropped; the core then releases the object. */
   free?(obj: GemObject): void;
+  /**
+   * drm_gem_object_funcs.open: drm_gem_handle_create_tail calls it for every
+   * new handle, after the handle exists; a thrown SysError removes the handle
+   * again and fails the call with it (e.g. ivpu_gem_bo_open's EALREADY).
+   */
+  open?(obj: GemObject, file: DrmFile): void;
   /**
    * drm_gem_object_funcs.mmap, called by drm_gem_mmap_obj once the core's
    * checks passed: throwing a SysError fails mmap(2) with it (e.g. an object

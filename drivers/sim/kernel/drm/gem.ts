@@ -39,7 +39,8 @@ export class GemObjectImpl implements GemObject {
     readonly size: number,
     /** The pages, or null for shmem pages not touched yet (see `memory`). */
     private pages: Buffer | null,
-    private readonly funcs: GemObjectFuncs | undefined,
+    /** Set once more by a driver's gem_prime_import for the objects it imports (DrmDriver.gemPrimeImport). */
+    public funcs: GemObjectFuncs | undefined,
   ) {}
 
   /**
@@ -120,6 +121,17 @@ export function gemHandleCreateTail(file: DrmFileImpl, obj: GemObjectImpl): numb
   const entry: HandleEntry = { obj, owner: file };
   const handle = file.objectIdr.alloc(entry);
   obj.vmaNode.allow(file);
+  if (obj.funcs?.open) {
+    try {
+      obj.funcs.open(obj, file);
+    } catch (e) {
+      // err_revoke / err_remove: the handle goes again before the error returns.
+      obj.vmaNode.revoke(file);
+      file.objectIdr.remove(handle);
+      gemHandlePut(obj);
+      throw e;
+    }
+  }
   return handle;
 }
 

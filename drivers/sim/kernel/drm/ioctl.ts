@@ -4,9 +4,7 @@
  */
 import { SysError } from '../../../../harness/sys/errno';
 import {
-  IOC,
   IOC_DIRSHIFT,
-  IOC_NONE,
   IOC_NRBITS,
   IOC_NRSHIFT,
   IOC_READ,
@@ -16,26 +14,8 @@ import {
   IOC_TYPESHIFT,
   IOC_WRITE,
 } from '../../../../harness/uapi/ioctl';
-import {
-  DRM_COMMAND_BASE,
-  DRM_COMMAND_END,
-  DRM_IOCTL_BASE_CODE,
-  drm_gem_close,
-  drm_gem_flink,
-  drm_gem_open,
-  drm_get_cap,
-  drm_mode_card_res,
-  drm_mode_create_dumb,
-  drm_mode_destroy_dumb,
-  drm_mode_map_dumb,
-  drm_prime_handle,
-  drm_set_client_cap,
-  drm_syncobj_array,
-  drm_syncobj_create,
-  drm_syncobj_destroy,
-  drm_version,
-  drm_auth,
-} from '../../../../harness/uapi/drm';
+import { DRM_COMMAND_BASE, DRM_COMMAND_END, DRM_CORE_IOCTLS as D, DRM_IOCTL_BASE_CODE } from '../../../../harness/uapi/drm';
+import type { IoctlDecl } from '../../../../harness/uapi/ioctl';
 import type { IoctlCtx } from './ctx';
 import * as core from './core-ioctls';
 import type { DrmDeviceImpl } from './device';
@@ -43,8 +23,6 @@ import { DRM_AUTH, DRM_CONTROL_ALLOW, DRM_MASTER, DRM_RENDER_ALLOW, DRM_ROOT_ONL
 import type { DrmFileImpl } from './file';
 import { primeFdToHandleIoctl, primeHandleToFdIoctl } from './prime';
 import {
-  k_drm_syncobj_handle,
-  k_drm_syncobj_wait,
   syncobjCreateIoctl,
   syncobjDestroyIoctl,
   syncobjFdToHandleIoctl,
@@ -58,108 +36,110 @@ const IOC_IN = IOC_WRITE << IOC_DIRSHIFT;
 const IOC_OUT = IOC_READ << IOC_DIRSHIFT;
 
 interface CoreIoctlDesc {
+  /** The request number the newest kernel declares (its struct size and direction decide the copies). */
   readonly cmd: number;
   readonly name: string;
   readonly flags: number;
   readonly func: core.CoreIoctlFunc;
 }
 
-const d = DRM_IOCTL_BASE_CODE;
-const RW = IOC_READ | IOC_WRITE;
-const def = (dir: number, nr: number, size: number, name: string, flags: number, func: core.CoreIoctlFunc): CoreIoctlDesc => ({
-  cmd: IOC(dir, d, nr, size),
-  name,
+/** DRM_IOCTL_DEF: the declaration (drivers: the kernel's struct size), the permission flags, the handler. */
+const def = (decl: IoctlDecl, flags: number, func: core.CoreIoctlFunc): CoreIoctlDesc => ({
+  cmd: decl.kernelRequest,
+  name: decl.name,
   flags,
   func,
 });
 
-/** struct drm_mode_* sizes the KMS entries are declared with (include/uapi/drm/drm_mode.h). */
-const KMS: readonly [number, string, number, number][] = [
-  // nr, name, struct size, flags
-  [0xa1, 'MODE_GETCRTC', 104, 0],
-  [0xa2, 'MODE_SETCRTC', 104, DRM_MASTER],
-  [0xa3, 'MODE_CURSOR', 28, DRM_MASTER],
-  [0xa4, 'MODE_GETGAMMA', 32, 0],
-  [0xa5, 'MODE_SETGAMMA', 32, DRM_MASTER],
-  [0xa6, 'MODE_GETENCODER', 20, 0],
-  [0xa7, 'MODE_GETCONNECTOR', 80, 0],
-  [0xaa, 'MODE_GETPROPERTY', 64, 0],
-  [0xab, 'MODE_SETPROPERTY', 16, DRM_MASTER],
-  [0xac, 'MODE_GETPROPBLOB', 16, 0],
-  [0xad, 'MODE_GETFB', 28, 0],
-  [0xae, 'MODE_ADDFB', 28, 0],
-  [0xaf, 'MODE_RMFB', 4, 0],
-  [0xb0, 'MODE_PAGE_FLIP', 24, DRM_MASTER],
-  [0xb1, 'MODE_DIRTYFB', 24, DRM_MASTER],
-  [0xb5, 'MODE_GETPLANERESOURCES', 16, 0],
-  [0xb6, 'MODE_GETPLANE', 32, 0],
-  [0xb7, 'MODE_SETPLANE', 48, DRM_MASTER],
-  [0xb8, 'MODE_ADDFB2', 104, 0],
-  [0xb9, 'MODE_OBJ_GETPROPERTIES', 32, 0],
-  [0xba, 'MODE_OBJ_SETPROPERTY', 24, DRM_MASTER],
-  [0xbb, 'MODE_CURSOR2', 36, DRM_MASTER],
-  [0xbc, 'MODE_ATOMIC', 56, DRM_MASTER],
-  [0xbd, 'MODE_CREATEPROPBLOB', 16, 0],
-  [0xbe, 'MODE_DESTROYPROPBLOB', 4, 0],
-  [0xc6, 'MODE_CREATE_LEASE', 24, DRM_MASTER],
-  [0xc7, 'MODE_LIST_LESSEES', 16, DRM_MASTER],
-  [0xc8, 'MODE_GET_LEASE', 16, DRM_MASTER],
-  [0xc9, 'MODE_REVOKE_LEASE', 4, DRM_MASTER],
-  [0xce, 'MODE_GETFB2', 64, 0],
-  [0xd0, 'MODE_CLOSEFB', 8, 0],
-  [0x3b, 'CRTC_GET_SEQUENCE', 24, 0],
-  [0x3c, 'CRTC_QUEUE_SEQUENCE', 24, 0],
-  [0x3a, 'WAIT_VBLANK', 24, 0],
+/**
+ * drm_ioctls[] (drivers/gpu/drm/drm_ioctl.c), flags as in the mainline
+ * table. Entries the simulator leaves out (legacy ioctls,
+ * GET_UNIQUE/GET_MAGIC/GET_CLIENT, SET_CLIENT_NAME, GEM_CHANGE_HANDLE) are
+ * empty slots: EINVAL, as a NULL func.
+ */
+const CORE_IOCTLS: readonly CoreIoctlDesc[] = [
+  // DRM_CONTROL_ALLOW as in the kernels that had control minors (the only core entry of this table that carried it).
+  def(D.VERSION, DRM_RENDER_ALLOW | DRM_CONTROL_ALLOW, core.drmVersion),
+  def(D.GET_STATS, 0, core.drmGetStats),
+  def(D.SET_VERSION, DRM_MASTER, () => 0),
+  def(D.GET_CAP, DRM_RENDER_ALLOW, core.drmGetCap),
+  def(D.SET_CLIENT_CAP, 0, core.drmSetClientCap),
+  def(D.SET_UNIQUE, DRM_AUTH | DRM_MASTER | DRM_ROOT_ONLY, () => {
+    throw SysError.of('EINVAL', 'ioctl'); // drm_invalid_op
+  }),
+  def(D.AUTH_MAGIC, DRM_MASTER, () => 0),
+  def(D.SET_MASTER, 0, core.drmSetMaster),
+  def(D.DROP_MASTER, 0, core.drmDropMaster),
+  def(D.GEM_CLOSE, DRM_RENDER_ALLOW, core.drmGemClose),
+  def(D.GEM_FLINK, DRM_AUTH, core.drmGemFlink),
+  def(D.GEM_OPEN, DRM_AUTH, core.drmGemOpen),
+  def(D.PRIME_HANDLE_TO_FD, DRM_RENDER_ALLOW, primeHandleToFdIoctl),
+  def(D.PRIME_FD_TO_HANDLE, DRM_RENDER_ALLOW, primeFdToHandleIoctl),
+  def(D.WAIT_VBLANK, 0, core.drmModeNoKms),
+  def(D.CRTC_GET_SEQUENCE, 0, core.drmModeNoKms),
+  def(D.CRTC_QUEUE_SEQUENCE, 0, core.drmModeNoKms),
+  def(D.MODE_GETRESOURCES, 0, core.drmModeNoKms),
+  def(D.MODE_GETCRTC, 0, core.drmModeNoKms),
+  def(D.MODE_SETCRTC, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_CURSOR, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_GETGAMMA, 0, core.drmModeNoKms),
+  def(D.MODE_SETGAMMA, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_GETENCODER, 0, core.drmModeNoKms),
+  def(D.MODE_GETCONNECTOR, 0, core.drmModeNoKms),
+  def(D.MODE_ATTACHMODE, DRM_MASTER, () => 0),
+  def(D.MODE_DETACHMODE, DRM_MASTER, () => 0),
+  def(D.MODE_GETPROPERTY, 0, core.drmModeNoKms),
+  def(D.MODE_SETPROPERTY, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_GETPROPBLOB, 0, core.drmModeNoKms),
+  def(D.MODE_GETFB, 0, core.drmModeNoKms),
+  def(D.MODE_ADDFB, 0, core.drmModeNoKms),
+  def(D.MODE_RMFB, 0, core.drmModeNoKms),
+  def(D.MODE_PAGE_FLIP, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_DIRTYFB, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_CREATE_DUMB, 0, core.drmModeCreateDumb),
+  def(D.MODE_MAP_DUMB, 0, core.drmModeMapDumb),
+  def(D.MODE_DESTROY_DUMB, 0, core.drmModeDestroyDumb),
+  def(D.MODE_GETPLANERESOURCES, 0, core.drmModeNoKms),
+  def(D.MODE_GETPLANE, 0, core.drmModeNoKms),
+  def(D.MODE_SETPLANE, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_ADDFB2, 0, core.drmModeNoKms),
+  def(D.MODE_OBJ_GETPROPERTIES, 0, core.drmModeNoKms),
+  def(D.MODE_OBJ_SETPROPERTY, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_CURSOR2, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_ATOMIC, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_CREATEPROPBLOB, 0, core.drmModeNoKms),
+  def(D.MODE_DESTROYPROPBLOB, 0, core.drmModeNoKms),
+  def(D.SYNCOBJ_CREATE, DRM_RENDER_ALLOW, syncobjCreateIoctl),
+  def(D.SYNCOBJ_DESTROY, DRM_RENDER_ALLOW, syncobjDestroyIoctl),
+  def(D.SYNCOBJ_HANDLE_TO_FD, DRM_RENDER_ALLOW, syncobjHandleToFdIoctl),
+  def(D.SYNCOBJ_FD_TO_HANDLE, DRM_RENDER_ALLOW, syncobjFdToHandleIoctl),
+  def(D.SYNCOBJ_WAIT, DRM_RENDER_ALLOW, syncobjWaitIoctl),
+  def(D.SYNCOBJ_RESET, DRM_RENDER_ALLOW, syncobjResetIoctl),
+  def(D.SYNCOBJ_SIGNAL, DRM_RENDER_ALLOW, syncobjSignalIoctl),
+  def(D.MODE_CREATE_LEASE, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_LIST_LESSEES, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_GET_LEASE, DRM_MASTER, core.drmModeNoKms),
+  def(D.MODE_REVOKE_LEASE, DRM_MASTER, core.drmModeNoKms),
+  def(D.SYNCOBJ_TIMELINE_WAIT, DRM_RENDER_ALLOW, core.drmSyncobjTimeline),
+  def(D.SYNCOBJ_QUERY, DRM_RENDER_ALLOW, core.drmSyncobjTimeline),
+  def(D.SYNCOBJ_TRANSFER, DRM_RENDER_ALLOW, core.drmSyncobjTimeline),
+  def(D.SYNCOBJ_TIMELINE_SIGNAL, DRM_RENDER_ALLOW, core.drmSyncobjTimeline),
+  def(D.MODE_GETFB2, 0, core.drmModeNoKms),
+  def(D.SYNCOBJ_EVENTFD, DRM_RENDER_ALLOW, core.drmSyncobjTimeline),
+  def(D.MODE_CLOSEFB, 0, core.drmModeNoKms),
 ];
 
-/**
- * drm_ioctls[], indexed by nr. Entries the simulator leaves out (legacy
- * ioctls, GET_UNIQUE/GET_MAGIC/GET_CLIENT, SET_CLIENT_NAME) are empty
- * slots: EINVAL, as a NULL func. Flags follow the mainline table.
- */
+/** drm_ioctls[] indexed by nr. */
 function buildCoreTable(): Map<number, CoreIoctlDesc> {
   const t = new Map<number, CoreIoctlDesc>();
-  const add = (e: CoreIoctlDesc): void => void t.set(e.cmd & 0xff, e);
-  // DRM_CONTROL_ALLOW as in the kernels that had control minors (the only core entry of this table that carried it).
-  add(def(RW, 0x00, drm_version.size, 'VERSION', DRM_RENDER_ALLOW | DRM_CONTROL_ALLOW, core.drmVersion));
-  add(def(IOC_READ, 0x06, 248, 'GET_STATS', 0, core.drmGetStats));
-  add(def(IOC_WRITE, 0x07, 16, 'SET_VERSION', DRM_MASTER, () => 0));
-  add(def(RW, 0x0c, drm_get_cap.size, 'GET_CAP', DRM_RENDER_ALLOW, core.drmGetCap));
-  add(def(IOC_WRITE, 0x0d, drm_set_client_cap.size, 'SET_CLIENT_CAP', 0, core.drmSetClientCap));
-  add(def(IOC_WRITE, 0x10, 16, 'SET_UNIQUE', DRM_AUTH | DRM_MASTER | DRM_ROOT_ONLY, () => {
-    throw SysError.of('EINVAL', 'ioctl'); // drm_invalid_op
-  }));
-  add(def(IOC_WRITE, 0x11, drm_auth.size, 'AUTH_MAGIC', DRM_MASTER, () => 0));
-  add(def(IOC_NONE, 0x1e, 0, 'SET_MASTER', 0, core.drmSetMaster));
-  add(def(IOC_NONE, 0x1f, 0, 'DROP_MASTER', 0, core.drmDropMaster));
-  add(def(IOC_WRITE, 0x09, drm_gem_close.size, 'GEM_CLOSE', DRM_RENDER_ALLOW, core.drmGemClose));
-  add(def(RW, 0x0a, drm_gem_flink.size, 'GEM_FLINK', DRM_AUTH, core.drmGemFlink));
-  add(def(RW, 0x0b, drm_gem_open.size, 'GEM_OPEN', DRM_AUTH, core.drmGemOpen));
-  add(def(RW, 0x2d, drm_prime_handle.size, 'PRIME_HANDLE_TO_FD', DRM_RENDER_ALLOW, primeHandleToFdIoctl));
-  add(def(RW, 0x2e, drm_prime_handle.size, 'PRIME_FD_TO_HANDLE', DRM_RENDER_ALLOW, primeFdToHandleIoctl));
-  add(def(RW, 0xa0, drm_mode_card_res.size, 'MODE_GETRESOURCES', 0, core.drmModeNoKms));
-  add(def(RW, 0xa8, 68, 'MODE_ATTACHMODE', DRM_MASTER, () => 0));
-  add(def(RW, 0xa9, 68, 'MODE_DETACHMODE', DRM_MASTER, () => 0));
-  for (const [nr, name, size, flags] of KMS) add(def(RW, nr, size, name, flags, core.drmModeNoKms));
-  add(def(RW, 0xb2, drm_mode_create_dumb.size, 'MODE_CREATE_DUMB', 0, core.drmModeCreateDumb));
-  add(def(RW, 0xb3, drm_mode_map_dumb.size, 'MODE_MAP_DUMB', 0, core.drmModeMapDumb));
-  add(def(RW, 0xb4, drm_mode_destroy_dumb.size, 'MODE_DESTROY_DUMB', 0, core.drmModeDestroyDumb));
-  add(def(RW, 0xbf, drm_syncobj_create.size, 'SYNCOBJ_CREATE', DRM_RENDER_ALLOW, syncobjCreateIoctl));
-  add(def(RW, 0xc0, drm_syncobj_destroy.size, 'SYNCOBJ_DESTROY', DRM_RENDER_ALLOW, syncobjDestroyIoctl));
-  add(def(RW, 0xc1, k_drm_syncobj_handle.size, 'SYNCOBJ_HANDLE_TO_FD', DRM_RENDER_ALLOW, syncobjHandleToFdIoctl));
-  add(def(RW, 0xc2, k_drm_syncobj_handle.size, 'SYNCOBJ_FD_TO_HANDLE', DRM_RENDER_ALLOW, syncobjFdToHandleIoctl));
-  add(def(RW, 0xc3, k_drm_syncobj_wait.size, 'SYNCOBJ_WAIT', DRM_RENDER_ALLOW, syncobjWaitIoctl));
-  add(def(RW, 0xc4, drm_syncobj_array.size, 'SYNCOBJ_RESET', DRM_RENDER_ALLOW, syncobjResetIoctl));
-  add(def(RW, 0xc5, drm_syncobj_array.size, 'SYNCOBJ_SIGNAL', DRM_RENDER_ALLOW, syncobjSignalIoctl));
-  add(def(RW, 0xca, 48, 'SYNCOBJ_TIMELINE_WAIT', DRM_RENDER_ALLOW, core.drmSyncobjTimeline));
-  add(def(RW, 0xcb, 24, 'SYNCOBJ_QUERY', DRM_RENDER_ALLOW, core.drmSyncobjTimeline));
-  add(def(RW, 0xcc, 32, 'SYNCOBJ_TRANSFER', DRM_RENDER_ALLOW, core.drmSyncobjTimeline));
-  add(def(RW, 0xcd, 24, 'SYNCOBJ_TIMELINE_SIGNAL', DRM_RENDER_ALLOW, core.drmSyncobjTimeline));
-  add(def(RW, 0xcf, 24, 'SYNCOBJ_EVENTFD', DRM_RENDER_ALLOW, core.drmSyncobjTimeline));
+  for (const e of CORE_IOCTLS) {
+    const nr = iocNr(e.cmd);
+    if (t.has(nr)) throw new Error(`core ioctl table: ${e.name} and ${t.get(nr)?.name} share nr 0x${nr.toString(16)}`);
+    t.set(nr, e);
+  }
   return t;
 }
 
-const CORE = buildCoreTable();
 /** DRM_CORE_IOCTL_COUNT: ARRAY_SIZE(drm_ioctls), one past the last core nr (SET_CLIENT_NAME 0xd1, GEM_CHANGE_HANDLE 0xd2). */
 const DRM_CORE_IOCTL_COUNT = 0xd3;
 
@@ -201,6 +181,8 @@ const DISPATCH_CACHE_MAX = 64;
 const iocType = (cmd: number): number => (cmd >>> IOC_TYPESHIFT) & ((1 << IOC_TYPEBITS) - 1);
 const iocNr = (cmd: number): number => (cmd >>> IOC_NRSHIFT) & ((1 << IOC_NRBITS) - 1);
 const iocSize = (cmd: number): number => (cmd >>> IOC_SIZESHIFT) & ((1 << IOC_SIZEBITS) - 1);
+
+const CORE = buildCoreTable();
 
 /**
  * The Dispatch of `cmd` on `dev`. It depends only on the request and on

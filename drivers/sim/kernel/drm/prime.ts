@@ -55,7 +55,18 @@ export function primeHandleToFdIoctl(dev: DrmDeviceImpl, data: Buffer, file: Drm
   if (flags & ~(DRM_CLOEXEC | DRM_RDWR) && !dev.defects.has('prime-flags-unchecked')) {
     throw SysError.of('EINVAL', 'ioctl', 'PRIME_HANDLE_TO_FD flags');
   }
-  const dmabuf = handleToDmaBuf(file, data.readUInt32LE(PRIME.handle), flags, ctx);
+  const handle = data.readUInt32LE(PRIME.handle);
+  const driverCheck = dev.driver.primeHandleToFd;
+  if (driverCheck) {
+    const obj = gemLookup(file, handle);
+    if (!obj) throw SysError.of('ENOENT', 'ioctl', `no GEM handle ${handle}`);
+    try {
+      driverCheck(dev, obj);
+    } finally {
+      obj.put();
+    }
+  }
+  const dmabuf = handleToDmaBuf(file, handle, flags, ctx);
   // get_unused_fd_flags(flags) + fd_install: the fd takes the reference.
   const fd = ctx.task.files.install(dmabuf.file, (flags & DRM_CLOEXEC) !== 0, 'ioctl');
   data.writeInt32LE(fd, PRIME.fd);
@@ -70,12 +81,14 @@ export function primeHandleToFdIoctl(dev: DrmDeviceImpl, data: Buffer, file: Drm
  */
 function primeImport(dev: DrmDeviceImpl, dmabuf: DmaBuf): GemObjectImpl {
   const obj = dmabuf.obj;
-  if (obj.dev === dev && obj.tryGet()) return obj;
+  const driverImport = dev.driver.gemPrimeImport;
+  if (obj.dev === dev && !driverImport && obj.tryGet()) return obj;
   // drm_gem_prime_import_dev: a driver without gem_prime_import_sg_table cannot attach a foreign buffer.
   if (dev.driver.primeImportForeign === false) throw SysError.of('EINVAL', 'ioctl', 'driver cannot import foreign dma-bufs');
   const imported = dev.gemObjectWrap(dmabuf.size, obj.memory);
   dmabuf.get();
   imported.importAttach = dmabuf;
+  if (driverImport) imported.funcs = driverImport(dev, imported, obj);
   return imported;
 }
 

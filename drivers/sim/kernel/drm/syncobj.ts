@@ -17,8 +17,9 @@ import {
   drm_syncobj_array,
   drm_syncobj_create,
   drm_syncobj_destroy,
+  drm_syncobj_handle_current as k_drm_syncobj_handle,
+  drm_syncobj_wait_current as k_drm_syncobj_wait,
 } from '../../../../harness/uapi/drm';
-import { s32, s64, struct, u32, u64 } from '../../../../harness/uapi/layout';
 import { DmaFence } from '../fence';
 import type { KernelServices } from '../services';
 import { syncFileCreate, syncFileGetFence } from '../sync-file';
@@ -29,18 +30,6 @@ import type { DrmDeviceImpl } from './device';
 import type { DrmSyncobj } from './driver';
 import { DRIVER_SYNCOBJ } from './driver';
 import type { DrmFileImpl } from './file';
-
-/** The kernel's current structs (6.15+ handle with `point`, 6.5+ wait with `deadline_nsec`). */
-export const k_drm_syncobj_handle = struct('drm_syncobj_handle', { handle: u32, flags: u32, fd: s32, pad: u32, point: u64 });
-export const k_drm_syncobj_wait = struct('drm_syncobj_wait', {
-  handles: u64,
-  timeout_nsec: s64,
-  count_handles: u32,
-  flags: u32,
-  first_signaled: u32,
-  pad: u32,
-  deadline_nsec: u64,
-});
 
 let syncobjSeq = 0;
 
@@ -225,12 +214,8 @@ function arrayFind(file: DrmFileImpl, ctx: IoctlCtx, ptr: bigint, count: number)
 export function syncobjWaitIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number | Promise<number> {
   needSyncobj(dev);
   // Fields read in place rather than through a decoded object: every job wait comes here.
-  const W = k_drm_syncobj_wait.offsets;
-  const a = {
-    handles: data.readBigUInt64LE(W.handles),
-    count_handles: data.readUInt32LE(W.count_handles),
-    flags: data.readUInt32LE(W.flags),
-  };
+  const W = k_drm_syncobj_wait.member;
+  const a = { handles: W.handles.get(data), count_handles: W.count_handles.get(data), flags: W.flags.get(data) };
   const possible = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE;
   if (a.flags & ~possible) throw SysError.of('EINVAL', 'ioctl', 'SYNCOBJ_WAIT flags');
   // Mainline returns 0 for an empty wait (changed from EINVAL with the deadline series, 6.5).
@@ -260,7 +245,7 @@ export function syncobjWaitIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFile
   const finish = (ok: boolean): number => {
     release();
     if (!ok) throw SysError.of('ETIME', 'ioctl', 'SYNCOBJ_WAIT timed out');
-    data.writeUInt32LE(first >>> 0, k_drm_syncobj_wait.offsets.first_signaled);
+    W.first_signaled.set(data, first >>> 0);
     return 0;
   };
   if (signaled === syncobjs.length || (signaled > 0 && !waitAll)) return finish(true);
@@ -295,7 +280,7 @@ export function syncobjWaitIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFile
     return count === entries.length;
   };
   const now = ctx.clock.nowNs();
-  const timeout = data.readBigInt64LE(W.timeout_nsec);
+  const timeout = W.timeout_nsec.get(data);
   const deadline = timeout === 0n || timeout <= now ? now : timeout;
   return ctx.sleep(done, deadline, (ok) => {
     for (const u of unwatch) u();

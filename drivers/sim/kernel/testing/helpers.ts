@@ -1,5 +1,4 @@
 /** Shared helpers of the core's self-tests: a booted kernel, a process, and ioctl shorthands. */
-import { expect } from 'chai';
 import { isSysError, type ErrnoName } from '../../../../harness/sys/errno';
 import { O_RDWR } from '../../../../harness/sys/constants';
 import type { StructLayout } from '../../../../harness/uapi/layout';
@@ -43,16 +42,8 @@ export function io<V>(sys: SimSys, fd: number, req: number, layout: StructLayout
   return layout.decode(b);
 }
 
-export function expectErrno(name: ErrnoName, fn: () => unknown): void {
-  let thrown: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected ${name}`).to.not.equal(null);
-  if (!isSysError(thrown, name)) throw new Error(`expected ${name}, got ${String(thrown)}`);
-}
+/** The ioctl library's expectErrno: the call must fail with exactly `name`. */
+export { expectErrno } from '../../../../harness/ioctl';
 
 export async function expectErrnoAsync(name: ErrnoName, p: Promise<unknown>): Promise<void> {
   try {

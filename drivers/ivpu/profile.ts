@@ -1,0 +1,84 @@
+/**
+ * Profile of intel_vpu (drivers/accel/ivpu), every fact cited to the 7.3
+ * source. What a module parameter changes (tdr_timeout_ms, sched_mode) is read
+ * back from /sys/module/intel_vpu/parameters through the Sys file view, so the
+ * profile tells what the running driver does, simulated or real.
+ */
+import type { Sys } from '../../harness/sys/types';
+import type { DriverProfile } from '../profile';
+
+/** ivpu_drv.h DRIVER_NAME: DRM_IOCTL_VERSION's name and the sysfs driver (the PCI driver is KBUILD_MODNAME). */
+export const IVPU_DRIVER = 'intel_vpu';
+/** The module (intel_vpu.ko): /sys/module/intel_vpu/parameters. */
+export const IVPU_MODULE = 'intel_vpu';
+export const IVPU_ADAPTER_NAME = 'ivpu';
+
+/** ivpu_hw.c timeouts_init: vdev->timeout.tdr on silicon (FPGA 30000, simics 10000). */
+export const IVPU_DEFAULT_TDR_MS = 2000;
+/** ivpu_hw.c timeouts_init: vdev->timeout.inference on silicon, the heartbeat retry budget. */
+export const IVPU_DEFAULT_INFERENCE_MS = 60000;
+
+/** vpu_boot_api.h VPU_SCHEDULING_MODE_OS / _HW; ivpu_drv.h IVPU_SCHED_MODE_AUTO (-1). */
+export type IvpuSchedMode = 'os' | 'hw';
+
+/** Reads one integer module parameter; null when absent or unreadable (bool params print Y/N). */
+export function readIvpuParam(sys: Sys, param: string): number | null {
+  const path = `/sys/module/${IVPU_MODULE}/parameters/${param}`;
+  try {
+    if (!sys.fs.exists(path)) return null;
+    const text = sys.fs.readFile(path).toString('utf8').trim();
+    if (text === 'Y') return 1;
+    if (text === 'N') return 0;
+    const n = Number.parseInt(text, 10);
+    return Number.isFinite(n) ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * ivpu_pm.c ivpu_start_job_timeout_detection: the TDR period is the
+ * tdr_timeout_ms parameter, or vdev->timeout.tdr when it is 0 (the default).
+ */
+export function ivpuTdrMs(sys: Sys): number {
+  const p = readIvpuParam(sys, 'tdr_timeout_ms');
+  return p !== null && p > 0 ? p : IVPU_DEFAULT_TDR_MS;
+}
+
+/**
+ * ivpu_fw.c ivpu_fw_sched_mode_select: sched_mode 0 is the OS scheduler, 1 the
+ * hardware scheduler; -1 (auto, the default) is HW for firmware with JSM API
+ * 3.24 or newer, which every firmware shipped with 7.3 is (an assumption the
+ * sysfs parameter cannot settle: the firmware decides).
+ */
+export function ivpuSchedMode(sys: Sys): IvpuSchedMode {
+  return readIvpuParam(sys, 'sched_mode') === 0 ? 'os' : 'hw';
+}
+
+export function ivpuProfile(sys: Sys): DriverProfile {
+  return {
+    driver: IVPU_DRIVER,
+    // ivpu_drv.c ivpu_open: every open gets its own context (file_priv, MMU
+    // context, SSID) until the per-uid limit, then EMFILE: nothing exclusive.
+    openPolicy: 'shared',
+    openPolicySource: 'declared',
+    // drm_dev_init allocates no control minor for DRIVER_COMPUTE_ACCEL (ivpu_drv.c driver.driver_features).
+    controlNode: false,
+    // ivpu_pm.c ivpu_job_timeout_work compares the heartbeat with the one of the
+    // previous TDR tick (fw->last_heartbeat, 0 after boot): a hang on an idle
+    // device is seen at the SECOND tick after submission, two TDR periods.
+    jobTimeoutMs: 2 * ivpuTdrMs(sys),
+    // ivpu_drv.c ivpu_open -> ivpu_mmu_context_init: one MMU context (page table, SSID) per file.
+    iommu: 'per-context',
+    // ivpu_drv.c driver: gem_prime_import = ivpu_gem_prime_import, prime_handle_to_fd wraps drm_gem_prime_handle_to_fd.
+    prime: true,
+    // ivpu_drv.c driver.driver_features = DRIVER_GEM | DRIVER_COMPUTE_ACCEL: no DRIVER_SYNCOBJ,
+    // so every syncobj ioctl is EOPNOTSUPP (drm_syncobj.c); jobs are waited on with BO_WAIT.
+    syncobj: false,
+    // ivpu_job.c ivpu_submit_ioctl: after a fault or (HW scheduler) a hang the context answers
+    // EBADFD for good (has_mmu_faults); under the OS scheduler a hang resets the device and no one is banned.
+    banAfterHangs: ivpuSchedMode(sys) === 'hw' ? 1 : 0,
+    // No count file: ivpu's debugfs bo_list (ivpu_gem.c ivpu_bo_list) lists objects, header first.
+    adapter: IVPU_ADAPTER_NAME,
+  };
+}

@@ -1,0 +1,297 @@
+import { expect } from 'chai';
+import { bootSimMachine } from '../../sim/machine';
+import { MAP_SHARED, O_CLOEXEC, O_RDWR, PROT_READ, PROT_WRITE } from '../../../harness/sys/constants';
+import { isSysError } from '../../../harness/sys/errno';
+import type { Sys } from '../../../harness/sys/types';
+import {
+  DRM_CLOEXEC,
+  DRM_IOCTL_PRIME_FD_TO_HANDLE,
+  DRM_IOCTL_PRIME_HANDLE_TO_FD,
+  DRM_IOCTL_SYNCOBJ_CREATE,
+  DRM_RDWR,
+  drm_prime_handle,
+  drm_syncobj_create,
+} from '../../../harness/uapi/drm';
+import {
+  deadlineIn,
+  ivpuBoCreate,
+  ivpuBoInfo,
+  ivpuBoWait,
+  ivpuCmdqCreate,
+  ivpuCmdqDestroy,
+  ivpuCmdqSubmit,
+  ivpuGetParam,
+  ivpuSubmit,
+} from '../calls';
+import {
+  DRM_IOCTL_IVPU_BO_CREATE,
+  DRM_IOCTL_IVPU_BO_INFO,
+  DRM_IOCTL_IVPU_BO_WAIT,
+  DRM_IOCTL_IVPU_SET_PARAM,
+  DRM_IVPU_BO_UNCACHED,
+  DRM_IVPU_BO_WC,
+  DRM_IVPU_CAP_MANAGE_CMDQ,
+  DRM_IVPU_JOB_STATUS_ABORTED,
+  DRM_IVPU_PARAM_CAPABILITIES,
+  DRM_IVPU_PARAM_CONTEXT_ID,
+  DRM_IVPU_PARAM_ENGINE_HEARTBEAT,
+  DRM_IVPU_PARAM_FW_API_VERSION,
+  DRM_IVPU_PARAM_NUM_CONTEXTS,
+  drm_ivpu_bo_create,
+  drm_ivpu_bo_info,
+  drm_ivpu_bo_wait,
+  drm_ivpu_param,
+} from '../uapi';
+import { SIM_FW_CTX_VIOLATION, SIM_FW_HANG, SIM_FW_MMU_FAULT, SIM_FW_NOP } from './firmware';
+
+const open = (sys: Sys): number => sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC);
+
+function errnoOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    if (isSysError(e)) return e.code;
+    throw e;
+  }
+}
+
+async function errnoOfAsync(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+    return 'ok';
+  } catch (e) {
+    if (isSysError(e)) return e.code;
+    throw e;
+  }
+}
+
+function boot(spec = 'ivpu'): Sys {
+  return bootSimMachine([spec]).sys;
+}
+
+/** A 4 KiB command buffer whose first word is the simulated firmware's command. */
+function cmdBuffer(sys: Sys, fd: number, word: number): number {
+  const { handle } = ivpuBoCreate(sys, fd, 4096, DRM_IVPU_BO_WC);
+  const info = ivpuBoInfo(sys, fd, handle);
+  const map = sys.mmap(fd, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, info.mmap_offset);
+  map.bytes.writeUInt32LE(word, 0);
+  sys.munmap(map);
+  return handle;
+}
+
+const debugfs = (sys: Sys, file: string): string => sys.fs.readFile(`/sys/kernel/debug/accel/intel_vpu/${file}`).toString().trim();
+
+describe('ivpu/sim: sim:ivpu', function () {
+  this.timeout(20_000);
+
+  it('GET_PARAM: known params answer, unknown and deprecated ones are EINVAL with value untouched', () => {
+    const sys = boot();
+    const fd = open(sys);
+    expect(ivpuGetParam(sys, fd, DRM_IVPU_PARAM_CONTEXT_ID)).to.equal(2n);
+    expect(ivpuGetParam(sys, fd, DRM_IVPU_PARAM_NUM_CONTEXTS)).to.equal(129n);
+    expect(ivpuGetParam(sys, fd, DRM_IVPU_PARAM_CAPABILITIES, DRM_IVPU_CAP_MANAGE_CMDQ)).to.equal(1n);
+    for (const [param, index] of [[6, 0], [99, 0], [DRM_IVPU_PARAM_FW_API_VERSION, 16], [DRM_IVPU_PARAM_ENGINE_HEARTBEAT, 1]] as const) {
+      const arg = drm_ivpu_param.encode({ param, index, value: 0x55n });
+      expect(errnoOf(() => sys.ioctl(fd, 0xc0106440, arg)), `param ${param}`).to.equal('EINVAL');
+      expect(drm_ivpu_param.decode(arg).value).to.equal(0x55n);
+    }
+    expect(errnoOf(() => sys.ioctl(fd, DRM_IOCTL_IVPU_SET_PARAM.request, drm_ivpu_param.encode({ param: 0 })))).to.equal('EINVAL');
+  });
+
+  it('BO_CREATE: a per-file NPU address from the user range; bad flags, size 0, UNCACHED are EINVAL with outputs 0', () => {
+    const sys = boot();
+    const a = open(sys);
+    const b = open(sys);
+    const x = ivpuBoCreate(sys, a, 1);
+    const y = ivpuBoCreate(sys, b, 4096);
+    expect(x.handle).to.equal(1);
+    expect(x.vpuAddr).to.equal(0x1_0000_0000n);
+    expect(y.vpuAddr, 'a second context has its own address space').to.equal(0x1_0000_0000n);
+    expect(ivpuBoInfo(sys, a, x.handle).size).to.equal(4096n);
+    for (const input of [{ size: 4096n, flags: 0x100 }, { size: 0n, flags: 0 }, { size: 4096n, flags: DRM_IVPU_BO_UNCACHED }]) {
+      const arg = drm_ivpu_bo_create.encode(input);
+      expect(errnoOf(() => sys.ioctl(a, DRM_IOCTL_IVPU_BO_CREATE.request, arg))).to.equal('EINVAL');
+      expect(drm_ivpu_bo_create.decode(arg).handle).to.equal(0);
+      expect(drm_ivpu_bo_create.decode(arg).vpu_addr).to.equal(0n);
+    }
+  });
+
+  it('BO_INFO: ENOENT for an unknown handle, fields untouched; BO_WAIT: EINVAL for one', async () => {
+    const sys = boot();
+    const fd = open(sys);
+    const arg = drm_ivpu_bo_info.encode({ handle: 7 });
+    expect(errnoOf(() => sys.ioctl(fd, DRM_IOCTL_IVPU_BO_INFO.request, arg))).to.equal('ENOENT');
+    expect(drm_ivpu_bo_info.decode(arg)).to.deep.equal({ handle: 7, flags: 0, vpu_addr: 0n, mmap_offset: 0n, size: 0n });
+    const w = drm_ivpu_bo_wait.encode({ handle: 7 });
+    expect(await errnoOfAsync(() => sys.ioctlAsync(fd, DRM_IOCTL_IVPU_BO_WAIT.request, w))).to.equal('EINVAL');
+  });
+
+  it('opens past the per-uid context limit fail EMFILE; a close makes room again', () => {
+    const sys = boot();
+    const fds = Array.from({ length: 129 }, () => open(sys));
+    expect(errnoOf(() => open(sys))).to.equal('EMFILE');
+    sys.close(fds.pop() as number);
+    expect(errnoOf(() => open(sys))).to.equal('ok');
+  });
+
+  it('no-user-context-limit: the open past the device total is EBUSY (6.12)', () => {
+    const sys = boot('ivpu?defect=no-user-context-limit');
+    for (let i = 0; i < 129; i++) open(sys);
+    expect(errnoOf(() => open(sys))).to.equal('EBUSY');
+  });
+
+  it('SUBMIT: a job completes with SUCCESS; argument checks in the kernel order', async () => {
+    const sys = boot();
+    const fd = open(sys);
+    const cmd = cmdBuffer(sys, fd, SIM_FW_NOP);
+    ivpuSubmit(sys, fd, [cmd]);
+    expect(await ivpuBoWait(sys, fd, cmd, deadlineIn(sys, 100))).to.equal(0);
+    expect(errnoOf(() => ivpuSubmit(sys, fd, [cmd], { engine: 1 }))).to.equal('EINVAL');
+    expect(errnoOf(() => ivpuSubmit(sys, fd, [cmd], { priority: 5 }))).to.equal('EINVAL');
+    expect(errnoOf(() => ivpuSubmit(sys, fd, [cmd], { commands_offset: 4 }))).to.equal('EINVAL');
+    expect(errnoOf(() => ivpuSubmit(sys, fd, [cmd], { commands_offset: 4096 }))).to.equal('EINVAL');
+    expect(errnoOf(() => ivpuSubmit(sys, fd, [99]))).to.equal('ENOENT');
+    expect(errnoOf(() => ivpuSubmit(sys, fd, [], {}))).to.equal('EINVAL');
+  });
+
+  it('a hang: BO_WAIT times out first, the TDR aborts it at the second heartbeat check, the context dies (HW scheduler)', async () => {
+    const sys = boot();
+    const fd = open(sys);
+    const other = open(sys);
+    const cmd = cmdBuffer(sys, fd, SIM_FW_HANG);
+    const t0 = sys.monotonicNs();
+    ivpuSubmit(sys, fd, [cmd]);
+    const arg = drm_ivpu_bo_wait.encode({ handle: cmd, timeout_ns: deadlineIn(sys, 100), job_status: 77 });
+    expect(await errnoOfAsync(() => sys.ioctlAsync(fd, DRM_IOCTL_IVPU_BO_WAIT.request, arg))).to.equal('ETIMEDOUT');
+    expect(drm_ivpu_bo_wait.decode(arg).job_status, 'untouched on ETIMEDOUT').to.equal(77);
+    expect(errnoOf(() => ivpuSubmit(sys, fd, [cmd])), 'the command buffer is busy').to.equal('EBUSY');
+    expect(await ivpuBoWait(sys, fd, cmd, deadlineIn(sys, 10_000))).to.equal(DRM_IVPU_JOB_STATUS_ABORTED);
+    const ms = Number(sys.monotonicNs() - t0) / 1e6;
+    expect(ms).to.be.within(4000, 4010);
+    expect(debugfs(sys, 'engine_reset_counter')).to.equal('1');
+    expect(debugfs(sys, 'reset_counter')).to.equal('0');
+    expect(errnoOf(() => ivpuSubmit(sys, fd, [cmd]))).to.equal('EBADFD');
+    const ok = cmdBuffer(sys, other, SIM_FW_NOP);
+    ivpuSubmit(sys, other, [ok]);
+    expect(await ivpuBoWait(sys, other, ok, deadlineIn(sys, 100))).to.equal(0);
+  });
+
+  it('a hang under the OS scheduler: full recovery, every job ABORTED, reset_counter counts it, contexts live on', async () => {
+    const sys = boot('ivpu?sched_mode=0');
+    const fd = open(sys);
+    const other = open(sys);
+    const hang = cmdBuffer(sys, fd, SIM_FW_HANG);
+    const queued = cmdBuffer(sys, other, SIM_FW_NOP);
+    ivpuSubmit(sys, fd, [hang]);
+    ivpuSubmit(sys, other, [queued]);
+    expect(await ivpuBoWait(sys, other, queued, deadlineIn(sys, 10_000))).to.equal(DRM_IVPU_JOB_STATUS_ABORTED);
+    expect(await ivpuBoWait(sys, fd, hang, deadlineIn(sys, 100))).to.equal(DRM_IVPU_JOB_STATUS_ABORTED);
+    expect(debugfs(sys, 'reset_counter')).to.equal('1');
+    expect(ivpuGetParam(sys, fd, DRM_IVPU_PARAM_CAPABILITIES, DRM_IVPU_CAP_MANAGE_CMDQ)).to.equal(0n);
+    const nop = cmdBuffer(sys, fd, SIM_FW_NOP);
+    ivpuSubmit(sys, fd, [nop]);
+    expect(await ivpuBoWait(sys, fd, nop, deadlineIn(sys, 100))).to.equal(0);
+  });
+
+  it('a SUBMIT during a recovery waits for it (reset_lock), then runs', async () => {
+    const sys = boot('ivpu?sched_mode=0');
+    const fd = open(sys);
+    const other = open(sys);
+    ivpuSubmit(sys, fd, [cmdBuffer(sys, fd, SIM_FW_HANG)]);
+    const nop = cmdBuffer(sys, other, SIM_FW_NOP);
+    while (debugfs(sys, 'reset_pending') === '0') await sys.sleepMs(1);
+    const before = sys.monotonicNs();
+    ivpuSubmit(sys, other, [nop]);
+    expect(sys.monotonicNs() > before, 'the submit slept until the recovery completed').to.equal(true);
+    expect(debugfs(sys, 'reset_pending')).to.equal('0');
+    expect(await ivpuBoWait(sys, other, nop, deadlineIn(sys, 100))).to.equal(0);
+  });
+
+  for (const [what, word] of [['an MMU fault', SIM_FW_MMU_FAULT], ['a context violation', SIM_FW_CTX_VIOLATION]] as const) {
+    it(`${what} kills only the faulting context`, async () => {
+      const sys = boot();
+      const bad = open(sys);
+      const good = open(sys);
+      const cmd = cmdBuffer(sys, bad, word);
+      ivpuSubmit(sys, bad, [cmd]);
+      const status = await ivpuBoWait(sys, bad, cmd, deadlineIn(sys, 100));
+      expect(status).to.equal(word === SIM_FW_MMU_FAULT ? DRM_IVPU_JOB_STATUS_ABORTED : 0xe);
+      expect(errnoOf(() => ivpuSubmit(sys, bad, [cmd]))).to.equal('EBADFD');
+      const nop = cmdBuffer(sys, good, SIM_FW_NOP);
+      ivpuSubmit(sys, good, [nop]);
+      expect(await ivpuBoWait(sys, good, nop, deadlineIn(sys, 100))).to.equal(0);
+    });
+  }
+
+  it('ctx-violation-completes: the violating context lives on (before the fix)', async () => {
+    const sys = boot('ivpu?defect=ctx-violation-completes');
+    const fd = open(sys);
+    const cmd = cmdBuffer(sys, fd, SIM_FW_CTX_VIOLATION);
+    ivpuSubmit(sys, fd, [cmd]);
+    expect(await ivpuBoWait(sys, fd, cmd, deadlineIn(sys, 100))).to.equal(0xe);
+    expect(errnoOf(() => ivpuSubmit(sys, fd, [cmd]))).to.equal('ok');
+  });
+
+  it('CMDQ_*: ids from 1, ENOENT for unknown, destroying a queue aborts its pending jobs', async () => {
+    const sys = boot();
+    const fd = open(sys);
+    const q = ivpuCmdqCreate(sys, fd);
+    expect(q).to.equal(1);
+    expect(errnoOf(() => ivpuCmdqDestroy(sys, fd, 9))).to.equal('ENOENT');
+    expect(errnoOf(() => ivpuCmdqSubmit(sys, fd, 0, [1]))).to.equal('EINVAL');
+    const hang = cmdBuffer(sys, fd, SIM_FW_HANG);
+    ivpuCmdqSubmit(sys, fd, q, [hang]);
+    const idle = cmdBuffer(sys, fd, SIM_FW_NOP);
+    expect(errnoOf(() => ivpuCmdqSubmit(sys, fd, 7, [idle]))).to.equal('EINVAL');
+    await sys.sleepMs(1);
+    ivpuCmdqDestroy(sys, fd, q);
+    expect(await ivpuBoWait(sys, fd, hang, deadlineIn(sys, 100))).to.equal(DRM_IVPU_JOB_STATUS_ABORTED);
+  });
+
+  it('cmdq-destroy-keeps-jobs: the destroyed queue\'s job is left pending', async () => {
+    const sys = boot('ivpu?defect=cmdq-destroy-keeps-jobs');
+    const fd = open(sys);
+    const q = ivpuCmdqCreate(sys, fd);
+    const hang = cmdBuffer(sys, fd, SIM_FW_HANG);
+    ivpuCmdqSubmit(sys, fd, q, [hang]);
+    await sys.sleepMs(1);
+    ivpuCmdqDestroy(sys, fd, q);
+    expect(await errnoOfAsync(() => ivpuBoWait(sys, fd, hang, deadlineIn(sys, 100)))).to.equal('ETIMEDOUT');
+  });
+
+  it('PRIME: an import into another file is a new BO with its own address; re-exporting it is EOPNOTSUPP; no syncobjs', () => {
+    const sys = boot();
+    const a = open(sys);
+    const b = open(sys);
+    ivpuBoCreate(sys, b, 8192);
+    const x = ivpuBoCreate(sys, a, 4096);
+    const exp = drm_prime_handle.encode({ handle: x.handle, flags: DRM_CLOEXEC | DRM_RDWR });
+    sys.ioctl(a, DRM_IOCTL_PRIME_HANDLE_TO_FD, exp);
+    const dmabuf = drm_prime_handle.decode(exp).fd;
+    const imp = drm_prime_handle.encode({ fd: dmabuf });
+    sys.ioctl(b, DRM_IOCTL_PRIME_FD_TO_HANDLE, imp);
+    const h = drm_prime_handle.decode(imp).handle;
+    expect(ivpuBoInfo(sys, b, h).vpu_addr).to.equal(0x1_0000_2000n);
+    expect(errnoOf(() => sys.ioctl(b, DRM_IOCTL_PRIME_HANDLE_TO_FD, drm_prime_handle.encode({ handle: h, flags: DRM_CLOEXEC })))).to.equal('EOPNOTSUPP');
+    expect(errnoOf(() => sys.ioctl(a, DRM_IOCTL_SYNCOBJ_CREATE, drm_syncobj_create.encode({})))).to.equal('EOPNOTSUPP');
+  });
+
+  it('bo-wait-early: without the extra jiffy a wait can end before its timeout', async () => {
+    for (const [spec, early] of [['ivpu', false], ['ivpu?defect=bo-wait-early', true]] as const) {
+      const sys = boot(spec);
+      const fd = open(sys);
+      const hang = cmdBuffer(sys, fd, SIM_FW_HANG);
+      ivpuSubmit(sys, fd, [hang]);
+      let sawEarly = false;
+      for (let i = 0; i < 8; i++) {
+        // Start each wait at another point of a 4 ms jiffy.
+        await sys.sleepMs(1 + (i % 4));
+        const deadline = deadlineIn(sys, 5.1);
+        expect(await errnoOfAsync(() => ivpuBoWait(sys, fd, hang, deadline))).to.equal('ETIMEDOUT');
+        if (sys.monotonicNs() < deadline) sawEarly = true;
+      }
+      expect(sawEarly, spec).to.equal(early);
+    }
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * Module parameters of sim:ivpu, as intel_vpu.ko declares them: sched_mode
+ * (ivpu_drv.c, 0444), tdr_timeout_ms and inference_timeout_ms (ivpu_pm.c,
+ * 0644; 0 means the hardware default of ivpu_hw.c timeouts_init).
+ */
+import { IVPU_DEFAULT_INFERENCE_MS, IVPU_DEFAULT_TDR_MS, type IvpuSchedMode } from '../profile';
+
+export interface IvpuParams {
+  readonly schedMode: IvpuSchedMode;
+  readonly tdrMs: number;
+  readonly inferenceMs: number;
+}
+
+export const IVPU_PARAM_DEFAULTS: Readonly<Record<string, string>> = {
+  sched_mode: '-1',
+  tdr_timeout_ms: '0',
+  inference_timeout_ms: '0',
+};
+
+function int(params: Readonly<Record<string, string>>, name: string, min: number, max: number): number {
+  const text = params[name] ?? IVPU_PARAM_DEFAULTS[name] ?? '0';
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new Error(`sim:ivpu: ${name}=${text}: expected an integer in ${min}..${max}`);
+  }
+  return n;
+}
+
+/**
+ * ivpu_fw.c ivpu_fw_sched_mode_select: -1 (auto) picks the HW scheduler for
+ * the simulated firmware (JSM API 3.30, not below 3.24); 0 is the OS scheduler, 1 HW.
+ */
+export function parseIvpuParams(params: Readonly<Record<string, string>>): IvpuParams {
+  const mode = int(params, 'sched_mode', -1, 1);
+  const tdr = int(params, 'tdr_timeout_ms', 0, 86_400_000);
+  const inference = int(params, 'inference_timeout_ms', 0, 86_400_000);
+  return {
+    schedMode: mode === 0 ? 'os' : 'hw',
+    tdrMs: tdr > 0 ? tdr : IVPU_DEFAULT_TDR_MS,
+    inferenceMs: inference > 0 ? inference : IVPU_DEFAULT_INFERENCE_MS,
+  };
+}
