@@ -5,7 +5,8 @@
 import type { DriverModule } from './driver-module';
 import apu from './apu';
 import ethosu from './ethosu';
+import habanalabs from './habanalabs';
 import vgem from './vgem';
 import ivpu from './ivpu';
 
-export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, ivpu];
+export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, ivpu, habanalabs];

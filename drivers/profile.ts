@@ -3,6 +3,8 @@
  * (never to skip a rule silently). Bundled drivers and known real drivers
  * declare one; for an unknown driver the harness detects the open policy.
  */
+import type { ErrnoName } from '../harness/sys/errno';
+
 export type OpenPolicy = 'shared' | 'exclusive';
 export type IommuKind = 'per-context' | 'shared' | 'none';
 
@@ -20,6 +22,13 @@ export interface DriverProfile {
   /** Why detection could not tell the policy (set with openPolicySource 'unknown'); tests that need it skip with it. */
   readonly openPolicyUnknownReason?: string;
   readonly controlNode: boolean;
+  /**
+   * A control node that is not a DRM control minor (a driver's own char
+   * device, e.g. habanalabs' accel_controlD<N>) has its own rules: the errno of
+   * every request it refuses and whether DRM_IOCTL_VERSION runs there. Absent:
+   * a DRM control minor (drm_ioctl_permit: EACCES, VERSION allowed).
+   */
+  readonly controlNodeRules?: { readonly refusal: ErrnoName; readonly versionAllowed: boolean };
   /** Scheduler job timeout in ms, or null when the driver has none (or is unknown). */
   readonly jobTimeoutMs: number | null;
   readonly iommu: IommuKind;

@@ -42,6 +42,9 @@ function buildMachine(t: FixtureTree): void {
   t.dir(`${BROKEN_PCI}/vendor`);
   addAccel(t, { parent: BROKEN_PCI, minor: 2 });
   t.file('dev/accel/accel2', 'not a node');
+  // habanalabs' own control device (device.c cdev_sysfs_debugfs_add): class accel, no parent, its own major.
+  t.file('sys/devices/virtual/accel/accel_controlD2/dev', '511:2\n');
+  t.link('sys/class/accel/accel_controlD2', 'sys/devices/virtual/accel/accel_controlD2');
 
   t.file(`${NO_SUBSYSTEM}/vendor`, '0x1ed5\n').file(`${NO_SUBSYSTEM}/device`, '0x0001\n');
   addAccel(t, { parent: NO_SUBSYSTEM, minor: 3, dev: null });
@@ -88,6 +91,13 @@ describe('discovery over a fixture tree', () => {
       { name: 'renderD129', kind: 'render', devnode: t.abs('dev/dri/renderD129'), sysfsPath: t.abs('sys/class/drm/renderD129') },
     ]);
     expect(dev(1).drmNodes).to.deep.equal([]);
+  });
+
+  it('reports a driver-owned accel_controlD<N> as the control node of accelN, never as an accel device', () => {
+    expect(dev(2).drmNodes).to.deep.equal([
+      { name: 'accel_controlD2', kind: 'control', devnode: t.abs('dev/accel/accel_controlD2'), sysfsPath: t.abs('sys/class/accel/accel_controlD2') },
+    ]);
+    expect(dev(3).drmNodes).to.deep.equal([]);
   });
 
   it('reports a node without a driver behind it as an open failure, not a crash', () => {

@@ -7,7 +7,7 @@ import { O_CLOEXEC, O_RDWR, S_IFDIR, S_IFMT } from '../sys/constants';
 import type { Sys } from '../sys/types';
 import { ACCEL_MAJOR } from '../uapi/drm';
 import { checkDevnode, sameNode } from './devnode';
-import { type DrmNodeScan, scanDrmNodes } from './drm-nodes';
+import { type DrmNodeScan, driverControlNode, scanDrmNodes } from './drm-nodes';
 import { readDrmVersion } from './drm-version';
 import { DiscoveryConfigError } from './errors';
 import { describeOpenFailure } from './open-hint';
@@ -63,7 +63,9 @@ function describeDevice(
   const sysfsPath = posix.join(roots.sysfsRoot, 'class', 'accel', name);
   const minor = readMinor(sys, sysfsPath, name, problems);
   const devnode = posix.join(roots.devRoot, 'accel', name);
-  return describeNode(sys, roots, { name, minor, sysfsPath, devnode, major: ACCEL_MAJOR }, drm, open, problems);
+  const described = describeNode(sys, roots, { name, minor, sysfsPath, devnode, major: ACCEL_MAJOR }, drm, open, problems);
+  const control = driverControlNode(sys.fs, roots.sysfsRoot, roots.devRoot, minor, problems);
+  return control ? { ...described, drmNodes: [...described.drmNodes, control] } : described;
 }
 
 /** Where a character node is: its class directory in sysfs and its devnode. */

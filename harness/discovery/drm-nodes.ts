@@ -59,3 +59,21 @@ function compareNodes(a: DrmNode, b: DrmNode): number {
   const num = (n: string): number => Number(/\d+$/.exec(n)?.[0] ?? 0);
   return num(a.name) - num(b.name);
 }
+
+/**
+ * A control node a driver registers itself in the accel class, named after its
+ * accel minor: `accel_controlD<N>` beside `accelN` (habanalabs,
+ * drivers/accel/habanalabs/common/device.c cdev_sysfs_debugfs_add). It has no
+ * parent device, so only the name ties it to the accel device. Null when absent;
+ * an unreadable entry is a problem of the device.
+ */
+export function driverControlNode(fs: FsView, sysfsRoot: string, devRoot: string, minor: number, problems: string[]): DrmNode | null {
+  const name = `accel_controlD${minor}`;
+  const sysfsPath = posix.join(sysfsRoot, 'class', 'accel', name);
+  const found = attempt(sysfsPath, 'stat', () => fs.stat(sysfsPath));
+  if (!found.ok) {
+    if (!isMissing(found)) problems.push(found.reason);
+    return null;
+  }
+  return { name, kind: 'control', devnode: posix.join(devRoot, 'accel', name), sysfsPath };
+}

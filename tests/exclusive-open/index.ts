@@ -7,9 +7,9 @@ import type { BufferCapability } from '../../drivers/adapter';
 import { check, checkEq, doIoctlErr, expectErrno, must, mustAsync } from '../../harness/testing/assert';
 import { defineFamily, type TestContext } from '../../harness/testing/define';
 import { O_CLOEXEC, O_RDWR } from '../../harness/sys/constants';
-import { isSysError } from '../../harness/sys/errno';
+import { isSysError, type ErrnoName } from '../../harness/sys/errno';
 import type { PeerProcess } from '../../harness/sys/types';
-import { DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_SYNCOBJ_CREATE, drm_gem_close, drm_syncobj_create } from '../../harness/uapi/drm';
+import { DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_SYNCOBJ_CREATE, DRM_IOCTL_VERSION, drm_gem_close, drm_syncobj_create, drm_version } from '../../harness/uapi/drm';
 import { getVersion } from '../lib/drm';
 import { bufferMmap, needOpenPolicy, openRetry } from '../lib/device';
 
@@ -188,26 +188,32 @@ async function reopenAfterClose(t: TestContext): Promise<void> {
  * drivers/gpu/drm/drm_ioctl.c). No allocation or submission ioctl ever carried
  * that flag, so each must fail with exactly EACCES; VERSION carried it.
  */
-const CONTROL_REFUSAL = 'EACCES';
+const CONTROL_REFUSAL: ErrnoName = 'EACCES';
 
 async function controlNode(t: TestContext): Promise<void> {
   const node = t.dev.info.drmNodes.find((n) => n.kind === 'control');
   check(node !== undefined, `the profile declares a control node but none shares ${t.dev.info.parent ?? 'the parent'}`);
   const buffers = t.capability('buffers');
+  // A driver's own control node declares its rules in the profile (e.g. habanalabs: ENOTTY, no VERSION).
+  const rules = t.dev.profile.controlNodeRules ?? { refusal: CONTROL_REFUSAL, versionAllowed: true };
   const accel = await openRetry(t);
   const ctl = must(`open ${node.devnode} beside the accel node`, () => t.sys.open(node.devnode, O_RDWR | O_CLOEXEC));
   t.defer(() => t.sys.close(ctl));
-  // The node is this device's: VERSION (DRM_CONTROL_ALLOW) names the same driver as the accel node.
-  checkEq(getVersion(t.sys, ctl).name, getVersion(t.sys, accel).name, `DRM_IOCTL_VERSION on ${node.devnode} vs the accel node`);
+  if (rules.versionAllowed) {
+    // The node is this device's: VERSION (DRM_CONTROL_ALLOW) names the same driver as the accel node.
+    checkEq(getVersion(t.sys, ctl).name, getVersion(t.sys, accel).name, `DRM_IOCTL_VERSION on ${node.devnode} vs the accel node`);
+  } else {
+    doIoctlErr(t.sys, ctl, DRM_IOCTL_VERSION, drm_version.encode({}), rules.refusal);
+  }
   must('buffer on the accel node while the control node is open', () => buffers.create(accel, 4096));
-  expectErrno(CONTROL_REFUSAL, () => buffers.create(ctl, 4096), `buffer allocation through ${node.devnode}`);
+  expectErrno(rules.refusal, () => buffers.create(ctl, 4096), `buffer allocation through ${node.devnode}`);
   if (t.dev.profile.syncobj) {
     // A core allocation too: syncobjs are per file and no more DRM_CONTROL_ALLOW than the driver's ioctls.
-    doIoctlErr(t.sys, ctl, DRM_IOCTL_SYNCOBJ_CREATE, drm_syncobj_create.encode({}), CONTROL_REFUSAL);
+    doIoctlErr(t.sys, ctl, DRM_IOCTL_SYNCOBJ_CREATE, drm_syncobj_create.encode({}), rules.refusal);
   }
   const jobs = t.dev.adapter?.jobs;
   if (jobs?.kinds.has('nop')) {
-    expectErrno(CONTROL_REFUSAL, () => jobs.submit(ctl, { kind: 'nop' }), `job submission through ${node.devnode}`);
+    expectErrno(rules.refusal, () => jobs.submit(ctl, { kind: 'nop' }), `job submission through ${node.devnode}`);
   } else {
     t.skipPart('job submission through the control node', `adapter '${t.adapter().name}' has no NOP job`);
   }

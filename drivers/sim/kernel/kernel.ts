@@ -9,7 +9,8 @@ import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, O_CREAT, O_DIRECTORY, S_IFCHR } 
 import { Accounting } from './accounting';
 import { VirtualClock } from './clock';
 import type { DrmDeviceImpl } from './drm/device';
-import type { DrmDevice, DrmDriver, DrmRegisterOptions, DrmRegistrar } from './drm/driver';
+import type { DriverCdev, DrmDevice, DrmDriver, DrmRegisterOptions, DrmRegistrar } from './drm/driver';
+import { IoctlCtx } from './drm/ctx';
 import { DrmDrv, type ChrdevOpen } from './drm/drv';
 import type { KernelServices } from './services';
 import { Task, type Credentials } from './task';
@@ -19,6 +20,7 @@ import { FsTree } from './vfs/tree';
 import { anonInode } from './vfs/anon';
 
 import { RENDER_GID } from './drm/drv';
+import { ACCEL_MAJOR, DRM_MAJOR } from '../../../harness/uapi/drm';
 
 export { RENDER_GID };
 export const VIDEO_GID = 44;
@@ -192,6 +194,38 @@ export class SimKernel implements DrmRegistrar, KernelServices {
 
   registerDrmDriver(driver: DrmDriver, options: DrmRegisterOptions): DrmDevice {
     return this.drm.register(driver, options);
+  }
+
+  /** Dynamic majors by chrdev region name (fs/char_dev.c find_dynamic_major: from 254 down). */
+  private readonly cdevRegions = new Map<string, number>();
+
+  addDriverCdev(cdev: DriverCdev): number {
+    let major = this.cdevRegions.get(cdev.region);
+    if (major === undefined) {
+      const used = new Set([...this.cdevRegions.values(), ACCEL_MAJOR, DRM_MAJOR]);
+      major = 254;
+      while (used.has(major)) major--;
+      this.cdevRegions.set(cdev.region, major);
+    }
+    const dir = `/sys/devices/virtual/accel/${cdev.name}`;
+    if (this.fs.exists(dir) || this.chrdevs.has(`${major}:${cdev.minor}`)) throw SysError.of('EBUSY', 'cdev_device_add', cdev.name);
+    const m = major;
+    this.fs.mkdirp(dir);
+    this.fs.addFile(`${dir}/dev`, () => `${m}:${cdev.minor}\n`);
+    this.fs.addFile(`${dir}/uevent`, () => `MAJOR=${m}\nMINOR=${cdev.minor}\nDEVNAME=accel/${cdev.name}\n`, 0o644);
+    this.fs.addSymlink(`${dir}/subsystem`, '../../../../class/accel');
+    this.fs.addSymlink(`/sys/class/accel/${cdev.name}`, `../../devices/virtual/accel/${cdev.name}`);
+    this.fs.addChr(`/dev/accel/${cdev.name}`, m, cdev.minor, 0o660, 0, RENDER_GID);
+    this.chrdevs.set(`${m}:${cdev.minor}`, (task, flags, inode) => {
+      const file = cdev.open({ pid: task.pid, uid: task.cred.uid, flags });
+      const fops: FileOperations = {
+        kind: `cdev:${cdev.region}`,
+        release: () => file.release(),
+        ioctl: (_f, cmd, arg, c) => file.ioctl(cmd, arg, new IoctlCtx(c.task, this, c.async)),
+      };
+      return this.newFile(fops, inode, flags);
+    });
+    return m;
   }
 
   get devices(): readonly DrmDeviceImpl[] {

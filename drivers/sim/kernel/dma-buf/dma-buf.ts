@@ -28,9 +28,19 @@ import type { GemObjectImpl } from '../drm/gem';
 
 const DMA_BUF_NAME_LEN = 32;
 
+/** A driver's own dma_buf_ops (not the DRM core's drm_gem_prime_dmabuf_ops). */
+export interface DriverDmaBufOps {
+  /** The exporter has an mmap op; without one dma_buf_mmap_internal is EINVAL. */
+  readonly mmap: boolean;
+  /** dma_buf_ops.release: the exporter's own teardown. */
+  release(): void;
+}
+
 export class DmaBuf implements DmaBufRef {
   file!: KFile;
   name = '';
+  /** Set for a driver's own exporter; null for the DRM core's PRIME export. */
+  driverOps: DriverDmaBufOps | null = null;
 
   constructor(
     /** dmabuf->priv: the exporting GEM object. */
@@ -61,6 +71,7 @@ export const dmaBufOps: FileOperations = {
   release(file) {
     const d = file.privateData as DmaBuf;
     d.kernel.acct.remove('dmabuf', d);
+    d.driverOps?.release();
     d.dropObject?.();
   },
   /** dma_buf_llseek (DrmCoreHooks.dmabufLlseek): f_pos is not changed. */
@@ -74,6 +85,7 @@ export const dmaBufOps: FileOperations = {
    */
   mmap(file, vma) {
     const d = file.privateData as DmaBuf;
+    if (d.driverOps && !d.driverOps.mmap) throw SysError.of('EINVAL', 'mmap', 'the exporter has no mmap');
     const pages = BigInt(Math.ceil(vma.length / PAGE_SIZE));
     if (vma.pgoff + pages > BigInt(d.size / PAGE_SIZE)) throw SysError.of('EINVAL', 'mmap', 'beyond the dma-buf');
     if (!(vma.flags & MAP_SHARED)) throw SysError.of('EINVAL', 'mmap', 'copy-on-write mapping of a dma-buf');

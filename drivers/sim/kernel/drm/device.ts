@@ -9,10 +9,13 @@ import type { VirtualClock } from '../clock';
 import type { KernelServices } from '../services';
 import type { CoreIoctlFunc } from './core-ioctls';
 import type { DrmCoreHooks } from './core-hooks';
-import type { DrmDevice, DrmDriver, DrmFile, DrmIoctlDesc, DrmSyncobj, GemObject, GemObjectFuncs, VmArea } from './driver';
+import type { DriverDmaBufExport, DrmDevice, DrmDriver, DrmFile, DrmIoctlDesc, DrmSyncobj, GemObject, GemObjectFuncs, IoctlContext, VmArea } from './driver';
 import { PAGE_SHIFT, PAGE_SIZE } from './driver';
 import { DrmFileImpl } from './file';
 import { GemObjectImpl, drmGemMmap, gemHandleCreateTail, gemHandleDelete, gemLookup, gemSize } from './gem';
+import { O_CLOEXEC } from '../../../../harness/sys/constants';
+import { IoctlCtx } from './ctx';
+import { dmaBufExport } from './prime';
 import { Idr } from './idr';
 import type { Dispatch } from './ioctl';
 import { syncobjFind } from './syncobj';
@@ -153,6 +156,14 @@ export class DrmDeviceImpl implements DrmDevice {
 
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null {
     return syncobjFind(asFile(file), handle);
+  }
+
+  dmaBufExportFd(obj: GemObject, flags: number, ops: DriverDmaBufExport, ctx: IoctlContext): number {
+    if (!(ctx instanceof IoctlCtx)) throw new TypeError('not an IoctlContext of the simulated DRM core');
+    const dmabuf = dmaBufExport(this.kernel, asObj(obj), flags);
+    dmabuf.driverOps = ops;
+    // The fd takes the creation reference.
+    return ctx.task.files.install(dmabuf.file, (flags & O_CLOEXEC) !== 0, 'ioctl');
   }
 }
 

@@ -334,6 +334,22 @@ export interface DrmDevice {
 
   /** drm_syncobj_find: the syncobj with a NEW reference (put it), or null (drivers answer ENOENT). */
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null;
+
+  /**
+   * A driver's own dma-buf exporter (dma_buf_export with its dma_buf_ops, then
+   * get_unused_fd_flags(flags) + fd_install), as habanalabs' export_dmabuf: a
+   * dma-buf over `obj`'s pages (it takes an object reference), f_flags from
+   * `flags` (O_ACCMODE), close-on-exec with O_CLOEXEC. Returns the fd.
+   */
+  dmaBufExportFd(obj: GemObject, flags: number, ops: DriverDmaBufExport, ctx: IoctlContext): number;
+}
+
+/** The exporter's dma_buf_ops a driver gives dmaBufExportFd. */
+export interface DriverDmaBufExport {
+  /** It has an mmap op (without one, mmap of the dma-buf is EINVAL). */
+  readonly mmap: boolean;
+  /** dma_buf_ops.release, at the last reference to the dma-buf file. */
+  release(): void;
 }
 
 /** kernel.registerDrmDriver options. */
@@ -364,8 +380,36 @@ export interface DrmRegisterOptions {
   readonly controlNode?: boolean;
 }
 
+/**
+ * A char device a driver adds itself (cdev_init + cdev_device_add) beside its
+ * DRM minors, in the accel class with no parent device, under a major of its
+ * own (alloc_chrdev_region): e.g. habanalabs' accel_controlD<N>
+ * (drivers/accel/habanalabs/common/device.c cdev_sysfs_debugfs_add). It shows
+ * up as /sys/devices/virtual/accel/<name>, /sys/class/accel/<name> and
+ * /dev/accel/<name> (accel_devnode names it "accel/%s").
+ */
+export interface DriverCdev {
+  readonly name: string;
+  /** The chrdev region (alloc_chrdev_region name): one dynamic major per region. */
+  readonly region: string;
+  readonly minor: number;
+  /** file_operations.open: a SysError fails open(2). */
+  open(ctx: OpenContext): DriverCdevFile;
+}
+
+/** An open file of a DriverCdev: its unlocked_ioctl (raw user argument) and release. */
+export interface DriverCdevFile {
+  ioctl(cmd: number, arg: bigint, ctx: IoctlContext): IoctlReturn;
+  release(): void;
+}
+
 /** What the simulated kernel offers drivers at registration (implemented by SimKernel). */
 export interface DrmRegistrar {
+  /**
+   * Adds a driver-owned char device (see DriverCdev); returns its major.
+   * EBUSY when the name or the (major, minor) is taken.
+   */
+  addDriverCdev(cdev: DriverCdev): number;
   readonly clock: VirtualClock;
   /**
    * drm_dev_alloc + drm_dev_register on a new platform device: EINVAL
