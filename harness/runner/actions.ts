@@ -16,6 +16,8 @@ import { planTests, prepareRun, type RunRequest } from './prepare';
 import { readSavedRun, type SavedRun } from './run-config';
 import { runSession } from './session-run';
 import { loadSuite } from './suite';
+import { ConfigError } from './config-error';
+import { readDurations, selectShard } from './shard';
 
 export type Outcome = 'ok' | 'unexpected' | 'aborted' | 'regressions' | 'reports-failed';
 
@@ -27,11 +29,17 @@ export interface CliIO {
   readonly onSignal?: (stop: (why: string) => void) => () => void;
 }
 
-export function listSubtests(suiteModule: string, req: Pick<RunRequest, 'include' | 'exclude' | 'testList' | 'skips'>, io: CliIO): void {
+export function listSubtests(
+  suiteModule: string,
+  req: Pick<RunRequest, 'include' | 'exclude' | 'testList' | 'skips' | 'shard' | 'shardDurations'>,
+  io: CliIO,
+): void {
   const suite = loadSuite(suiteModule);
   const skips = req.skips ? loadExpectations({ skips: req.skips }).parsed.skips : [];
   const filtered = req.include.length + req.exclude.length > 0 || req.testList !== undefined || skips.length > 0;
-  const tests = filtered ? planTests(suite, req, skips) : planTests(suite, { include: [], exclude: [] }, []);
+  const selected = filtered ? planTests(suite, req, skips) : planTests(suite, { include: [], exclude: [] }, []);
+  if (req.shardDurations !== undefined && !req.shard) throw new ConfigError('--shard-durations needs --shard K/N');
+  const tests = req.shard ? selectShard(selected, req.shard, req.shardDurations !== undefined ? readDurations(req.shardDurations) : undefined) : selected;
   io.stdout.write(tests.map((t) => t.name).join('\n') + '\n');
 }
 

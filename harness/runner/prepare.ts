@@ -18,7 +18,8 @@ import { GlobError, parseGlobs } from './glob';
 import { JOURNAL_FILE } from './journal';
 import { acquireLock, type RunLock } from './lock';
 import { allTests, selectTests, type PlannedTest } from './plan';
-import { writeSavedRun, type SavedRun } from './run-config';
+import { suiteIdentity, writeSavedRun, type SavedRun } from './run-config';
+import { formatShard, readDurations, selectShard, type ShardSpec } from './shard';
 import { loadSuite, type SuiteProvider } from './suite';
 import { readTestList } from './test-list';
 
@@ -53,6 +54,10 @@ export interface RunRequest {
   readonly recoveryMs: number;
   readonly startupMs: number;
   readonly argv: readonly string[];
+  /** `--shard K/N`, already parsed (harness/runner/shard.ts). */
+  readonly shard?: ShardSpec;
+  /** `--shard-durations DIR`: a previous run whose durations balance the shards. */
+  readonly shardDurations?: string;
 }
 
 export function unameString(): string {
@@ -203,7 +208,12 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
   };
   const { saved: savedExpectations, parsed } = loadExpectations(expectationInput);
   const suite = loadSuite(req.suiteModule);
-  const tests = planTests(suite, req, parsed.skips);
+  const selected = planTests(suite, req, parsed.skips);
+  if (req.shardDurations !== undefined && !req.shard) throw new ConfigError('--shard-durations needs --shard K/N');
+  const tests = req.shard ? selectShard(selected, req.shard, req.shardDurations !== undefined ? readDurations(req.shardDurations) : undefined) : selected;
+  if (tests.length === 0) {
+    throw new NoTestMatched(`shard ${formatShard(req.shard!)} got none of the ${selected.length} selected test(s): use fewer shards`);
+  }
   if (savedExpectations.fails) {
     checkFailNames(savedExpectations.fails.text, savedExpectations.fails.file, new Set(allTests(suite.families).map((t) => t.name)));
   }
@@ -226,7 +236,7 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
     format: 'accel-conformance-run',
     version: 1,
     id,
-    name: `accel-conformance ${stamp(now)} ${hostname()}`,
+    name: `accel-conformance ${stamp(now)} ${hostname()}${req.shard ? ` shard ${formatShard(req.shard)}` : ''}`,
     host: hostname(),
     uname: unameString(),
     createdAt: now.getTime() / 1000,
@@ -247,6 +257,10 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
     devices: devices.map(deviceMeta),
     plan: Object.fromEntries(devices.map((d) => [d.label, names])),
     notices: session.notice ? [session.notice] : [],
+    suite: suiteIdentity(req.suiteModule, allTests(suite.families).map((t) => t.name)),
+    ...(req.shard
+      ? { shard: { ...req.shard, ...(req.shardDurations !== undefined ? { durationsFrom: resolve(req.shardDurations) } : {}) } }
+      : {}),
   };
   try {
     writeSavedRun(dir, saved);
