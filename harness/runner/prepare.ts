@@ -119,7 +119,7 @@ function checkWritableFile(file: string, option: string): string {
  * mkdir -p, one level at a time: node's recursive mkdir never returns on
  * some pseudo file systems (/proc), and a hang is the worst answer to a typo.
  */
-function mkdirs(dir: string): void {
+export function mkdirs(dir: string): void {
   const parent = dirname(dir);
   if (parent !== dir && !existsSync(parent)) mkdirs(parent);
   try {
