@@ -32,6 +32,7 @@ export interface MergeRequest {
   /** Default: `<into>/results.tap` (or `.ktap`), so the directory has every format. */
   readonly tap?: string;
   readonly ktap: boolean;
+  readonly tapFlat?: boolean;
   readonly argv: readonly string[];
 }
 
@@ -246,7 +247,7 @@ export function mergeRuns(req: MergeRequest): Merged {
     createdAt: Math.min(...inputs.map((i) => i.saved.createdAt)),
     argv: req.argv,
     expectations,
-    outputs: { ...(req.junit !== undefined ? { junit: resolve(req.junit) } : {}), tap, ktap: req.ktap },
+    outputs: { ...(req.junit !== undefined ? { junit: resolve(req.junit) } : {}), tap, ktap: req.ktap, ...(req.tapFlat === true ? { tapFlat: true } : {}) },
     devices,
     plan,
     notices: [

@@ -49,6 +49,8 @@ export interface RunRequest {
   readonly junit?: string;
   readonly tap?: string;
   readonly ktap: boolean;
+  /** `--tap-flat`: TAP 13 with one line per test, no nesting. */
+  readonly tapFlat?: boolean;
   readonly kernelLog: 'auto' | 'on' | 'off';
   readonly killGraceMs: number;
   readonly recoveryMs: number;
@@ -253,7 +255,7 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
     kernelLog: req.kernelLog,
     runOptions: { allowDestructive: req.allowDestructive, ...(req.jobTimeoutMs !== undefined ? { jobTimeoutMs: req.jobTimeoutMs } : {}) },
     expectations: savedExpectations,
-    outputs: { ...(junit ? { junit } : {}), ...(tap ? { tap } : {}), ktap: req.ktap },
+    outputs: { ...(junit ? { junit } : {}), ...(tap ? { tap } : {}), ktap: req.ktap, ...(req.tapFlat === true ? { tapFlat: true } : {}) },
     devices: devices.map(deviceMeta),
     plan: Object.fromEntries(devices.map((d) => [d.label, names])),
     notices: session.notice ? [session.notice] : [],

@@ -76,7 +76,7 @@ export interface SavedRun {
   readonly kernelLog: 'auto' | 'on' | 'off';
   readonly runOptions: RunOptions;
   readonly expectations: { readonly fails?: SavedFile; readonly flakes?: SavedFile; readonly skips?: SavedFile };
-  readonly outputs: { readonly junit?: string; readonly tap?: string; readonly ktap: boolean };
+  readonly outputs: { readonly junit?: string; readonly tap?: string; readonly ktap: boolean; readonly tapFlat?: boolean };
   readonly devices: readonly DeviceMeta[];
   /** Test names per device label, in run order. */
   readonly plan: Readonly<Record<string, readonly string[]>>;

@@ -19,6 +19,7 @@ export const mergeCommand: CliCommand = {
       .option('junit', { type: 'string', requiresArg: true, describe: 'also write the JUnit XML to FILE' })
       .option('tap', { type: 'string', requiresArg: true, describe: "write the TAP to FILE ('-' for stdout)", defaultDescription: 'OUT/results.tap (OUT/results.ktap with --ktap)' })
       .option('ktap', { type: 'boolean', describe: 'write the TAP as KTAP version 1' })
+      .option('tap-flat', { type: 'boolean', describe: 'write the TAP as one line per test, not nested (for tap-junit)' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only the summary' })
       .example('$0 merge shard-1 shard-2 shard-3 --into merged', 'one run from three machines')
       .example('$0 merge m1/ m2/ --into all --expectations board-fails.txt', 'judged by one expectation file'),
@@ -44,6 +45,7 @@ export const mergeCommand: CliCommand = {
               ...(junit !== undefined ? { junit } : {}),
               ...(tap !== undefined ? { tap } : {}),
               ktap: booleanArg(args, 'ktap'),
+              ...(booleanArg(args, 'tap-flat') ? { tapFlat: true } : {}),
               argv: ['accel-conformance', ...process.argv.slice(2)],
             },
             booleanArg(args, 'quiet'),

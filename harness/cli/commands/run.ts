@@ -60,6 +60,7 @@ export function runnerBuilder(y: Argv): Argv {
     .option('junit', { type: 'string', requiresArg: true, group: g3, describe: 'also write the JUnit XML to FILE' })
     .option('tap', { type: 'string', requiresArg: true, group: g3, describe: "write TAP 13 to FILE ('-' for stdout)" })
     .option('ktap', { type: 'boolean', group: g3, describe: 'write --tap as KTAP version 1' })
+    .option('tap-flat', { type: 'boolean', group: g3, describe: 'write --tap as one TAP 13 line per test, not nested (for tap-junit and other top-level readers)' })
     .option('quiet', { alias: 'q', type: 'boolean', group: g3, describe: 'print only the summary' })
     .example('$0 run', 'every test on every accel device (or the simulated drivers)')
     .example("$0 run --device sim:apu -t 'gem@*' --junit junit.xml", 'the gem family on the simulated APU')
@@ -127,6 +128,7 @@ export async function runRun(args: Arguments, io: CliIo): Promise<ExitCode> {
       ...(junit !== undefined ? { junit } : {}),
       ...(tap !== undefined ? { tap } : {}),
       ktap: booleanArg(args, 'ktap'),
+      ...(booleanArg(args, 'tap-flat') ? { tapFlat: true } : {}),
       kernelLog: oneOf(args, 'kernel-log', ['auto', 'on', 'off'] as const, 'auto'),
       killGraceMs: seconds('kill-grace', d.killGraceMs),
       recoveryMs: seconds('recovery-timeout', d.recoveryMs),
