@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Parser, type FinalResults as TapResult } from 'tap-parser';
-import { notChecked, tryRun } from './consumers/need';
+import { notChecked, tryRun } from './spec-helpers/need';
 import { sampleReport } from './fixtures/sample';
 import { junitXml } from './junit';
 import type { ReportTest, RunReport } from './model';
@@ -154,7 +154,7 @@ describe('real consumers read our reports', function () {
     let why = '';
     before(function () {
       this.timeout(600_000);
-      const script = resolve(__dirname, 'consumers', 'fetch-kunit.sh');
+      const script = resolve(__dirname, 'spec-helpers', 'fetch-kunit.sh');
       const r = spawnSync('bash', [script], { encoding: 'utf8', timeout: 600_000 });
       const last = r.stdout.trim().split('\n').pop() ?? '';
       if (r.status === 0 && existsSync(last)) kunit = last;
