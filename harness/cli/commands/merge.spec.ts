@@ -121,6 +121,21 @@ describe('accel-conformance run --shard and merge', function () {
     expect(existsSync(join(tmp, 'locked'))).to.equal(false);
   });
 
+  it('basic-merge-generations: the same label for a different device on another host stays apart as <host>/<label>', async () => {
+    const gen2 = join(tmp, 'gen2');
+    cpSync(join(tmp, 'whole'), gen2, { recursive: true });
+    const runJson = JSON.parse(readFileSync(join(gen2, 'run.json'), 'utf8')) as { host: string; devices: { driver: string }[] };
+    runJson.host = 'host-b';
+    for (const d of runJson.devices) d.driver = 'next-gen';
+    writeFileSync(join(gen2, 'run.json'), JSON.stringify(runJson));
+    const r = await cli(['merge', join(tmp, 's1'), join(tmp, 's2'), gen2, '--into', join(tmp, 'fleet'), '--quiet']);
+    expect(r.code, r.err).to.equal(EXIT.FAILURES);
+    const index = JSON.parse(readFileSync(join(tmp, 'fleet', 'index.json'), 'utf8')) as { devices: { label: string; totals: Record<string, number> }[] };
+    expect(index.devices.map((d) => d.label)).to.deep.equal(['fx:a', 'fx:b', 'host-b/fx:a', 'host-b/fx:b']);
+    const count = (d: { totals: Record<string, number> }): number => Object.values(d.totals).reduce((a, b) => a + b, 0);
+    expect(index.devices.map(count)).to.deep.equal([7, 7, 7, 7]);
+  });
+
   it('bad-merge-into: an existing run as --into, and resume of a merged directory, are refused', async () => {
     const into = await cli(['merge', join(tmp, 's1'), '--into', join(tmp, 'whole')]);
     expect(into.code).to.equal(EXIT.USAGE);
