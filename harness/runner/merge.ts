@@ -45,7 +45,7 @@ interface Input {
   readonly labels: Map<string, string>;
 }
 
-function describe(i: { dir: string; saved: SavedRun }): string {
+function inputName(i: { dir: string; saved: SavedRun }): string {
   return `${i.dir} (${i.saved.host}${i.saved.shard ? `, shard ${formatShard(i.saved.shard)}` : ''})`;
 }
 
@@ -87,7 +87,7 @@ function mapDevices(inputs: readonly Omit<Input, 'labels'>[]): { devices: Device
         label = `${input.saved.host}/${meta.label}`;
         const again = devices.get(label);
         if (again && !sameDevice(again, meta)) {
-          throw new ConfigError(`cannot merge ${describe(input)}: device ${meta.label} is a different device from another input's ${meta.label} on the same host`);
+          throw new ConfigError(`cannot merge ${inputName(input)}: device ${meta.label} is a different device from another input's ${meta.label} on the same host`);
         }
       }
       if (!devices.has(label)) devices.set(label, { ...meta, label });
@@ -101,14 +101,14 @@ function mapDevices(inputs: readonly Omit<Input, 'labels'>[]): { devices: Device
 function checkSuites(inputs: readonly Omit<Input, 'labels'>[]): void {
   const first = inputs[0];
   for (const i of inputs) {
-    if (!i.saved.suite) throw new ConfigError(`cannot merge ${describe(i)}: its run.json has no suite identity (written by an older accel-conformance); run it again`);
+    if (!i.saved.suite) throw new ConfigError(`cannot merge ${inputName(i)}: its run.json has no suite identity (written by an older accel-conformance); run it again`);
   }
   const s0 = first.saved.suite!;
   for (const i of inputs.slice(1)) {
     const s = i.saved.suite!;
     if (s.digest !== s0.digest) {
       throw new ConfigError(
-        `cannot merge ${describe(first)} and ${describe(i)}: they ran different suites (${s0.name}, ${s0.tests} tests, ${s0.digest} vs ${s.name}, ${s.tests} tests, ${s.digest})`,
+        `cannot merge ${inputName(first)} and ${inputName(i)}: they ran different suites (${s0.name}, ${s0.tests} tests, ${s0.digest} vs ${s.name}, ${s.tests} tests, ${s.digest})`,
       );
     }
   }
@@ -125,7 +125,7 @@ function mergePlans(inputs: readonly Input[], devices: readonly DeviceMeta[]): R
       for (const n of names) {
         const other = seen.get(n);
         if (other) {
-          throw new ConfigError(`cannot merge: ${n} on ${merged} is in both ${describe(other)} and ${describe(input)} (overlapping shards, or one run given twice)`);
+          throw new ConfigError(`cannot merge: ${n} on ${merged} is in both ${inputName(other)} and ${inputName(input)} (overlapping shards, or one run given twice)`);
         }
         seen.set(n, input);
       }
@@ -149,7 +149,7 @@ function mergedJournal(inputs: readonly Input[]): JournalRecord[] {
     for (const r of s.results.values()) records.push({ type: 'result', ...r, device: label(r.device) });
     for (const f of s.inFlight) records.push({ type: 'start', device: label(f.device), name: f.name, at: f.at });
     for (const [d, reason] of s.deviceAborts) records.push({ type: 'device-abort', device: label(d), reason, at: s.lastAt ?? input.saved.createdAt });
-    if (s.runAbort !== null) aborts.push(`${describe(input)}: ${s.runAbort}`);
+    if (s.runAbort !== null) aborts.push(`${inputName(input)}: ${s.runAbort}`);
   }
   const at = (r: JournalRecord): number => (r.type === 'result' ? r.start : r.at);
   records.sort((a, b) => at(a) - at(b));
@@ -225,7 +225,7 @@ export function mergeRuns(req: MergeRequest): Merged {
   } else {
     const differs = inputs.find((i) => expectationKey(i.saved) !== expectationKey(inputs[0].saved));
     if (differs) {
-      throw new ConfigError(`cannot merge: ${describe(inputs[0])} and ${describe(differs)} were judged by different expectation files; give merge --expectations/--flakes to judge them by one`);
+      throw new ConfigError(`cannot merge: ${inputName(inputs[0])} and ${inputName(differs)} were judged by different expectation files; give merge --expectations/--flakes to judge them by one`);
     }
   }
 
@@ -237,7 +237,7 @@ export function mergeRuns(req: MergeRequest): Merged {
   const unames = [...new Set(inputs.map((i) => i.saved.uname))];
   const tap = req.tap !== undefined ? (req.tap === '-' ? '-' : resolve(req.tap)) : join(dir, req.ktap ? 'results.ktap' : 'results.tap');
   const sources: MergedSource[] = inputs.map((i) => ({ dir: i.dir, id: i.saved.id, host: i.saved.host, ...(i.saved.shard ? { shard: i.saved.shard } : {}) }));
-  const damaged = inputs.filter((i) => i.damaged > 0).map((i) => `${describe(i)}: ${i.damaged} unreadable journal line(s) ignored`);
+  const damaged = inputs.filter((i) => i.damaged > 0).map((i) => `${inputName(i)}: ${i.damaged} unreadable journal line(s) ignored`);
   const saved: SavedRun = {
     ...first,
     id: inputs.map((i) => i.saved.id).join('+'),
@@ -252,7 +252,7 @@ export function mergeRuns(req: MergeRequest): Merged {
     plan,
     notices: [
       ...new Set(inputs.flatMap((i) => i.saved.notices)),
-      `merged from ${inputs.map(describe).join(', ')}`,
+      `merged from ${inputs.map(inputName).join(', ')}`,
       ...shardNotice(inputs),
       ...damaged,
     ],
