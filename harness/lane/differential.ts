@@ -64,6 +64,8 @@ export function formatReport(label: string, r: DifferentialReport): string {
 
 interface PiglitTestJson {
   readonly result?: unknown;
+  /** Our status where `result` is piglit's (abort is written fail): harness/reports/results-json.ts. */
+  readonly 'accel-status'?: unknown;
   readonly err?: unknown;
   readonly 'accel-message'?: unknown;
 }
@@ -74,9 +76,10 @@ export function parseResults(text: string, what: string): Map<string, TestOutcom
   if (typeof v.tests !== 'object' || v.tests === null) throw new Error(`${what}: not an IGT results file (no 'tests')`);
   const out = new Map<string, TestOutcome>();
   for (const [name, t] of Object.entries(v.tests)) {
-    if (!isStatus(t.result)) throw new Error(`${what}: ${name} has no known result (${String(t.result)})`);
+    const status = isStatus(t['accel-status']) ? t['accel-status'] : t.result;
+    if (!isStatus(status)) throw new Error(`${what}: ${name} has no known result (${String(t.result)})`);
     const msg = typeof t['accel-message'] === 'string' && t['accel-message'] !== '' ? t['accel-message'] : firstLine(t.err);
-    out.set(name, { status: t.result, ...(msg !== undefined ? { message: msg } : {}) });
+    out.set(name, { status, ...(msg !== undefined ? { message: msg } : {}) });
   }
   return out;
 }

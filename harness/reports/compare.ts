@@ -37,12 +37,13 @@ function readJson(file: string): unknown {
 }
 
 function testsOf(file: string): Map<string, Status> {
-  const v = readJson(file) as { tests?: Record<string, { result?: unknown }> };
+  const v = readJson(file) as { tests?: Record<string, { result?: unknown; 'accel-status'?: unknown }> };
   if (typeof v.tests !== 'object' || v.tests === null) throw new ConfigError(`${file} is not a piglit/IGT results file (no 'tests')`);
   const out = new Map<string, Status>();
   for (const [name, t] of Object.entries(v.tests)) {
     // IGT's own results also use 'warn'; count it with dmesg-warn for ordering.
-    const r = t.result === 'warn' ? 'dmesg-warn' : t.result;
+    // Ours: the status piglit could not be given (abort, written as IGT does as fail).
+    const r = isStatus(t['accel-status']) ? t['accel-status'] : t.result === 'warn' ? 'dmesg-warn' : t.result;
     if (isStatus(r)) out.set(name, r);
   }
   return out;

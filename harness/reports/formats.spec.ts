@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { sampleReport } from './fixtures/sample';
-import { deviceFileName, deviceResults, resultsIndex } from './results-json';
+import { combinedResults, deviceFileName, deviceResults, resultsIndex, RUN_INFO } from './results-json';
 import { summaryTable } from './summary';
 import { tapReport } from './tap';
 
@@ -25,8 +25,23 @@ describe('results.json (piglit/IGT results_version 10)', () => {
     expect(r.tests['accel@sched@case-dmesg-warn'].dmesg).to.contain('WARNING');
   });
 
+  it('writes abort as fail (as IGT writes igt@runner@aborted, and all piglit knows), keeping ours in accel-status', () => {
+    expect(r.tests['accel@sched@case-abort'].result).to.equal('fail');
+    expect(r.tests['accel@sched@case-abort']['accel-status']).to.equal('abort');
+    expect(r.tests['accel@gem@case-fail']).to.not.have.property('accel-status');
+    expect(r.totals['']).to.not.have.property('abort');
+  });
+
+  it('keeps every value of info an object (piglit summary html walks them)', () => {
+    for (const info of [r.info, combinedResults(run).info]) {
+      for (const [k, v] of Object.entries(info)) expect(typeof v === 'object' && v !== null && !Array.isArray(v), k).to.equal(true);
+    }
+    expect(r.info[RUN_INFO]).to.deep.include({ run_id: 'abc123', unexpected: 7 });
+  });
+
   it('counts totals for the root and every group', () => {
-    expect(r.totals[''].fail).to.equal(2);
+    // Two fails and the abort, written as fail.
+    expect(r.totals[''].fail).to.equal(3);
     expect(r.totals.root.pass).to.equal(1);
     expect(r.totals.accel.crash).to.equal(1);
     expect(r.totals['accel@gem']).to.deep.include({ pass: 1, fail: 1, skip: 1, timeout: 1, crash: 1, notrun: 0 });

@@ -2,7 +2,7 @@
  * results.json in the IGT/piglit results format (results_version 10), so
  * piglit summary, IGT's tools and CI dashboards that read IGT runs read ours.
  */
-import { STATUSES, emptyTotals, type Status, type Totals } from '../runner/status';
+import { STATUSES, type Status, type Totals } from '../runner/status';
 import type { DeviceReport, ReportTest, RunReport } from './model';
 
 interface TimeAttribute {
@@ -19,6 +19,8 @@ export interface PiglitTest {
   readonly time: TimeAttribute;
   readonly command?: string;
   readonly pid?: readonly number[];
+  /** Our status when `result` had to be one piglit knows (abort). */
+  readonly 'accel-status'?: Status;
   readonly 'accel-verdict': string;
   readonly 'accel-message'?: string;
 }
@@ -30,7 +32,7 @@ export interface PiglitResults {
   readonly uname: string;
   readonly time_elapsed: TimeAttribute;
   readonly tests: Record<string, PiglitTest>;
-  readonly totals: Record<string, Totals>;
+  readonly totals: Record<string, PiglitTotals>;
   readonly runtimes: Record<string, number>;
   readonly options: Record<string, unknown>;
   readonly info: Record<string, unknown>;
@@ -40,16 +42,26 @@ function time(start: number, end: number): TimeAttribute {
   return { __type__: 'TimeAttribute', start, end };
 }
 
+/** Counts under piglit's status names (no `abort`: see piglitResult). */
+export type PiglitTotals = Record<string, number>;
+
+function piglitTotals(): PiglitTotals {
+  const t: PiglitTotals = {};
+  for (const s of STATUSES) if (piglitResult(s) === s) t[s] = 0;
+  return t;
+}
+
 /** piglit keeps totals for the root ('' and 'root') and for every group prefix. */
-function totals(tests: Iterable<readonly [string, Status]>): Record<string, Totals> {
-  const out: Record<string, Totals> = { '': emptyTotals(), root: emptyTotals() };
+function totals(tests: Iterable<readonly [string, Status]>): Record<string, PiglitTotals> {
+  const out: Record<string, PiglitTotals> = { '': piglitTotals(), root: piglitTotals() };
   for (const [name, status] of tests) {
     const parts = name.split('@');
-    out[''][status]++;
-    out.root[status]++;
+    const r = piglitResult(status);
+    out[''][r]++;
+    out.root[r]++;
     for (let i = 1; i < parts.length; i++) {
       const g = parts.slice(0, i).join('@');
-      (out[g] ??= emptyTotals())[status]++;
+      (out[g] ??= piglitTotals())[r]++;
     }
   }
   return out;
@@ -66,6 +78,15 @@ export function errText(t: ReportTest): string {
   return [head, t.err].filter((x) => x !== '').join('\n');
 }
 
+/**
+ * piglit knows every status of ours but `abort`, and refuses a whole file
+ * with one ("Unknown status"). IGT's runner writes its igt@runner@aborted
+ * entry as `fail`; so do we, keeping ours in `accel-status`.
+ */
+export function piglitResult(s: Status): string {
+  return s === 'abort' ? 'fail' : s;
+}
+
 interface PiglitPart {
   readonly tests: Record<string, PiglitTest>;
   readonly runtimes: Record<string, number>;
@@ -79,7 +100,8 @@ function piglitTests(d: DeviceReport, key: (name: string) => string): PiglitPart
   for (const t of d.tests) {
     statuses.push([key(t.name), t.status]);
     tests[key(t.name)] = {
-      result: t.status,
+      result: piglitResult(t.status),
+      ...(piglitResult(t.status) !== t.status ? { 'accel-status': t.status } : {}),
       out: t.out,
       err: errText(t),
       dmesg: t.dmesg,
@@ -90,6 +112,25 @@ function piglitTests(d: DeviceReport, key: (name: string) => string): PiglitPart
     runtimes[key(t.name)] = Math.max(0, t.end - t.start);
   }
   return { tests, runtimes, statuses };
+}
+
+/**
+ * `info` holds objects only: piglit's `summary html` prints each value of
+ * `info` as a string or walks it as a mapping, and crashes on anything else
+ * (a null, a number or a list at the top level), so ours are grouped here.
+ */
+export const RUN_INFO = 'accel-conformance';
+
+export interface RunInfo {
+  readonly run_id: string;
+  readonly host: string;
+  readonly aborted: string | null;
+  readonly expectations: readonly string[];
+  readonly unexpected: number;
+}
+
+function runInfo(run: RunReport, aborted: string | null, unexpected: number): RunInfo {
+  return { run_id: run.id, host: run.host, aborted, expectations: run.expectationSources, unexpected };
 }
 
 export function deviceResults(run: RunReport, d: DeviceReport): PiglitResults {
@@ -106,11 +147,7 @@ export function deviceResults(run: RunReport, d: DeviceReport): PiglitResults {
     options: { ...run.options, argv: run.argv, statuses: STATUSES },
     info: {
       device: d.meta,
-      run_id: run.id,
-      host: run.host,
-      aborted: d.aborted ?? run.aborted ?? null,
-      expectations: run.expectationSources,
-      unexpected: d.unexpected,
+      [RUN_INFO]: runInfo(run, d.aborted ?? run.aborted ?? null, d.unexpected),
     },
   };
 }
@@ -146,12 +183,10 @@ export function combinedResults(run: RunReport): PiglitResults {
     runtimes,
     options: { ...run.options, argv: run.argv, statuses: STATUSES },
     info: {
-      devices: run.devices.map((d) => ({ ...d.meta, key: deviceKey(d.meta.label), aborted: d.aborted ?? null, unexpected: d.unexpected })),
-      run_id: run.id,
-      host: run.host,
-      aborted: run.aborted ?? null,
-      expectations: run.expectationSources,
-      unexpected: run.devices.reduce((n, d) => n + d.unexpected, 0),
+      devices: Object.fromEntries(
+        run.devices.map((d) => [deviceKey(d.meta.label), { ...d.meta, key: deviceKey(d.meta.label), aborted: d.aborted ?? null, unexpected: d.unexpected }]),
+      ),
+      [RUN_INFO]: runInfo(run, run.aborted ?? null, run.devices.reduce((n, d) => n + d.unexpected, 0)),
     },
   };
 }

@@ -13,9 +13,13 @@ function clean(s: string): string {
   return s.replace(/\s+/g, ' ').replace(/#/g, '\\#').trim();
 }
 
-function directive(t: ReportTest): string {
+/**
+ * An expected failure is TAP's TODO; KTAP's spec (Documentation/dev-tools/ktap.rst)
+ * lists TODO as "not recognized" in KTAP and XFAIL as the directive for it.
+ */
+function directive(t: ReportTest, flavour: TapFlavour = 'tap'): string {
   if (t.status === 'skip' || t.status === 'notrun') return ` # SKIP ${clean(t.message ?? t.status)}`;
-  if (t.status !== 'pass' && t.verdict === 'expected') return ` # TODO expected ${t.status}${t.note ? `: ${clean(t.note)}` : ''}`;
+  if (t.status !== 'pass' && t.verdict === 'expected') return ` # ${flavour === 'ktap' ? 'XFAIL' : 'TODO'} expected ${t.status}${t.note ? `: ${clean(t.note)}` : ''}`;
   return '';
 }
 
@@ -60,7 +64,7 @@ function deviceBlock(d: DeviceReport, n: number, flavour: TapFlavour): string[] 
     out.push(`${i2}${header(flavour)}`, `${i2}# Subtest: ${family}`, `${i2}1..${tests.length}`);
     tests.forEach((t, ti) => {
       const pass = ok(t) || t.verdict === 'expected';
-      out.push(`${i2}${line(ok(t), ti + 1, t.subtest, directive(t))}`);
+      out.push(`${i2}${line(ok(t), ti + 1, t.subtest, directive(t, flavour))}`);
       if (!pass || !ok(t)) out.push(...diagnostics(t, flavour, i2));
     });
     const familyOk = tests.every((t) => ok(t) || t.verdict === 'expected');
@@ -71,7 +75,28 @@ function deviceBlock(d: DeviceReport, n: number, flavour: TapFlavour): string[] 
   return out;
 }
 
-export function tapReport(run: RunReport, flavour: TapFlavour): string {
+/**
+ * TAP 13 with one line per test and no nesting (`--tap-flat`): the tests
+ * named `<device> accel@family@subtest`. Consumers that only read the top
+ * level, such as tap-junit, then see every test rather than one per device.
+ */
+function flatTap(run: RunReport): string[] {
+  const tests = run.devices.flatMap((d) => d.tests.map((t) => ({ d, t })));
+  const lines = [header('tap'), `1..${tests.length}`];
+  tests.forEach(({ d, t }, i) => {
+    lines.push(line(ok(t), i + 1, `${clean(d.meta.label)} ${t.name}`, directive(t)));
+    if (!ok(t)) lines.push(...diagnostics(t, 'tap', ''));
+  });
+  for (const d of run.devices) if (d.aborted) lines.push(`# ${clean(`${d.meta.label} aborted: ${d.aborted}`)}`);
+  return lines;
+}
+
+export function tapReport(run: RunReport, flavour: TapFlavour, layout: 'nested' | 'flat' = 'nested'): string {
+  if (layout === 'flat' && flavour === 'tap') {
+    const flat = flatTap(run);
+    if (run.aborted) flat.push(`# run aborted: ${clean(run.aborted)}`);
+    return flat.join('\n') + '\n';
+  }
   const lines = [header(flavour), `1..${run.devices.length}`];
   run.devices.forEach((d, i) => lines.push(...deviceBlock(d, i + 1, flavour)));
   if (run.aborted) lines.push(`# run aborted: ${clean(run.aborted)}`);

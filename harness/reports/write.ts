@@ -67,7 +67,7 @@ export function writeReports(dir: string, saved: SavedRun): Written {
   write(join(dir, 'report.html'), () => htmlReport(report));
   let tapToStdout: string | undefined;
   if (saved.outputs.tap) {
-    const tap = tapReport(report, saved.outputs.ktap ? 'ktap' : 'tap');
+    const tap = tapReport(report, saved.outputs.ktap ? 'ktap' : 'tap', saved.outputs.tapFlat === true ? 'flat' : 'nested');
     if (saved.outputs.tap === '-') tapToStdout = tap;
     else write(saved.outputs.tap, () => tap);
   }

@@ -15,7 +15,10 @@ import { acquireLock, type RunLock } from './lock';
 import { planTests, prepareRun, type RunRequest } from './prepare';
 import { readSavedRun, type SavedRun } from './run-config';
 import { runSession } from './session-run';
+import { mergeRuns, type MergeRequest } from './merge';
 import { loadSuite } from './suite';
+import { ConfigError } from './config-error';
+import { readDurations, selectShard } from './shard';
 
 export type CommandOutcome = 'ok' | 'unexpected' | 'aborted' | 'regressions' | 'reports-failed';
 
@@ -28,11 +31,17 @@ export interface RunnerIo {
   readonly onSignal?: (stop: (why: string) => void) => () => void;
 }
 
-export function listSubtests(suiteModule: string, req: Pick<RunRequest, 'include' | 'exclude' | 'testList' | 'skips'>, io: RunnerIo): void {
+export function listSubtests(
+  suiteModule: string,
+  req: Pick<RunRequest, 'include' | 'exclude' | 'testList' | 'skips' | 'shard' | 'shardDurations'>,
+  io: RunnerIo,
+): void {
   const suite = loadSuite(suiteModule);
   const skips = req.skips ? loadExpectations({ skips: req.skips }).parsed.skips : [];
   const filtered = req.include.length + req.exclude.length > 0 || req.testList !== undefined || skips.length > 0;
-  const tests = filtered ? planTests(suite, req, skips) : planTests(suite, { include: [], exclude: [] }, []);
+  const selected = filtered ? planTests(suite, req, skips) : planTests(suite, { include: [], exclude: [] }, []);
+  if (req.shardDurations !== undefined && !req.shard) throw new ConfigError('--shard-durations needs --shard K/N');
+  const tests = req.shard ? selectShard(selected, req.shard, req.shardDurations !== undefined ? readDurations(req.shardDurations) : undefined) : selected;
   io.stdout.write(tests.map((t) => t.name).join('\n') + '\n');
 }
 
@@ -75,6 +84,11 @@ async function session(dir: string, saved: SavedRun, resumed: boolean, quiet: bo
   } finally {
     lock.release();
   }
+  return reportOutcome(dir, written, talk, io);
+}
+
+/** Prints the summary and where the reports are; the run's outcome from them. */
+function reportOutcome(dir: string, written: Written, talk: Out, io: RunnerIo): CommandOutcome {
   if (written.tapToStdout !== undefined) io.stdout.write(written.tapToStdout);
   talk.write(`\n${summaryTable(written.report)}\nreports: ${dir}\n  ${written.files.map((f) => f.replace(`${dir}/`, '')).join(' ')}\n`);
   for (const f of written.failed) io.stderr.write(`accel-conformance: error: ${f}\n`);
@@ -94,9 +108,25 @@ export async function doRun(req: RunRequest, quiet: boolean, io: RunnerIo): Prom
 
 export async function doResume(dir: string, quiet: boolean, io: RunnerIo): Promise<CommandOutcome> {
   const saved = readSavedRun(dir);
+  if (saved.mergedFrom) {
+    throw new ConfigError(`${dir} was made by merge: resume each run on its own machine, then merge again`);
+  }
   // The run being resumed may still be going: two harnesses would run two workers on one device.
   const lock = acquireLock(dir);
   return session(dir, saved, true, quiet, io, lock);
+}
+
+/** `merge`: checks and joins the inputs, then writes every report of the merged directory, as a run does. */
+export function doMerge(req: MergeRequest, quiet: boolean, io: RunnerIo): CommandOutcome {
+  const { dir, saved, lock } = mergeRuns(req);
+  let written: Written;
+  try {
+    written = writeReports(dir, saved);
+  } finally {
+    lock.release();
+  }
+  for (const n of saved.notices) if (!quiet) (saved.outputs.tap === '-' ? io.stderr : io.stdout).write(`${n}\n`);
+  return reportOutcome(dir, written, saved.outputs.tap === '-' ? io.stderr : io.stdout, io);
 }
 
 export function doCompare(a: string, b: string, io: RunnerIo): CommandOutcome {

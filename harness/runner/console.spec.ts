@@ -31,19 +31,48 @@ describe('console output', () => {
     expect(out).to.equal('[sim:apu 1/2] accel@gem@a fail (0.50 s) [unexpected]: expected 1\n');
   });
 
-  it('redraws one live line with device, done/total, current test and counts', () => {
+  it('on a terminal: a per-test line that stays, and under it one live status line (devices N/M, test in flight, elapsed, failures)', () => {
     let out = '';
-    const c = new ConsoleEvents({ write: (s) => (out += s), columns: 200 }, 'progress', new Map([['sim:apu', 3]]));
+    let now = 1_000_000;
+    let tick: (() => void) | null = null;
+    const clock = { now: () => now, every: (_ms: number, f: () => void) => ((tick = f), () => void (tick = null)) };
+    const c = new ConsoleEvents({ write: (s) => (out += s), columns: 200 }, 'progress', new Map([['sim:apu', 3], ['sim:mt8183', 1]]), clock);
     c.onTestStart('sim:apu', 'accel@gem@a');
-    c.onTestEnd(result('accel@gem@a', 'pass'), { verdict: 'expected' });
+    c.onTestEnd(result('accel@gem@a', 'fail', 'expected 1'), { verdict: 'unexpected' });
     c.onTestStart('sim:apu', 'accel@gem@b');
-    const last = out.split('\r\x1b[K').pop();
-    expect(last).to.equal('1/3 [pass 1] sim:apu 1/3 accel@gem@b');
-    expect(out).to.not.contain('\n');
+    // The finished test's line was written whole, the status line wiped before it and drawn again after.
+    expect(out).to.contain('\r\x1b[K[sim:apu 1/3] accel@gem@a fail (0.50 s) [unexpected]: expected 1\n');
+    expect(out.split('\r\x1b[K').pop()).to.equal('[0:00] 1/4 failures 1 (unexpected 1) | sim:apu 1/3 accel@gem@b | sim:mt8183 0/1');
+    // Elapsed time moves on its own while a long test runs.
+    now += 75_000;
+    expect(tick).to.not.equal(null);
+    tick!();
+    expect(out.split('\r\x1b[K').pop()).to.match(/^\[1:15\] 1\/4 failures 1/);
     c.onDeviceAbort('sim:apu', 'wedged');
     expect(out).to.contain('\r\x1b[Ksim:apu: aborting its remaining tests: wedged\n');
     c.finish();
+    expect(tick).to.equal(null);
     expect(out.endsWith('\r\x1b[K')).to.equal(true);
+  });
+
+  it('cuts the status line to the terminal width, keeping the counts', () => {
+    let out = '';
+    const c = new ConsoleEvents({ write: (s) => (out += s), columns: 40 }, 'progress', new Map([['sim:apu', 3]]));
+    c.onTestStart('sim:apu', 'accel@gem@a-very-long-subtest-name');
+    const last = out.split('\r\x1b[K').pop()!;
+    expect(last.length).to.equal(39);
+    expect(last).to.match(/^\[0:00\] 0\/3 failures 0 .*…$/);
+    c.finish();
+  });
+
+  it('writes no escape sequence when not a terminal', () => {
+    let out = '';
+    const c = new ConsoleEvents({ write: (s) => (out += s) }, 'lines', new Map([['sim:apu', 1]]));
+    c.onTestStart('sim:apu', 'accel@gem@a');
+    c.onTestEnd(result('accel@gem@a', 'pass'), { verdict: 'expected' });
+    c.onNotice('a notice');
+    c.finish();
+    expect(out).to.equal('[sim:apu 1/1] accel@gem@a pass (0.50 s)\na notice\n');
   });
 
   it('says nothing per test when quiet', () => {

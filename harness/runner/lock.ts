@@ -5,7 +5,7 @@
  * device and interleave one journal. A lock whose pid is gone (kill -9, the
  * machine rebooted) is stale and taken over.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './config-error';
 
@@ -33,6 +33,16 @@ function holder(path: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** The pid of a live harness holding `dir`, or null (no lock, or a stale one). */
+export function liveHolder(dir: string): number | null {
+  const path = join(dir, LOCK_FILE);
+  if (!existsSync(path)) return null;
+  const pid = holder(path);
+  // As in acquireLock: an unreadable lock may be one being written right now, so it counts as held.
+  if (pid === null) return -1;
+  return pidAlive(pid) ? pid : null;
 }
 
 export function acquireLock(dir: string): RunLock {

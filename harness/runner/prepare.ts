@@ -18,7 +18,8 @@ import { GlobError, parseGlobs } from './glob';
 import { JOURNAL_FILE } from './journal';
 import { acquireLock, type RunLock } from './lock';
 import { allTests, selectTests, type PlannedTest } from './plan';
-import { writeSavedRun, type SavedRun } from './run-config';
+import { suiteIdentity, writeSavedRun, type SavedRun } from './run-config';
+import { formatShard, readDurations, selectShard, type ShardSpec } from './shard';
 import { loadSuite, type SuiteProvider } from './suite';
 import { readTestList } from './test-list';
 
@@ -48,11 +49,17 @@ export interface RunRequest {
   readonly junit?: string;
   readonly tap?: string;
   readonly ktap: boolean;
+  /** `--tap-flat`: TAP 13 with one line per test, no nesting. */
+  readonly tapFlat?: boolean;
   readonly kernelLog: 'auto' | 'on' | 'off';
   readonly killGraceMs: number;
   readonly recoveryMs: number;
   readonly startupMs: number;
   readonly argv: readonly string[];
+  /** `--shard K/N`, already parsed (harness/runner/shard.ts). */
+  readonly shard?: ShardSpec;
+  /** `--shard-durations DIR`: a previous run whose durations balance the shards. */
+  readonly shardDurations?: string;
 }
 
 export function unameString(): string {
@@ -114,7 +121,7 @@ function checkWritableFile(file: string, option: string): string {
  * mkdir -p, one level at a time: node's recursive mkdir never returns on
  * some pseudo file systems (/proc), and a hang is the worst answer to a typo.
  */
-function mkdirs(dir: string): void {
+export function mkdirs(dir: string): void {
   const parent = dirname(dir);
   if (parent !== dir && !existsSync(parent)) mkdirs(parent);
   try {
@@ -203,7 +210,12 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
   };
   const { saved: savedExpectations, parsed } = loadExpectations(expectationInput);
   const suite = loadSuite(req.suiteModule);
-  const tests = planTests(suite, req, parsed.skips);
+  const selected = planTests(suite, req, parsed.skips);
+  if (req.shardDurations !== undefined && !req.shard) throw new ConfigError('--shard-durations needs --shard K/N');
+  const tests = req.shard ? selectShard(selected, req.shard, req.shardDurations !== undefined ? readDurations(req.shardDurations) : undefined) : selected;
+  if (tests.length === 0) {
+    throw new NoTestMatched(`shard ${formatShard(req.shard!)} got none of the ${selected.length} selected test(s): use fewer shards`);
+  }
   if (savedExpectations.fails) {
     checkFailNames(savedExpectations.fails.text, savedExpectations.fails.file, new Set(allTests(suite.families).map((t) => t.name)));
   }
@@ -226,7 +238,7 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
     format: 'accel-conformance-run',
     version: 1,
     id,
-    name: `accel-conformance ${stamp(now)} ${hostname()}`,
+    name: `accel-conformance ${stamp(now)} ${hostname()}${req.shard ? ` shard ${formatShard(req.shard)}` : ''}`,
     host: hostname(),
     uname: unameString(),
     createdAt: now.getTime() / 1000,
@@ -243,10 +255,14 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
     kernelLog: req.kernelLog,
     runOptions: { allowDestructive: req.allowDestructive, ...(req.jobTimeoutMs !== undefined ? { jobTimeoutMs: req.jobTimeoutMs } : {}) },
     expectations: savedExpectations,
-    outputs: { ...(junit ? { junit } : {}), ...(tap ? { tap } : {}), ktap: req.ktap },
+    outputs: { ...(junit ? { junit } : {}), ...(tap ? { tap } : {}), ktap: req.ktap, ...(req.tapFlat === true ? { tapFlat: true } : {}) },
     devices: devices.map(deviceMeta),
     plan: Object.fromEntries(devices.map((d) => [d.label, names])),
     notices: session.notice ? [session.notice] : [],
+    suite: suiteIdentity(req.suiteModule, allTests(suite.families).map((t) => t.name)),
+    ...(req.shard
+      ? { shard: { ...req.shard, ...(req.shardDurations !== undefined ? { durationsFrom: resolve(req.shardDurations) } : {}) } }
+      : {}),
   };
   try {
     writeSavedRun(dir, saved);

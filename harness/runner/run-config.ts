@@ -3,8 +3,9 @@
  * again without the original command line: options, expectation file
  * contents, the devices and the resolved test plan per device.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, renameSync, fsyncSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import type { DeviceMeta } from '../reports/model';
 import type { RunOptions } from '../testing/define';
 import { ConfigError } from './config-error';
@@ -14,6 +15,42 @@ export const RUN_FILE = 'run.json';
 export interface SavedFile {
   readonly file: string;
   readonly text: string;
+}
+
+/**
+ * Which suite a run ran: `merge` refuses to join runs of different suites
+ * (or of two versions of one suite), which would report tests side by side
+ * that were never the same test. The digest is over every test name of the
+ * suite, selected or not, in declaration order.
+ */
+export interface SuiteIdentity {
+  readonly name: string;
+  readonly tests: number;
+  readonly digest: string;
+}
+
+export function suiteIdentity(suiteModule: string, allNames: readonly string[]): SuiteIdentity {
+  return {
+    name: basename(suiteModule, extname(suiteModule)),
+    tests: allNames.length,
+    digest: createHash('sha256').update(allNames.join('\n')).digest('hex').slice(0, 16),
+  };
+}
+
+/** `run --shard K/N` (harness/runner/shard.ts). */
+export interface SavedShard {
+  readonly index: number;
+  readonly count: number;
+  /** The results directory whose durations balanced the split. */
+  readonly durationsFrom?: string;
+}
+
+/** One input of `merge` (harness/runner/merge.ts). */
+export interface MergedSource {
+  readonly dir: string;
+  readonly id: string;
+  readonly host: string;
+  readonly shard?: SavedShard;
 }
 
 export interface SavedRun {
@@ -39,11 +76,16 @@ export interface SavedRun {
   readonly kernelLog: 'auto' | 'on' | 'off';
   readonly runOptions: RunOptions;
   readonly expectations: { readonly fails?: SavedFile; readonly flakes?: SavedFile; readonly skips?: SavedFile };
-  readonly outputs: { readonly junit?: string; readonly tap?: string; readonly ktap: boolean };
+  readonly outputs: { readonly junit?: string; readonly tap?: string; readonly ktap: boolean; readonly tapFlat?: boolean };
   readonly devices: readonly DeviceMeta[];
   /** Test names per device label, in run order. */
   readonly plan: Readonly<Record<string, readonly string[]>>;
   readonly notices: readonly string[];
+  /** Absent in run.json files written before merge existed. */
+  readonly suite?: SuiteIdentity;
+  readonly shard?: SavedShard;
+  /** Set on a directory written by `merge`: what it was made from (it cannot be resumed). */
+  readonly mergedFrom?: readonly MergedSource[];
 }
 
 export function writeSavedRun(dir: string, run: SavedRun): void {

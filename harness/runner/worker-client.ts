@@ -27,7 +27,8 @@ export interface WorkerTimings {
 export function workerEntry(): { path: string; execArgv: string[] } {
   const ext = extname(__filename);
   const path = join(__dirname, `worker${ext}`);
-  return { path, execArgv: ext === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : [] };
+  // Resolved here, not by the child from its working directory: a run started from elsewhere (a CI job's build dir) must find it too.
+  return { path, execArgv: ext === '.ts' ? ['-r', require.resolve('ts-node/register/transpile-only')] : [] };
 }
 
 const OUTPUT_CAP = 1 << 20;

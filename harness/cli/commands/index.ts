@@ -8,5 +8,6 @@ import { listCommand } from './list';
 import { runCommand } from './run';
 import { resumeCommand } from './resume';
 import { compareCommand } from './compare';
+import { mergeCommand } from './merge';
 
-export const commands: readonly CliCommand[] = [listCommand, runCommand, resumeCommand, compareCommand];
+export const commands: readonly CliCommand[] = [listCommand, runCommand, resumeCommand, mergeCommand, compareCommand];

@@ -54,14 +54,18 @@ export function runnerBuilder(y: Argv): Argv {
     .option('expectations', { type: 'string', requiresArg: true, group: g2, describe: 'drm-ci fails file (name,Status lines): listed results are expected' })
     .option('flakes', { type: 'string', requiresArg: true, group: g2, describe: 'drm-ci flakes file (regexes): any result is expected' })
     .option('skips', { type: 'string', requiresArg: true, group: g2, describe: 'drm-ci skips file (regexes): never run' })
+    .option('shard', { type: 'string', requiresArg: true, group: g2, describe: 'run only shard K of N of the selected tests (K/N, 1-based; the same split on every machine)' })
+    .option('shard-durations', { type: 'string', requiresArg: true, group: g2, describe: 'balance --shard by the test durations of a previous results directory (or merged one)' })
     .option('suite', { type: 'string', requiresArg: true, hidden: true, describe: 'module exporting `suite` (self-tests, out-of-tree families)' })
     .option('results-dir', { type: 'string', requiresArg: true, group: g3, describe: 'where the journal and reports go', defaultDescription: 'reports/<date>-<host>-<id>' })
     .option('junit', { type: 'string', requiresArg: true, group: g3, describe: 'also write the JUnit XML to FILE' })
     .option('tap', { type: 'string', requiresArg: true, group: g3, describe: "write TAP 13 to FILE ('-' for stdout)" })
     .option('ktap', { type: 'boolean', group: g3, describe: 'write --tap as KTAP version 1' })
+    .option('tap-flat', { type: 'boolean', group: g3, describe: 'write --tap as one TAP 13 line per test, not nested (for tap-junit and other top-level readers)' })
     .option('quiet', { alias: 'q', type: 'boolean', group: g3, describe: 'print only the summary' })
     .example('$0 run', 'every test on every accel device (or the simulated drivers)')
     .example("$0 run --device sim:apu -t 'gem@*' --junit junit.xml", 'the gem family on the simulated APU')
+    .example('$0 run --shard 2/4 --shard-durations last-merged/', 'the second of four machines, balanced by the last run')
     .example('$0 run --expectations xfails/board-fails.txt --flakes xfails/board-flakes.txt', 'gate CI on unexpected results only');
 }
 
@@ -80,8 +84,13 @@ export async function runRun(args: Arguments, io: CliIo): Promise<ExitCode> {
   const selection = { include, exclude, ...(testList !== undefined ? { testList } : {}), ...(skips !== undefined ? { skips } : {}) };
   const rio = processIo(io);
   return mapErrors(async () => {
+    const { parseShardSpec } = await import('../../runner/shard');
+    const shardText = stringArg(args, 'shard');
+    const shard = shardText !== undefined ? parseShardSpec(shardText) : undefined;
+    const shardDurations = stringArg(args, 'shard-durations');
+    const sharding = { ...(shard ? { shard } : {}), ...(shardDurations !== undefined ? { shardDurations } : {}) };
     if (booleanArg(args, 'list-subtests')) {
-      listSubtests(suiteModule, selection, rio);
+      listSubtests(suiteModule, { ...selection, ...sharding }, rio);
       return EXIT.OK;
     }
     const describe = stringArg(args, 'describe');
@@ -120,11 +129,13 @@ export async function runRun(args: Arguments, io: CliIo): Promise<ExitCode> {
       ...(junit !== undefined ? { junit } : {}),
       ...(tap !== undefined ? { tap } : {}),
       ktap: booleanArg(args, 'ktap'),
+      ...(booleanArg(args, 'tap-flat') ? { tapFlat: true } : {}),
       kernelLog: oneOf(args, 'kernel-log', ['auto', 'on', 'off'] as const, 'auto'),
       killGraceMs: seconds('kill-grace', d.killGraceMs),
       recoveryMs: seconds('recovery-timeout', d.recoveryMs),
       startupMs: d.startupMs,
       argv: ['accel-conformance', ...process.argv.slice(2)],
+      ...sharding,
     };
     const outcome = await doRun(request, booleanArg(args, 'quiet'), rio);
     return toExitCode(outcome);
