@@ -16,6 +16,8 @@ export interface PlannedTest {
   readonly reference: string;
   readonly destructive: boolean;
   readonly timeoutMs?: number;
+  /** What the test needs (Subtest.requires), for --describe and the reports. */
+  readonly requires: readonly string[];
 }
 
 export interface Selection {
@@ -36,6 +38,7 @@ export function allTests(families: readonly Family[]): PlannedTest[] {
       description: s.description,
       reference: s.reference,
       destructive: s.destructive === true,
+      requires: s.requires ?? [],
       ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
     })),
   );

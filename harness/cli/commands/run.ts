@@ -10,7 +10,7 @@ import { booleanArg, CliError, type CliCommand, type CliIo, stringArg, stringArg
 import { EXIT, type ExitCode } from '../exit-codes';
 import { RUNNER_DEFAULTS } from '../../runner/defaults';
 import type { RunRequest } from '../../runner/prepare';
-import { DEVICE_OPTION } from './list';
+import { DEVICE_OPTION, DRIVER_PLUGIN_OPTION, driverPluginPaths } from './list';
 
 function positive(args: Arguments, key: string, integer: boolean): number | undefined {
   const raw = stringArg(args, key);
@@ -36,6 +36,7 @@ export function runnerBuilder(y: Argv): Argv {
   const g3 = 'Reports:';
   return y
     .option('device', { ...DEVICE_OPTION, group: g1 })
+    .option('driver-plugin', { ...DRIVER_PLUGIN_OPTION, group: g1 })
     .option('jobs', { alias: 'j', type: 'string', requiresArg: true, group: g1, describe: 'devices run in parallel (one worker each)', defaultDescription: 'one per core' })
     .option('per-test-timeout', { type: 'string', requiresArg: true, group: g1, describe: 'seconds before a test is killed and recorded timeout', defaultDescription: "4 x the driver's job timeout + 10 s, or the subtest's own" })
     .option('overall-timeout', { type: 'string', requiresArg: true, group: g1, describe: 'seconds for the whole run; the test in flight is recorded timeout, the rest notrun, and the run aborted (exit 3)' })
@@ -53,6 +54,7 @@ export function runnerBuilder(y: Argv): Argv {
     .option('expectations', { type: 'string', requiresArg: true, group: g2, describe: 'drm-ci fails file (name,Status lines): listed results are expected' })
     .option('flakes', { type: 'string', requiresArg: true, group: g2, describe: 'drm-ci flakes file (regexes): any result is expected' })
     .option('skips', { type: 'string', requiresArg: true, group: g2, describe: 'drm-ci skips file (regexes): never run' })
+    .option('shipped-expectations', { type: 'boolean', default: true, group: g2, describe: "judge each device by the expectation files shipped for its driver too (--no-shipped-expectations: only your own)" })
     .option('suite', { type: 'string', requiresArg: true, hidden: true, describe: 'module exporting `suite` (self-tests, out-of-tree families)' })
     .option('results-dir', { type: 'string', requiresArg: true, group: g3, describe: 'where the journal and reports go', defaultDescription: 'reports/<date>-<host>-<id>' })
     .option('junit', { type: 'string', requiresArg: true, group: g3, describe: 'also write the JUnit XML to FILE' })
@@ -113,6 +115,8 @@ export async function runRun(args: Arguments, io: CliIo): Promise<ExitCode> {
       maxTimeoutsInRow: positive(args, 'max-timeouts-in-row', true) ?? d.maxTimeoutsInRow,
       ...(expectations !== undefined ? { expectations } : {}),
       ...(flakes !== undefined ? { flakes } : {}),
+      driverPlugins: driverPluginPaths(args, io.env),
+      shippedExpectations: args['shipped-expectations'] !== false,
       allowDestructive: booleanArg(args, 'allow-destructive'),
       ...(jobTimeoutMs !== undefined ? { jobTimeoutMs } : {}),
       ...(resultsDir !== undefined ? { resultsDir } : {}),
