@@ -41,7 +41,9 @@ export function adapterProblems(adapter: unknown): string[] {
   if (!isObj(adapter)) return ['the adapter is not an object'];
   const out: string[] = [];
   if (typeof adapter.name !== 'string' || adapter.name === '') out.push('the adapter has no name');
-  for (const key of Object.keys(adapter)) {
+  // A plain object's other keys are typos of a group ('buffer', 'iommu'); a class instance keeps its own state.
+  const plain = Object.getPrototypeOf(adapter) === Object.prototype;
+  for (const key of plain ? Object.keys(adapter) : []) {
     if (key !== 'name' && !(CAPABILITY_GROUPS as readonly string[]).includes(key) && adapter[key] !== undefined) {
       out.push(`unknown capability '${key}' (known: ${CAPABILITY_GROUPS.join(', ')})`);
     }
