@@ -39,7 +39,14 @@ export function buildReport(dir: string, saved: SavedRun): RunReport {
     }
     const tests: ReportTest[] = results.map((r) => {
       const c = classify(r.name, r.status, exp);
-      return { ...r, ...splitName(r.name), verdict: c.verdict, ...(c.note !== undefined ? { note: c.note } : {}) };
+      const requires = saved.requirements?.[r.name];
+      return {
+        ...r,
+        ...splitName(r.name),
+        verdict: c.verdict,
+        ...(c.note !== undefined ? { note: c.note } : {}),
+        ...(requires && requires.length > 0 ? { requires } : {}),
+      };
     });
     const totals = emptyTotals();
     for (const t of tests) totals[t.status]++;

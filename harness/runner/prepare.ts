@@ -280,6 +280,7 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
     expectations: savedExpectations,
     ...(Object.keys(shipped).length > 0 ? { shippedExpectations: shipped } : {}),
     ...(driverPlugins.length > 0 ? { driverPlugins } : {}),
+    requirements: Object.fromEntries(tests.filter((t) => t.requires.length > 0).map((t) => [t.name, t.requires])),
     outputs: { ...(junit ? { junit } : {}), ...(tap ? { tap } : {}), ktap: req.ktap },
     devices: devices.map(deviceMeta),
     plan,

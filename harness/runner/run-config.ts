@@ -54,6 +54,8 @@ export interface SavedRun {
    * none apply or --no-shipped-expectations turned them off.
    */
   readonly shippedExpectations?: Readonly<Record<string, ShippedSaved>>;
+  /** What each planned test requires (Subtest.requires), for the reports; tests without any are left out. */
+  readonly requirements?: Readonly<Record<string, readonly string[]>>;
   /** Driver plugins (absolute paths) each worker loads before opening its session. */
   readonly driverPlugins?: readonly string[];
   readonly outputs: { readonly junit?: string; readonly tap?: string; readonly ktap: boolean };
