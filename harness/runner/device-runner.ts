@@ -123,6 +123,7 @@ export async function runDevice(job: DeviceJob, ctx: DeviceRunContext): Promise<
         jobTimeoutMs: settings.runOptions.jobTimeoutMs ?? job.jobTimeoutMs,
         ...(settings.perTestTimeoutMs !== undefined ? { perTestTimeoutMs: settings.perTestTimeoutMs } : {}),
         ...(t.timeoutMs !== undefined ? { subtestTimeoutMs: t.timeoutMs } : {}),
+        ...(t.jobTimeouts !== undefined ? { subtestJobTimeouts: t.jobTimeouts } : {}),
       });
       const start = Date.now() / 1000;
       journal.append({ type: 'start', device: job.label, name: t.name, at: start, ...(worker.pid !== undefined ? { pid: worker.pid } : {}) });

@@ -164,12 +164,16 @@ export function meets(dev: DeviceUnderTest, reqs: readonly Requirement[], option
   return reqs.every((r) => unmetRequirement(r, dev, options) === null);
 }
 
-/** The skip reason naming every unmet requirement, or null when all are met. */
+/**
+ * The skip reason naming every unmet requirement, or null when all are met.
+ * Requirements unmet for the same reason (no adapter at all) share one clause.
+ */
 export function skipReasonFor(reqs: readonly Requirement[], dev: DeviceUnderTest, options: RunOptions): string | null {
-  const unmet: string[] = [];
+  const byReason = new Map<string, Requirement[]>();
   for (const r of reqs) {
     const why = unmetRequirement(r, dev, options);
-    if (why !== null) unmet.push(`needs ${r}: ${why}`);
+    if (why !== null) byReason.set(why, [...(byReason.get(why) ?? []), r]);
   }
-  return unmet.length > 0 ? unmet.join('; ') : null;
+  if (byReason.size === 0) return null;
+  return [...byReason].map(([why, rs]) => `needs ${rs.join(', ')}: ${why}`).join('; ');
 }
