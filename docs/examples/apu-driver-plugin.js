@@ -162,6 +162,8 @@ module.exports = function apuDriverPlugin(api) {
           const create = drm.drm_syncobj_create.encode({});
           sys.ioctl(fd, drm.DRM_IOCTL_SYNCOBJ_CREATE, create);
           const syncobj = drm.drm_syncobj_create.decode(create).handle;
+          // Taken before the ioctl: the driver's timeout may start inside it.
+          const submittedNs = sys.monotonicNs();
           try {
             withMemory([bos.length * 4, enc.args.length], ([bm, dm]) => {
               handleArray(bm, bos);
@@ -180,7 +182,7 @@ module.exports = function apuDriverPlugin(api) {
             destroySyncobj(fd, syncobj);
             throw e;
           }
-          return { fd, spec: job, syncobj, submittedNs: sys.monotonicNs() };
+          return { fd, spec: job, syncobj, submittedNs };
         },
         async wait(job, timeoutMs) {
           // SYNCOBJ_WAIT takes an absolute CLOCK_MONOTONIC deadline; an expired wait throws ETIME and keeps the job.

@@ -194,6 +194,8 @@ export class ApuAdapter implements DriverAdapter {
     const create = drm_syncobj_create.encode({});
     this.sys.ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, create);
     const syncobj = drm_syncobj_create.decode(create).handle;
+    // Before the ioctl: the driver's timeout may start inside it, and a slow ioctl must not make a hang look early.
+    const submittedNs = this.sys.monotonicNs();
     try {
       this.withMemory([bos.length * 4, enc.args.length], ([bm, dm]) => {
         bos.forEach((h, i) => bm.bytes.writeUInt32LE(h >>> 0, i * 4));
@@ -214,7 +216,7 @@ export class ApuAdapter implements DriverAdapter {
       this.destroySyncobj(fd, syncobj);
       throw e;
     }
-    const submitted: ApuSubmittedJob = { fd, spec: job, syncobj, submittedNs: this.sys.monotonicNs() };
+    const submitted: ApuSubmittedJob = { fd, spec: job, syncobj, submittedNs };
     this.sizeOut.set(submitted, enc.sizeOut);
     return submitted;
   }

@@ -173,19 +173,19 @@ sim_run() { # SPEC DIR
 sim_run sim:apu "$results/sim-apu"
 sim_run sim:mt8183 "$results/sim-mt8183"
 
-differential() { # LABEL KERNEL_DIR SIM_DIR
+differential() { # LABEL KERNEL_DIR SIM_DIR [WHAT_DIFFERS]
 	if [ ! -f "$2/results.json" ] || [ ! -f "$3/results.json" ]; then
 		fail "$1: no results to compare ($2/results.json, $3/results.json)"
 		return
 	fi
 	"${check[@]}" differential "$1" "$2/results.json" "$3/results.json" | tee "$results/differential-$1.txt" >&2 ||
-		fail "$1: the kernel module and the simulator differ (see $results/differential-$1.txt)"
+		fail "$1: ${4:-the kernel module and the simulator} differ (see $results/differential-$1.txt)"
 }
 differential 'shared (apu) vs sim:apu' "$results/shared/module" "$results/sim-apu"
 differential 'exclusive (apu exclusive=1 timeout_ms=200) vs sim:mt8183' "$results/exclusive/module" "$results/sim-mt8183"
 # The plugin example must give the built-in adapter's results, test for test.
-differential 'shared: docs/examples/apu-driver-plugin.js vs built-in adapter' "$results/shared/plugin" "$results/shared/module"
-differential 'exclusive: docs/examples/apu-driver-plugin.js vs built-in adapter' "$results/exclusive/plugin" "$results/exclusive/module"
+differential 'shared plugin (apu-driver-plugin.js) vs built-in adapter' "$results/shared/plugin" "$results/shared/module" 'the plugin and the built-in adapter'
+differential 'exclusive plugin (apu-driver-plugin.js) vs built-in adapter' "$results/exclusive/plugin" "$results/exclusive/module" 'the plugin and the built-in adapter'
 
 # --- vgem and the cross-device import --------------------------------------------
 card=$(cat "$results/shared/vgem-node" 2>/dev/null || true)
