@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../exit-codes';
-import { cliInProcess, REPO } from '../spec-helpers/run-cli';
+import { cliInProcess, cliProcess, REPO } from '../spec-helpers/run-cli';
 
 const EXAMPLE = join(REPO, 'docs', 'examples', 'apu-driver-plugin.js');
 
@@ -42,12 +42,13 @@ describe('accel-conformance run/list --driver-plugin', function () {
     }
   });
 
-  it('list names what a plugin declares; run keeps its path in run.json and gives the built-in results', async () => {
-    const l = await cliInProcess(['list', '--device', 'sim:apu', '--driver-plugin', EXAMPLE]);
+  // Child processes: a plugin that loads replaces the bundled apu profile for the rest of its process.
+  it('list names what a plugin declares; run keeps its path in run.json and gives the built-in results', () => {
+    const l = cliProcess(['list', '--device', 'sim:apu', '--driver-plugin', EXAMPLE]);
     expect(l.code, l.stderr).to.equal(EXIT.OK);
     expect(l.stdout).to.contain(`driver plugin ${EXAMPLE}: profiles apu, mt8183-apu; adapters apu-example; expectations none`);
     const dir = join(tmp, 'run');
-    const r = await cliInProcess(['run', '--device', 'sim:apu', '-t', 'gem@*,sched@basic-checksum', '--results-dir', dir, '-q'], {
+    const r = cliProcess(['run', '--device', 'sim:apu', '-t', 'gem@*,sched@basic-checksum', '--results-dir', dir, '-q'], {
       ACCEL_DRIVER_PLUGINS: EXAMPLE,
     });
     expect(r.code, r.stderr + r.stdout).to.equal(EXIT.OK);
