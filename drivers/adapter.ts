@@ -91,7 +91,11 @@ export const JOB_KINDS: readonly JobKind[] = ['nop', 'fill', 'copy', 'checksum',
 export interface SubmittedJob {
   readonly fd: number;
   readonly spec: JobSpec;
-  /** Monotonic ns at submission, on the device's clock. */
+  /**
+   * Monotonic ns (device clock) taken just before the submit ioctl: the
+   * driver's timeout may start inside the ioctl, so a time taken after it
+   * would make a slow ioctl's hang look reported early.
+   */
   readonly submittedNs: bigint;
   /**
    * The syncobj signalled when the job ends, where the driver has one (the

@@ -45,10 +45,23 @@ export { CAPABILITY_GROUPS, JOB_KINDS } from './adapter';
 export { ApuAdapter, createApuAdapter, jobStatusOf } from './apu/adapter';
 export type { ApuBufferObject, ApuSubmittedJob } from './apu/adapter';
 export { defineDriverModule } from './driver-module';
+export { DRIVER_PLUGIN_API } from './driver-plugin-api';
+export type { DriverPluginApi } from './driver-plugin-api';
+export { adapterProblems, loadDriverPlugin, DriverPluginError } from './driver-plugin';
 export type { DriverModule, DefectProof, ShippedExpectations } from './driver-module';
 export { CAPABILITY_REQUIREMENTS, DEVICE_REQUIREMENTS, isRequirement, requirementMeaning } from '../harness/testing/requirements';
 export type { Requirement, CapabilityRequirement, DeviceRequirement } from '../harness/testing/requirements';
-export { profileFor, adapterFor, detectProfile, registerProfile, registerAdapter, knownDrivers } from './registry';
+export {
+  profileFor,
+  adapterFor,
+  detectProfile,
+  registerProfile,
+  registerAdapter,
+  registerDriverModule,
+  useDriverPlugins,
+  shippedExpectationsFor,
+  knownDrivers,
+} from './registry';
 export type { ProfileSource } from './registry';
 export { benchSimulator } from './sim/bench';
 export type { BenchResult } from './sim/bench';

@@ -4,6 +4,7 @@
  * second open (or reported unknown when that cannot tell), PRIME is asked of
  * GET_CAP, and nothing else is assumed (no timeout, no IOMMU).
  */
+import { resolve } from 'node:path';
 import type { AccelDevice } from '../harness/discovery/types';
 import { isSysError } from '../harness/sys/errno';
 import { O_CLOEXEC, O_RDWR } from '../harness/sys/constants';
@@ -12,16 +13,52 @@ import type { AdapterFactory, DriverAdapter } from './adapter';
 import type { DriverProfile, OpenPolicy } from './profile';
 import { DRM_CAP_PRIME, DRM_IOCTL_GET_CAP, DRM_PRIME_CAP_EXPORT, DRM_PRIME_CAP_IMPORT, drm_get_cap } from '../harness/uapi/drm';
 import { DRIVER_MODULES } from './modules';
+import type { DriverModule, ShippedExpectations } from './driver-module';
+import { loadDriverPlugin } from './driver-plugin';
 
 /** Declares the profile of every device bound to `driver`. */
 export type ProfileSource = (sys: Sys, dev: AccelDevice) => DriverProfile;
 
 const profiles = new Map<string, ProfileSource>();
 const adapters = new Map<string, AdapterFactory>();
+const expectations = new Map<string, ShippedExpectations>();
+/** Absolute paths of the driver plugins loaded into this process, in load order. */
+const plugins = new Map<string, DriverModule>();
 
-for (const m of DRIVER_MODULES) {
+/**
+ * Adds a module's profiles, adapters and shipped expectations; a later
+ * module replaces an earlier one's entry of the same name (a plugin may bring
+ * its own adapter for a bundled driver).
+ */
+export function registerDriverModule(m: DriverModule): void {
   for (const [driver, source] of Object.entries(m.profiles ?? {})) profiles.set(driver, source);
   for (const [name, factory] of Object.entries(m.adapters ?? {})) adapters.set(name, factory);
+  for (const [driver, files] of Object.entries(m.expectations ?? {})) expectations.set(driver, files);
+}
+
+for (const m of DRIVER_MODULES) registerDriverModule(m);
+
+/**
+ * Loads driver plugins (docs/adapters.md) into this process, once each;
+ * throws DriverPluginError naming the first bad one. Returns their absolute paths.
+ */
+export function useDriverPlugins(paths: readonly string[]): string[] {
+  const loaded: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(p);
+    if (!plugins.has(abs)) {
+      const m = loadDriverPlugin(abs);
+      plugins.set(abs, m);
+      registerDriverModule(m);
+    }
+    loaded.push(abs);
+  }
+  return loaded;
+}
+
+/** The expectation files shipped for a driver (by its bundled module or a plugin), if any. */
+export function shippedExpectationsFor(driver: string): ShippedExpectations | undefined {
+  return expectations.get(driver);
 }
 
 /** Adds (or replaces) the profile of a driver name; plugins use it for their drivers. */

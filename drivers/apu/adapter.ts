@@ -181,6 +181,8 @@ export class ApuAdapter implements DriverAdapter {
   submit(fd: number, job: JobSpec, bos: readonly number[] = []): ApuSubmittedJob {
     const enc = encodeJob(job);
     const syncobj = syncobjCreate(this.sys, fd);
+    // Before the ioctl: the driver's timeout may start inside it, and a slow ioctl must not make a hang look early.
+    const submittedNs = this.sys.monotonicNs();
     try {
       this.withMemory([bos.length * 4, enc.args.length], ([bm, dm]) => {
         bos.forEach((h, i) => bm.bytes.writeUInt32LE(h >>> 0, i * 4));
@@ -201,7 +203,7 @@ export class ApuAdapter implements DriverAdapter {
       this.destroySyncobj(fd, syncobj);
       throw e;
     }
-    const submitted: ApuSubmittedJob = { fd, spec: job, syncobj, submittedNs: this.sys.monotonicNs() };
+    const submitted: ApuSubmittedJob = { fd, spec: job, syncobj, submittedNs };
     this.sizeOut.set(submitted, enc.sizeOut);
     return submitted;
   }

@@ -4,6 +4,7 @@
  * `npm test` is timed, because a loaded CI machine would make such tests lie.
  */
 import { benchSimulator } from '../../drivers/sim/bench';
+import { BUNDLED_MODEL_NAMES } from '../../drivers/sim/machine';
 import { benchRunner } from '../runner/bench';
 import { benchNativeIoctl } from '../sys/native/bench';
 
@@ -45,6 +46,13 @@ async function main(): Promise<void> {
   row('time inside tests', `${r.insideTestsMs.toFixed(0)} ms`);
   row('harness overhead per test', `${r.overheadPerTestMs.toFixed(2)} ms`);
   row('steady-state overhead per test', `${r.steadyOverheadPerTestMs.toFixed(2)} ms`);
+
+  // One run per model: what a user of that driver waits for, start-up and reports included.
+  process.stdout.write('\nrunner wall time, full suite, one run per bundled model\n');
+  for (const model of BUNDLED_MODEL_NAMES) {
+    const m = await benchRunner({ print: false, device: `sim:${model}` });
+    row(`sim:${model}`, `${m.wallMs.toFixed(0)} ms`, `${m.tests} tests, ${m.insideTestsMs.toFixed(0)} ms inside tests`);
+  }
 }
 
 main().catch((e: unknown) => {

@@ -5,10 +5,11 @@
 #
 #   1. npm run build when dist/ is missing or older than a source file.
 #   2. Boot 1, apu with default parameters (shared policy): list --json, the
-#      full suite on accel:0, the suite on vgem's primary node (drm:cardN),
-#      and dmabuf@import-other-device across the module and vgem.
+#      full suite on accel:0, again with docs/examples/apu-driver-plugin.js
+#      (copied out of the tree) as the adapter, the suite on vgem's primary
+#      node (drm:cardN), and dmabuf@import-other-device across the module and vgem.
 #   3. Boot 2, apu with exclusive=1 timeout_ms=200 (the MT8183 policy):
-#      list --json and the full suite on accel:0.
+#      list --json and the full suite on accel:0, built-in and plugin.
 #      Both boots then run guest/checks.js (regression checks of the
 #      module) and guest/stress.js (STRESS_SECONDS, STRESS_WORKERS).
 #      After each boot run.sh checks that apu and vgem unload, no GEM object
@@ -16,7 +17,8 @@
 #   4. The suite on the host on sim:apu and sim:mt8183, and the differential
 #      check: per test the module's status must equal the simulator's
 #      (shared <-> sim:apu, exclusive <-> sim:mt8183); only a test skipped
-#      on the kernel as "simulated kernel only" may differ.
+#      on the kernel as "simulated kernel only" may differ. The plugin runs
+#      must equal the built-in adapter's runs of the same boot, test for test.
 #   5. arm64/lane.sh: Debian's arm64 kernel with its unmodified ethosu driver
 #      on a fake Ethos-U85, in two register personalities (silent,
 #      completing), the pending-close reproduction and the differential
@@ -113,6 +115,9 @@ cli="node dist/harness/cli/main.js"
 list_json() { $cli list --json >/results/list.json; }
 step list list_json
 step module $cli run --device accel:0 --allow-destructive --results-dir /results/module
+# The APU adapter written as a driver plugin (docs/adapters.md), loaded from outside the source tree.
+mkdir -p /tmp/driver-plugin && cp docs/examples/apu-driver-plugin.js /tmp/driver-plugin/
+step plugin $cli run --device accel:0 --allow-destructive --driver-plugin /tmp/driver-plugin/apu-driver-plugin.js --results-dir /results/plugin
 step checks node /lane/checks.js
 step stress node /lane/stress.js --seconds '"$STRESS_SECONDS"' --workers '"$STRESS_WORKERS"'
 '
@@ -172,16 +177,19 @@ sim_run() { # SPEC DIR
 sim_run sim:apu "$results/sim-apu"
 sim_run sim:mt8183 "$results/sim-mt8183"
 
-differential() { # LABEL KERNEL_DIR SIM_DIR
+differential() { # LABEL KERNEL_DIR SIM_DIR [WHAT_DIFFERS]
 	if [ ! -f "$2/results.json" ] || [ ! -f "$3/results.json" ]; then
 		fail "$1: no results to compare ($2/results.json, $3/results.json)"
 		return
 	fi
 	"${check[@]}" differential "$1" "$2/results.json" "$3/results.json" | tee "$results/differential-$1.txt" >&2 ||
-		fail "$1: the kernel module and the simulator differ (see $results/differential-$1.txt)"
+		fail "$1: ${4:-the kernel module and the simulator} differ (see $results/differential-$1.txt)"
 }
 differential 'shared (apu) vs sim:apu' "$results/shared/module" "$results/sim-apu"
 differential 'exclusive (apu exclusive=1 timeout_ms=200) vs sim:mt8183' "$results/exclusive/module" "$results/sim-mt8183"
+# The plugin example must give the built-in adapter's results, test for test.
+differential 'shared plugin (apu-driver-plugin.js) vs built-in adapter' "$results/shared/plugin" "$results/shared/module" 'the plugin and the built-in adapter'
+differential 'exclusive plugin (apu-driver-plugin.js) vs built-in adapter' "$results/exclusive/plugin" "$results/exclusive/module" 'the plugin and the built-in adapter'
 
 # --- vgem and the cross-device import --------------------------------------------
 card=$(cat "$results/shared/vgem-node" 2>/dev/null || true)

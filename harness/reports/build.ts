@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { classify } from '../runner/expectations';
-import { parseSaved } from '../runner/expectation-files';
+import { expectationsFor } from '../runner/expectation-files';
 import { JOURNAL_FILE, readJournal, replay, resultKey } from '../runner/journal';
 import { splitName, type TestResult } from '../runner/result';
 import type { SavedRun } from '../runner/run-config';
@@ -14,11 +14,11 @@ import { ABORT_PSEUDO_TEST, type DeviceReport, type ReportTest, type RunReport }
 export function buildReport(dir: string, saved: SavedRun): RunReport {
   const { records, damaged } = readJournal(join(dir, JOURNAL_FILE));
   const state = replay(records);
-  const exp = parseSaved(saved.expectations);
   const notices = [...saved.notices];
   if (damaged > 0) notices.push(`${damaged} unreadable journal line(s) ignored (a torn write at a kill)`);
 
   const devices: DeviceReport[] = saved.devices.map((meta) => {
+    const exp = expectationsFor(saved, meta.label);
     const aborted = state.deviceAborts.get(meta.label) ?? undefined;
     const inFlight = new Map(state.inFlight.filter((f) => f.device === meta.label).map((f) => [f.name, f.at]));
     const notRunReason = aborted ?? state.runAbort ?? 'not run (the run was stopped before it)';
@@ -39,7 +39,14 @@ export function buildReport(dir: string, saved: SavedRun): RunReport {
     }
     const tests: ReportTest[] = results.map((r) => {
       const c = classify(r.name, r.status, exp);
-      return { ...r, ...splitName(r.name), verdict: c.verdict, ...(c.note !== undefined ? { note: c.note } : {}) };
+      const requires = saved.requirements?.[r.name];
+      return {
+        ...r,
+        ...splitName(r.name),
+        verdict: c.verdict,
+        ...(c.note !== undefined ? { note: c.note } : {}),
+        ...(requires && requires.length > 0 ? { requires } : {}),
+      };
     });
     const totals = emptyTotals();
     for (const t of tests) totals[t.status]++;
@@ -75,7 +82,8 @@ export function buildReport(dir: string, saved: SavedRun): RunReport {
     },
     devices,
     ...(state.runAbort ? { aborted: state.runAbort } : {}),
-    expectationSources: exp.sources,
+    // The user's files and every device's shipped ones, each once.
+    expectationSources: [...new Set(saved.devices.flatMap((d) => expectationsFor(saved, d.label).sources))],
     notices,
   };
 }

@@ -26,6 +26,8 @@ export interface ReportTest extends TestResult {
   readonly verdict: Verdict;
   /** What the expectation files said about it. */
   readonly note?: string;
+  /** What the test requires of the device and its adapter (Subtest.requires). */
+  readonly requires?: readonly string[];
 }
 
 export interface DeviceReport {

@@ -23,6 +23,8 @@ export interface PiglitTest {
   readonly 'accel-status'?: Status;
   readonly 'accel-verdict': string;
   readonly 'accel-message'?: string;
+  /** What the test requires of the device and its adapter (docs/adapters.md). */
+  readonly 'accel-requires'?: readonly string[];
 }
 
 export interface PiglitResults {
@@ -107,6 +109,7 @@ function piglitTests(d: DeviceReport, key: (name: string) => string): PiglitPart
       dmesg: t.dmesg,
       time: time(t.start, t.end),
       'accel-verdict': t.verdict,
+      ...(t.requires ? { 'accel-requires': t.requires } : {}),
       ...(t.message !== undefined || t.note !== undefined ? { 'accel-message': [t.message, t.note].filter(Boolean).join('; ') } : {}),
     };
     runtimes[key(t.name)] = Math.max(0, t.end - t.start);

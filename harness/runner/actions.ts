@@ -49,7 +49,11 @@ export function describeTests(suiteModule: string, glob: string | undefined, io:
   const suite = loadSuite(suiteModule);
   const tests = planTests(suite, { include: glob ? [glob] : [], exclude: [] }, [], glob ? `--describe ${glob}` : undefined);
   const text = tests
-    .map((t) => `${t.name}${t.destructive ? ' [destructive]' : ''}\n  ${t.description}\n  reference: ${t.reference}`)
+    .map((t) => {
+      const lines = [`${t.name}${t.destructive ? ' [destructive]' : ''}`, `  ${t.description}`, `  reference: ${t.reference}`];
+      if (t.requires.length > 0) lines.push(`  requires: ${t.requires.join(', ')}`);
+      return lines.join('\n');
+    })
     .join('\n\n');
   io.stdout.write(text + '\n');
 }

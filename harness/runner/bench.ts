@@ -34,13 +34,14 @@ export interface RunnerBench {
   readonly steadyOverheadPerTestMs: number;
 }
 
-export async function benchRunner(opts: { readonly print?: boolean } = {}): Promise<RunnerBench> {
+/** `device` is the run's --device (default: both bundled APU models in one run). */
+export async function benchRunner(opts: { readonly print?: boolean; readonly device?: string } = {}): Promise<RunnerBench> {
   const dir = mkdtempSync(join(tmpdir(), 'accel-bench-'));
   try {
     const t0 = performance.now();
     const { dir: results, saved, lock } = await prepareRun({
       suiteModule: join(__dirname, `real-suite${extname(__filename)}`),
-      device: 'sim:apu;sim:mt8183',
+      device: opts.device ?? 'sim:apu;sim:mt8183',
       maxTimeoutsInRow: RUNNER_DEFAULTS.maxTimeoutsInRow,
       include: [],
       exclude: [],

@@ -20,6 +20,8 @@ export interface DeviceRunSettings {
   readonly suiteModule: string;
   readonly deviceFilter?: string;
   readonly runOptions: RunOptions;
+  /** Driver plugins each worker loads before opening its session. */
+  readonly driverPlugins?: readonly string[];
   readonly perTestTimeoutMs?: number;
   readonly maxTimeoutsInRow: number;
   readonly recoveryMs: number;
@@ -39,7 +41,8 @@ export interface DeviceRunContext {
   readonly journal: Journal;
   readonly events: RunEvents;
   readonly control: RunControl;
-  readonly expectations: Expectations;
+  /** The expectations a device is judged by (shipped for its driver plus the user's). */
+  readonly expectationsFor: (label: string) => Expectations;
 }
 
 /** Applies IGT's dmesg rule: a flagged pass becomes dmesg-warn, a flagged fail dmesg-fail. */
@@ -80,12 +83,14 @@ function toResult(label: string, t: PlannedTest, o: RunOutcome, timeoutMs: numbe
 
 export async function runDevice(job: DeviceJob, ctx: DeviceRunContext): Promise<void> {
   const { settings, journal, events, control } = ctx;
+  const expectations = ctx.expectationsFor(job.label);
   const init = {
     type: 'init' as const,
     suiteModule: settings.suiteModule,
     label: job.label,
     runOptions: settings.runOptions,
     recoveryMs: settings.recoveryMs,
+    ...(settings.driverPlugins && settings.driverPlugins.length > 0 ? { driverPlugins: settings.driverPlugins } : {}),
     ...(settings.deviceFilter !== undefined ? { deviceFilter: settings.deviceFilter } : {}),
   };
   const abort = (reason: string): void => {
@@ -118,6 +123,7 @@ export async function runDevice(job: DeviceJob, ctx: DeviceRunContext): Promise<
         jobTimeoutMs: settings.runOptions.jobTimeoutMs ?? job.jobTimeoutMs,
         ...(settings.perTestTimeoutMs !== undefined ? { perTestTimeoutMs: settings.perTestTimeoutMs } : {}),
         ...(t.timeoutMs !== undefined ? { subtestTimeoutMs: t.timeoutMs } : {}),
+        ...(t.jobTimeouts !== undefined ? { subtestJobTimeouts: t.jobTimeouts } : {}),
       });
       const start = Date.now() / 1000;
       journal.append({ type: 'start', device: job.label, name: t.name, at: start, ...(worker.pid !== undefined ? { pid: worker.pid } : {}) });
@@ -130,7 +136,7 @@ export async function runDevice(job: DeviceJob, ctx: DeviceRunContext): Promise<
       const message = dmesg.flagged && dmesg.reason ? [partial.message, dmesg.reason].filter(Boolean).join('; ') : partial.message;
       const result: TestResult = { ...partial, status, dmesg: dmesg.text, ...(message !== undefined ? { message } : {}) };
       journal.append({ type: 'result', ...result });
-      events.onTestEnd(result, classify(result.name, result.status, ctx.expectations));
+      events.onTestEnd(result, classify(result.name, result.status, expectations));
       previous = t.name;
 
       if (outcome.kind !== 'result') worker = null;

@@ -1,6 +1,6 @@
 /**
  * Is the device usable for the next test? Asked through the adapter's
- * deviceState (the driver's own view), waiting up to `recoveryMs` for a
+ * `state` capability (the driver's own view), waiting up to `recoveryMs` for a
  * reset to finish, as a GPU's recovery takes a moment.
  */
 import { O_CLOEXEC, O_RDWR } from '../sys/constants';

@@ -16,6 +16,10 @@ export interface PlannedTest {
   readonly reference: string;
   readonly destructive: boolean;
   readonly timeoutMs?: number;
+  /** Job timeouts the test waits out in a row (Subtest.jobTimeouts). */
+  readonly jobTimeouts?: number;
+  /** What the test needs (Subtest.requires), for --describe and the reports. */
+  readonly requires: readonly string[];
 }
 
 export interface Selection {
@@ -36,7 +40,9 @@ export function allTests(families: readonly Family[]): PlannedTest[] {
       description: s.description,
       reference: s.reference,
       destructive: s.destructive === true,
+      requires: s.requires ?? [],
       ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
+      ...(s.jobTimeouts !== undefined ? { jobTimeouts: s.jobTimeouts } : {}),
     })),
   );
 }

@@ -12,13 +12,13 @@ import { dirname, join, resolve } from 'node:path';
 import type { DeviceMeta } from '../reports/model';
 import type { DeviceUnderTest } from '../testing/define';
 import { ConfigError } from './config-error';
-import { loadExpectations, type SavedExpectationInput } from './expectation-files';
-import { checkFailNames } from './expectations';
+import { loadExpectations, readShipped, type SavedExpectationInput } from './expectation-files';
+import { checkFailNames, parseRegexList } from './expectations';
 import { GlobError, parseGlobs } from './glob';
 import { JOURNAL_FILE } from './journal';
 import { acquireLock, type RunLock } from './lock';
 import { allTests, selectTests, type PlannedTest } from './plan';
-import { suiteIdentity, writeSavedRun, type SavedRun } from './run-config';
+import { suiteIdentity, writeSavedRun, type SavedRun, type ShippedSaved } from './run-config';
 import { formatShard, readDurations, selectShard, type ShardSpec } from './shard';
 import { loadSuite, type SuiteProvider } from './suite';
 import { readTestList } from './test-list';
@@ -43,6 +43,10 @@ export interface RunRequest {
   readonly expectations?: string;
   readonly flakes?: string;
   readonly skips?: string;
+  /** Driver plugins (--driver-plugin, ACCEL_DRIVER_PLUGINS), as given. */
+  readonly driverPlugins?: readonly string[];
+  /** --no-shipped-expectations gives false: only the user's files judge. Default true. */
+  readonly shippedExpectations?: boolean;
   readonly allowDestructive: boolean;
   readonly jobTimeoutMs?: number;
   readonly resultsDir?: string;
@@ -195,6 +199,20 @@ export function planTests(
   return tests;
 }
 
+/** Reads the expectation files the suite ships for each device's driver (by label). */
+function shippedFor(suite: SuiteProvider, devices: readonly DeviceUnderTest[], known: ReadonlySet<string>): Record<string, ShippedSaved> {
+  const out: Record<string, ShippedSaved> = {};
+  for (const d of devices) {
+    const files = suite.shippedExpectations?.(d);
+    if (!files) continue;
+    const saved = readShipped(files);
+    if (saved.fails) checkFailNames(saved.fails.text, saved.fails.file, known);
+    if (saved.flakes) parseRegexList(saved.flakes.text, saved.flakes.file);
+    out[d.label] = saved;
+  }
+  return out;
+}
+
 export interface Prepared {
   readonly dir: string;
   readonly saved: SavedRun;
@@ -222,6 +240,12 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
   const junit = req.junit !== undefined ? checkWritableFile(req.junit, '--junit') : undefined;
   const tap = req.tap !== undefined ? checkWritableFile(req.tap, '--tap') : undefined;
 
+  const driverPlugins = (req.driverPlugins ?? []).map((p) => resolve(p));
+  if (driverPlugins.length > 0) {
+    if (!suite.loadDriverPlugins) throw new ConfigError(`the suite module ${req.suiteModule} takes no driver plugins`);
+    suite.loadDriverPlugins(driverPlugins);
+  }
+
   const session = await suite.openSession(req.device);
   let devices: readonly DeviceUnderTest[];
   try {
@@ -234,6 +258,17 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
   const id = randomBytes(3).toString('hex');
   const { dir, lock } = makeResultsDir(req.resultsDir, id, now);
   const names = tests.map((t) => t.name);
+  const known = new Set(allTests(suite.families).map((t) => t.name));
+  const shipped = req.shippedExpectations === false ? {} : shippedFor(suite, devices, known);
+  const notices = session.notice ? [session.notice] : [];
+  const plan: Record<string, string[]> = {};
+  for (const d of devices) {
+    const s = shipped[d.label];
+    const skips = s?.skips ? parseRegexList(s.skips.text, s.skips.file) : [];
+    plan[d.label] = names.filter((n) => !skips.some((re) => re.test(n)));
+    const left = names.length - (plan[d.label]?.length ?? 0);
+    if (left > 0 && s?.skips) notices.push(`${d.label}: ${left} test(s) not run, listed in ${s.skips.file} (shipped for ${s.driver})`);
+  }
   const saved: SavedRun = {
     format: 'accel-conformance-run',
     version: 1,
@@ -255,10 +290,13 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
     kernelLog: req.kernelLog,
     runOptions: { allowDestructive: req.allowDestructive, ...(req.jobTimeoutMs !== undefined ? { jobTimeoutMs: req.jobTimeoutMs } : {}) },
     expectations: savedExpectations,
+    ...(Object.keys(shipped).length > 0 ? { shippedExpectations: shipped } : {}),
+    ...(driverPlugins.length > 0 ? { driverPlugins } : {}),
+    requirements: Object.fromEntries(tests.filter((t) => t.requires.length > 0).map((t) => [t.name, t.requires])),
     outputs: { ...(junit ? { junit } : {}), ...(tap ? { tap } : {}), ktap: req.ktap, ...(req.tapFlat === true ? { tapFlat: true } : {}) },
     devices: devices.map(deviceMeta),
-    plan: Object.fromEntries(devices.map((d) => [d.label, names])),
-    notices: session.notice ? [session.notice] : [],
+    plan,
+    notices,
     suite: suiteIdentity(req.suiteModule, allTests(suite.families).map((t) => t.name)),
     ...(req.shard
       ? { shard: { ...req.shard, ...(req.shardDurations !== undefined ? { durationsFrom: resolve(req.shardDurations) } : {}) } }

@@ -14,6 +14,8 @@ export interface WorkerInit {
   readonly deviceFilter?: string;
   readonly label: string;
   readonly runOptions: RunOptions;
+  /** Driver plugins to load before opening the session (absolute paths). */
+  readonly driverPlugins?: readonly string[];
   /** How long a device may take to come back ONLINE after a test. */
   readonly recoveryMs: number;
 }

@@ -4,6 +4,8 @@
  * and the in-process subtest executor.
  */
 import { families } from '../../tests';
+import { DriverPluginError } from '../../drivers/driver-plugin';
+import { shippedExpectationsFor, useDriverPlugins } from '../../drivers/registry';
 import { DeviceSelectionError } from '../discovery';
 import { openSession } from '../session';
 import { runSubtest } from '../testing/execute';
@@ -23,4 +25,20 @@ export const suite: SuiteProvider = {
     }
   },
   runSubtest: ({ subtest, dev, others, options }) => runSubtest(subtest, dev, others, options),
+  loadDriverPlugins(paths) {
+    try {
+      useDriverPlugins(paths);
+    } catch (e) {
+      if (e instanceof DriverPluginError) throw new ConfigError(e.message);
+      throw e;
+    }
+  },
+  shippedExpectations(dev) {
+    // By the profile's driver name first (what a plugin or module keys its files by), then sysfs and VERSION.
+    for (const driver of [dev.profile.driver, dev.info.driver, dev.info.version?.name]) {
+      const files = driver ? shippedExpectationsFor(driver) : undefined;
+      if (driver && files) return { driver, ...files };
+    }
+    return undefined;
+  },
 };

@@ -53,6 +53,14 @@ export interface MergedSource {
   readonly shard?: SavedShard;
 }
 
+/** Expectation files shipped for one device's driver, with their text as read at the start. */
+export interface ShippedSaved {
+  readonly driver: string;
+  readonly fails?: SavedFile;
+  readonly flakes?: SavedFile;
+  readonly skips?: SavedFile;
+}
+
 export interface SavedRun {
   readonly format: 'accel-conformance-run';
   readonly version: 1;
@@ -75,7 +83,18 @@ export interface SavedRun {
   /** 'auto': real devices only. */
   readonly kernelLog: 'auto' | 'on' | 'off';
   readonly runOptions: RunOptions;
+  /** The user's own files (--expectations, --flakes, --skips): they apply to every device. */
   readonly expectations: { readonly fails?: SavedFile; readonly flakes?: SavedFile; readonly skips?: SavedFile };
+  /**
+   * The files shipped with the suite for each device's driver, by device
+   * label: a device is judged by them plus the user's. Absent or empty when
+   * none apply or --no-shipped-expectations turned them off.
+   */
+  readonly shippedExpectations?: Readonly<Record<string, ShippedSaved>>;
+  /** What each planned test requires (Subtest.requires), for the reports; tests without any are left out. */
+  readonly requirements?: Readonly<Record<string, readonly string[]>>;
+  /** Driver plugins (absolute paths) each worker loads before opening its session. */
+  readonly driverPlugins?: readonly string[];
   readonly outputs: { readonly junit?: string; readonly tap?: string; readonly ktap: boolean; readonly tapFlat?: boolean };
   readonly devices: readonly DeviceMeta[];
   /** Test names per device label, in run order. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { RunControl } from './control';
 import { runDevice, type DeviceRunContext } from './device-runner';
 import type { RunEvents } from './events';
-import { parseSaved } from './expectation-files';
+import { expectationsFor } from './expectation-files';
 import { Journal, JOURNAL_FILE, readJournal, replay, resultKey } from './journal';
 import { KernelLog, type KernelLogPaths } from './kmsg';
 import { allTests, type PlannedTest } from './plan';
@@ -64,6 +64,7 @@ export async function runSession(dir: string, saved: SavedRun, resumed: boolean,
     settings: {
       suiteModule: saved.suiteModule,
       runOptions: saved.runOptions,
+      ...(saved.driverPlugins ? { driverPlugins: saved.driverPlugins } : {}),
       maxTimeoutsInRow: saved.maxTimeoutsInRow,
       recoveryMs: saved.recoveryMs,
       timings: { killGraceMs: saved.killGraceMs, startupMs: saved.startupMs },
@@ -73,7 +74,7 @@ export async function runSession(dir: string, saved: SavedRun, resumed: boolean,
     journal,
     events: hooks.events,
     control,
-    expectations: parseSaved(saved.expectations),
+    expectationsFor: (label) => expectationsFor(saved, label),
   };
 
   const jobs = saved.devices.map((d) => ({

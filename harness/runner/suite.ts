@@ -23,10 +23,26 @@ export interface RunSubtestRequest {
   readonly options: RunOptions;
 }
 
+/** drm-ci expectation files a suite ships for a device's driver (absolute paths). */
+export interface ShippedFiles {
+  /** The driver name the files are for. */
+  readonly driver: string;
+  readonly fails?: string;
+  readonly flakes?: string;
+  readonly skips?: string;
+}
+
 export interface SuiteProvider {
   readonly families: readonly Family[];
   openSession(device: string | undefined): Promise<OpenedSession>;
   runSubtest(req: RunSubtestRequest): Promise<SubtestResult>;
+  /**
+   * Loads driver plugins (docs/adapters.md) into this process before a
+   * session opens; a bad one throws ConfigError. Absent: the suite takes none.
+   */
+  loadDriverPlugins?(paths: readonly string[]): void;
+  /** The expectation files shipped for the device's driver, if any. */
+  shippedExpectations?(dev: DeviceUnderTest): ShippedFiles | undefined;
 }
 
 /** The module a `suiteModule` path points at. */

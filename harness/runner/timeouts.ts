@@ -20,10 +20,17 @@ export interface TimeoutInputs {
   readonly subtestTimeoutMs?: number;
   /** --job-timeout-ms, else the profile's jobTimeoutMs. */
   readonly jobTimeoutMs: number | null;
+  /** Job timeouts the subtest waits out one after another (Subtest.jobTimeouts). */
+  readonly subtestJobTimeouts?: number;
 }
 
 export function testTimeoutMs(i: TimeoutInputs): number {
   if (i.perTestTimeoutMs !== undefined) return i.perTestTimeoutMs;
+  if (i.subtestJobTimeouts !== undefined && i.jobTimeoutMs !== null) {
+    // Ten hangs on a driver with a 30 s timeout need 10 x the budget of one, whatever fixed floor the subtest gives.
+    const scaled = i.jobTimeoutMs * JOB_TIMEOUT_FACTOR * i.subtestJobTimeouts + MARGIN_MS;
+    return Math.max(i.subtestTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS / 2, scaled);
+  }
   if (i.subtestTimeoutMs !== undefined) return i.subtestTimeoutMs;
   if (i.jobTimeoutMs !== null) return Math.max(MIN_MS, i.jobTimeoutMs * JOB_TIMEOUT_FACTOR + MARGIN_MS);
   return DEFAULT_TEST_TIMEOUT_MS;

@@ -24,6 +24,7 @@ let state: State | null = null;
 
 async function start(init: WorkerInit): Promise<void> {
   const suite = loadSuite(init.suiteModule);
+  if (init.driverPlugins && init.driverPlugins.length > 0) suite.loadDriverPlugins?.(init.driverPlugins);
   const session = await suite.openSession(init.deviceFilter);
   const dut = session.devices.find((d) => d.label === init.label);
   if (!dut) throw new Error(`device ${init.label} is not in the session any more`);

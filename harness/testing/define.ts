@@ -73,6 +73,12 @@ export interface Subtest {
   /** Per-test watchdog budget in ms of wall time, when the default does not fit. */
   readonly timeoutMs?: number;
   /**
+   * Job timeouts the test waits out one after another (ten hangs: 10): the
+   * watchdog then scales with the driver's timeout (a 30 s one included),
+   * with `timeoutMs` as the floor.
+   */
+  readonly jobTimeouts?: number;
+  /**
    * What the test needs of the device and its adapter (harness/testing/requirements.ts).
    * Checked before the body runs: the test skips naming every unmet one.
    */

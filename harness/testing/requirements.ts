@@ -6,7 +6,6 @@
  * (drivers/adapter.ts) or a property of the device and its profile.
  */
 import type { AdapterCapabilities, DriverAdapter, JobKind } from '../../drivers/adapter';
-import { isDrmNode } from '../discovery/drm-device';
 import type { DeviceUnderTest, RunOptions } from './define';
 
 /** Adapter capabilities a test can require. */
@@ -140,7 +139,8 @@ function unmetDevice(r: DeviceRequirement, dev: DeviceUnderTest, options: RunOpt
     case 'iommu':
       return p.iommu === 'none' ? `the profile of ${p.driver} declares no IOMMU` : null;
     case 'accel-node':
-      return isDrmNode(dev.info) ? `${dev.info.devnode} is a DRM node of ${p.driver}, not an accel node` : null;
+      // isDrmNode (harness/discovery/drm-device.ts), inlined: the test core stays free of discovery's imports.
+      return dev.info.nodeClass === 'drm' ? `${dev.info.devnode} is a DRM node of ${p.driver}, not an accel node` : null;
     case 'control-node':
       return p.controlNode ? null : `the profile of ${p.driver} declares no control node`;
     case 'declared-profile':
@@ -164,12 +164,16 @@ export function meets(dev: DeviceUnderTest, reqs: readonly Requirement[], option
   return reqs.every((r) => unmetRequirement(r, dev, options) === null);
 }
 
-/** The skip reason naming every unmet requirement, or null when all are met. */
+/**
+ * The skip reason naming every unmet requirement, or null when all are met.
+ * Requirements unmet for the same reason (no adapter at all) share one clause.
+ */
 export function skipReasonFor(reqs: readonly Requirement[], dev: DeviceUnderTest, options: RunOptions): string | null {
-  const unmet: string[] = [];
+  const byReason = new Map<string, Requirement[]>();
   for (const r of reqs) {
     const why = unmetRequirement(r, dev, options);
-    if (why !== null) unmet.push(`needs ${r}: ${why}`);
+    if (why !== null) byReason.set(why, [...(byReason.get(why) ?? []), r]);
   }
-  return unmet.length > 0 ? unmet.join('; ') : null;
+  if (byReason.size === 0) return null;
+  return [...byReason].map(([why, rs]) => `needs ${rs.join(', ')}: ${why}`).join('; ');
 }

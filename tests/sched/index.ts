@@ -205,6 +205,7 @@ export default defineFamily('sched', 'job timeouts, reset and recovery; innocent
     reference: REF_TIMEOUT,
     destructive: true,
     timeoutMs: 60_000,
+    jobTimeouts: HANGS_IN_A_ROW,
     requires: ['job-timeout', 'jobs.hang', 'jobs'],
     run: hangTenInARow,
   },

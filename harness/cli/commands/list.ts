@@ -1,6 +1,21 @@
 /** `list`: the accel devices discovery finds, as a table or as JSON (docs/list-json.md). */
-import type { Argv } from 'yargs';
+import type { Argv, Arguments } from 'yargs';
 import { booleanArg, type CliCommand, stringArg, stringArgs } from '../command';
+
+/** The environment variable naming driver plugins, ':'-separated (drivers/driver-plugin.ts). */
+export const DRIVER_PLUGINS_ENV = 'ACCEL_DRIVER_PLUGINS';
+
+export const DRIVER_PLUGIN_OPTION = {
+  type: 'string',
+  requiresArg: true,
+  describe: `load a driver plugin (profile, adapter, expectations) from PATH, repeatable; ${DRIVER_PLUGINS_ENV} adds more, ':'-separated (docs/adapters.md)`,
+} as const;
+
+/** --driver-plugin values, then the environment's, each once. */
+export function driverPluginPaths(args: Arguments, env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = (env[DRIVER_PLUGINS_ENV] ?? '').split(':').filter((p) => p.trim() !== '');
+  return [...new Set([...(stringArgs(args, 'driver-plugin') ?? []), ...fromEnv])];
+}
 
 export const ROOT_OPTIONS = {
   root: { type: 'string', requiresArg: true, describe: 'file system root holding etc/group (permission hints)', defaultDescription: '/' },
@@ -22,6 +37,7 @@ export const listCommand: CliCommand = {
     y
       .option('json', { type: 'boolean', describe: 'print JSON (schema accel-conformance/list/v1)' })
       .option('device', DEVICE_OPTION)
+      .option('driver-plugin', DRIVER_PLUGIN_OPTION)
       .option('root', ROOT_OPTIONS.root)
       .option('sysfs-root', ROOT_OPTIONS['sysfs-root'])
       .option('dev-root', ROOT_OPTIONS['dev-root'])
@@ -37,6 +53,7 @@ export const listCommand: CliCommand = {
       root: stringArg(args, 'root'),
       sysfsRoot: stringArg(args, 'sysfs-root'),
       devRoot: stringArg(args, 'dev-root'),
+      driverPlugins: driverPluginPaths(args, io.env),
     };
     const { runList } = await import('../list/run');
     return runList(options, io);

@@ -10,7 +10,7 @@ import { booleanArg, CliError, type CliCommand, type CliIo, stringArg, stringArg
 import { EXIT, type ExitCode } from '../exit-codes';
 import { RUNNER_DEFAULTS } from '../../runner/defaults';
 import type { RunRequest } from '../../runner/prepare';
-import { DEVICE_OPTION } from './list';
+import { DEVICE_OPTION, DRIVER_PLUGIN_OPTION, driverPluginPaths } from './list';
 import { TEST_TIMEOUT_RULE } from '../../runner/timeouts';
 
 function positive(args: Arguments, key: string, integer: boolean): number | undefined {
@@ -37,6 +37,7 @@ export function runnerBuilder(y: Argv): Argv {
   const g3 = 'Reports:';
   return y
     .option('device', { ...DEVICE_OPTION, group: g1 })
+    .option('driver-plugin', { ...DRIVER_PLUGIN_OPTION, group: g1 })
     .option('jobs', { alias: 'j', type: 'string', requiresArg: true, group: g1, describe: 'devices run in parallel (one worker each)', defaultDescription: 'one per core' })
     .option('per-test-timeout', { type: 'string', requiresArg: true, group: g1, describe: 'seconds before a test is killed and recorded timeout', defaultDescription: TEST_TIMEOUT_RULE })
     .option('overall-timeout', { type: 'string', requiresArg: true, group: g1, describe: 'seconds for the whole run; the test in flight is recorded timeout, the rest notrun, and the run aborted (exit 3)' })
@@ -56,6 +57,7 @@ export function runnerBuilder(y: Argv): Argv {
     .option('skips', { type: 'string', requiresArg: true, group: g2, describe: 'drm-ci skips file (regexes): never run' })
     .option('shard', { type: 'string', requiresArg: true, group: g2, describe: 'run only shard K of N of the selected tests (K/N, 1-based; the same split on every machine)' })
     .option('shard-durations', { type: 'string', requiresArg: true, group: g2, describe: 'balance --shard by the test durations of a previous results directory (or merged one)' })
+    .option('shipped-expectations', { type: 'boolean', default: true, group: g2, describe: "judge each device by the expectation files shipped for its driver too (--no-shipped-expectations: only your own)" })
     .option('suite', { type: 'string', requiresArg: true, hidden: true, describe: 'module exporting `suite` (self-tests, out-of-tree families)' })
     .option('results-dir', { type: 'string', requiresArg: true, group: g3, describe: 'where the journal and reports go', defaultDescription: 'reports/<date>-<host>-<id>' })
     .option('junit', { type: 'string', requiresArg: true, group: g3, describe: 'also write the JUnit XML to FILE' })
@@ -123,6 +125,8 @@ export async function runRun(args: Arguments, io: CliIo): Promise<ExitCode> {
       maxTimeoutsInRow: positive(args, 'max-timeouts-in-row', true) ?? d.maxTimeoutsInRow,
       ...(expectations !== undefined ? { expectations } : {}),
       ...(flakes !== undefined ? { flakes } : {}),
+      driverPlugins: driverPluginPaths(args, io.env),
+      shippedExpectations: args['shipped-expectations'] !== false,
       allowDestructive: booleanArg(args, 'allow-destructive'),
       ...(jobTimeoutMs !== undefined ? { jobTimeoutMs } : {}),
       ...(resultsDir !== undefined ? { resultsDir } : {}),
