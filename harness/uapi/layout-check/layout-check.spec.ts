@@ -9,21 +9,39 @@ import { LayoutCheckSetupError, checkCatalogue, formatLayoutReport, runLayoutChe
 
 const SYSTEM_DRM_INCLUDE = '/usr/include/libdrm';
 
-/** A copy of the system's DRM uAPI headers with `edit` applied to drm.h. */
-function patchedDrmHeaders(edit: (drmH: string) => string): string {
+/**
+ * A copy of the system's DRM uAPI headers with `edit` applied to drm.h. An edit
+ * that changes nothing is a setup error unless `mayBeUnchanged`: the host's
+ * header may already be the newer one the edit makes.
+ */
+function patchedDrmHeaders(edit: (drmH: string) => string, mayBeUnchanged = false): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accel-drm-h-'));
   for (const f of ['drm.h', 'drm_mode.h']) fs.copyFileSync(path.join(SYSTEM_DRM_INCLUDE, f), path.join(dir, f));
   const file = path.join(dir, 'drm.h');
   const before = fs.readFileSync(file, 'utf8');
   const after = edit(before);
-  if (after === before) throw new Error('test setup: the drm.h edit matched nothing');
+  if (after === before && !mayBeUnchanged) throw new Error('test setup: the drm.h edit matched nothing');
   fs.writeFileSync(file, after);
   return dir;
 }
 
+const structBody = (name: string): RegExp => new RegExp(`(struct ${name} \\{[^}]*)\\};`);
+
 /** Appends `member` as the last member of `struct name` in a header. */
 const appendMember = (name: string, member: string) => (h: string): string =>
-  h.replace(new RegExp(`(struct ${name} \\{[^}]*)\\};`), `$1\t${member}\n};`);
+  h.replace(structBody(name), `$1\t${member}\n};`);
+
+/**
+ * Appends `__u64 field;` to `struct name` unless the header already declares
+ * that field there: a newer host header (trixie's libdrm 2.4.124 has
+ * drm_syncobj_wait.deadline_nsec, 7.x kernel headers also drm_syncobj_handle.point)
+ * must not get it twice ("duplicate member").
+ */
+const ensureU64Member = (name: string, field: string) => (h: string): string => {
+  const body = structBody(name).exec(h)?.[1];
+  if (body === undefined) throw new Error(`test setup: drm.h has no struct ${name}`);
+  return new RegExp(`\\b${field}\\s*;`).test(body) ? h : appendMember(name, `__u64 ${field};`)(h);
+};
 
 describe('uapi layout check against the C headers', function () {
   this.timeout(60_000);
@@ -85,8 +103,9 @@ describe('uapi layout check against the C headers', function () {
   });
 
   it('accepts a newer header that appends the documented drm_syncobj fields', () => {
-    const dir = patchedDrmHeaders((h) =>
-      appendMember('drm_syncobj_handle', '__u64 point;')(appendMember('drm_syncobj_wait', '__u64 deadline_nsec;')(h)),
+    const dir = patchedDrmHeaders(
+      (h) => ensureU64Member('drm_syncobj_handle', 'point')(ensureU64Member('drm_syncobj_wait', 'deadline_nsec')(h)),
+      true,
     );
     tmp.push(dir);
     const result = checkCatalogue(buildCatalogue(), { drmInclude: dir });
