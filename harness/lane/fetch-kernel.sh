@@ -36,29 +36,6 @@ debs=$cache/debs
 mkdir -p "$aptdir/lists/partial" "$aptdir/archives/partial" "$aptdir/etc/sources.list.d" \
 	"$aptdir/etc/preferences.d" "$debs"
 
-# The mirror the machine already uses for Debian (not -security).
-debian_mirror() {
-	local f uri
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		case $f in
-		*.sources)
-			uri=$(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$f")
-			;;
-		*)
-			uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' "$f")
-			;;
-		esac
-		for u in $uri; do
-			case $u in
-			*security*) ;;
-			*/debian | */debian/) echo "${u%/}"; return 0 ;;
-			esac
-		done
-	done
-	return 1
-}
-
 apt_opts() {
 	echo -o "Dir::Etc::sourcelist=$aptdir/etc/sources.list" \
 		-o "Dir::Etc::sourceparts=$aptdir/etc/sources.list.d" \
@@ -92,7 +69,7 @@ cached_kver() {
 fetch() {
 	local mirror keyring
 	mirror=${ACCEL_LANE_MIRROR:-}
-	[ -n "$mirror" ] || mirror=$(debian_mirror) || lane_die "no Debian mirror found in /etc/apt/sources.list*; cannot fetch the kernel and nothing is cached in $debs"
+	[ -n "$mirror" ] || mirror=$(lane_debian_mirror) || lane_die "no Debian mirror found in /etc/apt/sources.list*; cannot fetch the kernel and nothing is cached in $debs"
 	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 	[ -r "$keyring" ] || lane_die "missing $keyring (Debian package: debian-archive-keyring)"
 	echo "deb [signed-by=$keyring] $mirror bookworm-backports main" >"$aptdir/etc/sources.list"
