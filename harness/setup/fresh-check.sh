@@ -9,7 +9,7 @@
 #      beside it, as CI does (kernel lane included, cold caches).
 # Not part of .ci/run: it costs tens of minutes (docs/development.md).
 #
-# Usage: harness/setup/fresh-check.sh [--keep] [--shared DIR] [RELEASE...]
+# Usage: harness/setup/fresh-check.sh [--keep] [--reuse] [--shared DIR] [RELEASE...]
 #   RELEASE     trixie (nodejs and npm from Debian) and/or bookworm (Debian's
 #               node is 18, so this machine's node >= 20.19 and its npm are
 #               copied in, as the README asks a bookworm user to install one);
@@ -17,6 +17,11 @@
 #   --shared D  the shared/ folder CI lays beside the clone (default: ../shared
 #               beside this repository); its schemas/ are copied into the root
 #   --keep      keep the roots (default: removed after a passing run)
+#   --reuse     start from the pristine root tarball a previous run left
+#               ($ACCEL_FRESH_DIR/RELEASE-base.tar) instead of running mmdebstrap
+# The root trusts what this machine trusts beyond Debian's CAs: the certificates in
+# /usr/local/share/ca-certificates are copied in (a TLS-inspecting proxy's CA), and
+# node is pointed at the system store (NODE_EXTRA_CA_CERTS) when there are any.
 # Env: ACCEL_FRESH_DIR   where the roots go (default ${TMPDIR:-/tmp}/accel-fresh-check)
 #      ACCEL_LANE_MIRROR Debian mirror (default: the one in /etc/apt/sources.list*)
 # Needs root (mmdebstrap's root mode, chroot, mounts in a private namespace).
@@ -31,10 +36,11 @@ repo=$(cd "$here/../.." && pwd)
 say() { printf '[fresh-check] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 2; }
 
-keep=0 shared=$repo/../shared releases=()
+keep=0 reuse=0 shared=$repo/../shared releases=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) keep=1; shift ;;
+	--reuse) reuse=1; shift ;;
 	--shared) shared=$2; shift 2 ;;
 	-h | --help) sed -n '/^# Usage/,/^# Exit status/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	trixie | bookworm) releases+=("$1"); shift ;;
@@ -93,11 +99,19 @@ run_release() { # RELEASE
 	trixie) include=nodejs,npm,git,ca-certificates ;;
 	bookworm) include=git,ca-certificates ;;
 	esac
-	say "$rel: mmdebstrap (minbase + $include) into $root"
 	t=$(now)
-	mmdebstrap --variant=minbase --include="$include" "$rel" "$root" \
-		"deb [signed-by=$keyring] $mirror $rel main" >"$work/$rel-mmdebstrap.log" 2>&1 ||
-		{ tail -n 30 "$work/$rel-mmdebstrap.log" >&2; die "$rel: mmdebstrap failed"; }
+	local base=$work/$rel-base.tar
+	if [ "$reuse" = 1 ] && [ -f "$base" ]; then
+		say "$rel: reusing the pristine root $base"
+	else
+		say "$rel: mmdebstrap (minbase + $include) into $base"
+		rm -f "$base"
+		mmdebstrap --variant=minbase --include="$include" "$rel" "$base" \
+			"deb [signed-by=$keyring] $mirror $rel main" >"$work/$rel-mmdebstrap.log" 2>&1 ||
+			{ tail -n 30 "$work/$rel-mmdebstrap.log" >&2; die "$rel: mmdebstrap failed"; }
+	fi
+	mkdir -p "$root"
+	tar -C "$root" -xf "$base"
 	local t_root=$(($(now) - t))
 	if [ "$rel" = bookworm ]; then
 		# Debian's bookworm node is 18; give the root this machine's node and npm.
@@ -117,11 +131,17 @@ run_release() { # RELEASE
 	mkdir -p "$root/root/ci/shared"
 	cp -r "$shared/schemas" "$root/root/ci/shared/"
 	cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+	local extra_ca=
+	if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+		cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+		chroot "$root" update-ca-certificates >/dev/null 2>&1 || die "$rel: update-ca-certificates failed in the root"
+		extra_ca=/etc/ssl/certs/ca-certificates.crt
+	fi
 
 	say "$rel: running the README's commands and .ci/run inside (log: $work/$rel.log)"
 	t=$(now)
 	# A private mount and PID namespace: the mounts and every process inside end with it.
-	unshare --mount --pid --fork --kill-child -- /bin/sh -c '
+	EXTRA_CA=$extra_ca unshare --mount --pid --fork --kill-child -- /bin/sh -c '
 		set -e
 		root=$1
 		shift
@@ -131,7 +151,7 @@ run_release() { # RELEASE
 		mount -t tmpfs tmpfs "$root/tmp"
 		exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 			PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
-			README_COMMANDS="$README_COMMANDS" /bin/bash -c "$1"
+			README_COMMANDS="$README_COMMANDS" ${EXTRA_CA:+NODE_EXTRA_CA_CERTS=$EXTRA_CA} /bin/bash -c "$1"
 	' fresh-check "$root" "$inside" </dev/null >"$work/$rel.log" 2>&1 || rc=$?
 	local t_inside=$(($(now) - t))
 	local steps
