@@ -81,15 +81,28 @@ remove_root() { # DIR
 	rm -rf "$1"
 }
 
-# The script run inside the root, as root. Steps are timed; the first failure stops it.
+# The script run inside the root, as root. Each step is timed and reported; a failed
+# step does not stop the next ones (one run shows everything), but fails the release.
 # shellcheck disable=SC2016
-inside='set -euo pipefail
-step() { local name=$1 t=$(date +%s); shift; echo "== fresh-check step: $name"; "$@"; echo "== fresh-check step done: $name $(( $(date +%s) - t )) s"; }
-readme() { cd /root/plain/accel-conformance; while IFS= read -r c; do echo "\$ $c"; bash -c "$c"; done <<<"$README_COMMANDS"; }
-ci() { cd /root/ci/accel-conformance && CI=true bash .ci/run; }
+inside='set -uo pipefail
+rc=0
+step() {
+	local name=$1 t=$(date +%s) s=0
+	shift
+	echo "== fresh-check step: $name"
+	(set -e; "$@") || s=$?
+	if [ $s -eq 0 ]; then echo "== fresh-check step done: $name $(( $(date +%s) - t )) s"
+	else echo "== fresh-check step FAILED: $name (exit $s) $(( $(date +%s) - t )) s"; rc=1; fi
+}
 echo "node $(node --version), npm $(npm --version), $(. /etc/os-release && echo "$PRETTY_NAME")"
-step readme readme
-step ci ci'
+n=0
+while IFS= read -r c; do
+	n=$((n + 1))
+	echo "\$ $c"
+	step "readme-$n" bash -c "cd /root/plain/accel-conformance && $c"
+done <<<"$README_COMMANDS"
+step ci bash -c "cd /root/ci/accel-conformance && CI=true bash .ci/run"
+exit $rc'
 
 run_release() { # RELEASE
 	local rel=$1 root=$work/$1 t0 t include rc=0
@@ -155,13 +168,13 @@ run_release() { # RELEASE
 	' fresh-check "$root" "$inside" </dev/null >"$work/$rel.log" 2>&1 || rc=$?
 	local t_inside=$(($(now) - t))
 	local steps
-	steps=$(sed -n 's/^== fresh-check step done: //p' "$work/$rel.log" | paste -sd, -)
+	steps=$(sed -n 's/^== fresh-check step \(done\|FAILED\): //p' "$work/$rel.log" | paste -sd, -)
 	if [ $rc -eq 0 ]; then
 		results+=("$rel: PASS (root ${t_root} s, inside ${t_inside} s: ${steps}; total $(($(now) - t0)) s)")
 		[ "$keep" = 1 ] || remove_root "$root"
 	else
 		tail -n 40 "$work/$rel.log" >&2
-		results+=("$rel: FAIL (exit $rc after ${steps:-no step}; log $work/$rel.log, root kept in $root)")
+		results+=("$rel: FAIL (exit $rc; steps: ${steps:-none}; log $work/$rel.log, root kept in $root)")
 	fi
 }
 
