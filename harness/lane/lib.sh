@@ -60,6 +60,8 @@ lane_debian_mirror() {
 # mount namespace of its own where the lane cache is bind-mounted at the same path,
 # so the kernel's headers and the build directory keep their absolute paths.
 # The mounts vanish with the namespace; nothing is left mounted on the host.
+# unshare makes "/" private in the new namespace, so "/" must be a mount point
+# (it is on a machine or in a container; a bare chroot must bind its root onto itself).
 lane_in_root() {
 	local root=$1 cache
 	shift

@@ -158,6 +158,9 @@ run_release() { # RELEASE
 		set -e
 		root=$1
 		shift
+		# The root a mount point of its own, as on a real machine or container: the
+		# kernel lane'"'"'s build root (lane_in_root) makes its mounts private from "/".
+		mount --bind "$root" "$root"
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"
 		mount --rbind /dev "$root/dev"
