@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Fetch (once) and unpack Debian bookworm-backports' 6.12 kernel image,
-# headers and kbuild into the lane cache, through a private APT
+# Fetch (once) and unpack Debian bookworm-backports' 6.12 kernel image (or,
+# with ACCEL_LANE_KSERIES=7, trixie-backports' 7.x), headers and kbuild into
+# the lane cache, through a private APT
 # configuration so that the machine's /etc/apt is never touched.
 #
 # Usage: fetch-kernel.sh            prints the prepared kernel directory
@@ -12,6 +13,8 @@
 #                                   default: newest 6.12 cached, else newest in the archive
 #        ACCEL_LANE_OFFLINE=1       never touch the network, use the cache only
 #        ACCEL_LANE_REFRESH=1       look for a newer 6.12 kernel even if one is cached
+#        ACCEL_LANE_KSERIES=7       Debian's 7.x kernel from trixie-backports (built with
+#                                   gcc-14) instead of 6.12 from bookworm-backports (gcc-12)
 #        ACCEL_LANE_MIRROR=URL      Debian mirror to use instead of the one in
 #                                   /etc/apt/sources.list*
 #
@@ -31,7 +34,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 cache=$(lane_cache)
-aptdir=$cache/apt
+case ${ACCEL_LANE_KSERIES:-6.12} in
+# image_parts: the packages linux-image-ABI depends on for the kernel and its
+# modules (7.x splits them out of the image package; 6.12 has none).
+6.12) suite=bookworm-backports kprefix=6.12 abi_re='6\.12\.[0-9]+\+(bpo|deb12)-amd64' image_parts= ;;
+7) suite=trixie-backports kprefix=7. abi_re='7\.[0-9]+\.[0-9]+\+(bpo|deb13)-amd64' image_parts='base binary modules' ;;
+*) lane_die "ACCEL_LANE_KSERIES must be 6.12 or 7" ;;
+esac
+aptdir=$cache/apt/$suite
 debs=$cache/debs
 mkdir -p "$aptdir/lists/partial" "$aptdir/archives/partial" "$aptdir/etc/sources.list.d" \
 	"$aptdir/etc/preferences.d" "$debs"
@@ -39,13 +49,18 @@ mkdir -p "$aptdir/lists/partial" "$aptdir/archives/partial" "$aptdir/etc/sources
 debian_mirror() { lane_debian_mirror; }
 apt_opts() { lane_apt_opts "$aptdir"; }
 
-# Newest 6.12 ABI whose three packages are all cached.
+# Newest ABI of the series whose packages are all cached.
 cached_kver() {
 	local img k
-	for img in $(ls -1 "$debs"/linux-image-6.12.*-amd64_*.deb 2>/dev/null | sort -V -r); do
-		k=$(basename "$img" | sed -n 's/^linux-image-\(6\.12\.[^_]*-amd64\)_.*/\1/p')
+	for img in $(ls -1 "$debs"/linux-image-"$kprefix"*-amd64_*.deb 2>/dev/null | sort -V -r); do
+		k=$(basename "$img" | sed -n 's/^linux-image-\([^_]*\)_.*/\1/p' | grep -E "^$abi_re\$" || true)
 		[ -n "$k" ] || continue
 		[ -n "${ACCEL_LANE_KVER:-}" ] && [ "$k" != "$ACCEL_LANE_KVER" ] && continue
+		local part missing=
+		for part in $image_parts; do
+			ls "$debs"/linux-"$part"-"$k"_*.deb >/dev/null 2>&1 || missing=1
+		done
+		[ -z "$missing" ] || continue
 		if ls "$debs"/linux-headers-"$k"_*.deb >/dev/null 2>&1 &&
 			ls "$debs"/linux-headers-"${k%-amd64}"-common_*.deb >/dev/null 2>&1 &&
 			ls "$debs"/linux-kbuild-"${k%%+*}"*_*.deb >/dev/null 2>&1; then
@@ -59,11 +74,11 @@ cached_kver() {
 fetch() {
 	local mirror keyring
 	mirror=${ACCEL_LANE_MIRROR:-}
-	[ -n "$mirror" ] || mirror=$(debian_mirror) || lane_die "no Debian mirror found in /etc/apt/sources.list*; cannot fetch the kernel and nothing is cached in $debs"
+	[ -n "$mirror" ] || mirror=$(lane_debian_mirror) || lane_die "no Debian mirror found in /etc/apt/sources.list*; cannot fetch the kernel and nothing is cached in $debs"
 	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 	[ -r "$keyring" ] || lane_die "missing $keyring (Debian package: debian-archive-keyring)"
-	echo "deb [signed-by=$keyring] $mirror bookworm-backports main" >"$aptdir/etc/sources.list"
-	lane_log "apt-get update (private config, bookworm-backports from $mirror)"
+	echo "deb [signed-by=$keyring] $mirror $suite main" >"$aptdir/etc/sources.list"
+	lane_log "apt-get update (private config, $suite from $mirror)"
 	# shellcheck disable=SC2046
 	# apt-get update exits 0 when a source cannot be fetched; its log says so.
 	if ! apt-get $(apt_opts) -q update >"$aptdir/update.log" 2>&1 ||
@@ -76,21 +91,22 @@ fetch() {
 		k=$ACCEL_LANE_KVER
 	else
 		# shellcheck disable=SC2046
-		k=$(apt-cache $(apt_opts) pkgnames linux-image-6.12. 2>/dev/null |
-			grep -E '^linux-image-6\.12\.[0-9]+\+bpo-amd64$|^linux-image-6\.12\.[0-9]+\+deb12-amd64$' |
+		k=$(apt-cache $(apt_opts) pkgnames "linux-image-$kprefix" 2>/dev/null |
+			grep -E "^linux-image-$abi_re\$" |
 			sed 's/^linux-image-//' | sort -V | tail -n 1)
 	fi
-	[ -n "$k" ] || lane_die "no linux-image-6.12.*-amd64 in bookworm-backports"
+	[ -n "$k" ] || lane_die "no linux-image-$kprefix*-amd64 in $suite"
 	local common=${k%-amd64}-common
 	local kbuild
 	# shellcheck disable=SC2046
 	kbuild=$(apt-cache $(apt_opts) show "linux-headers-$k" 2>/dev/null |
 		sed -n 's/^Depends:.*\(linux-kbuild-[^ ,]*\).*/\1/p' | head -n 1)
 	[ -n "$kbuild" ] || kbuild=linux-kbuild-${k%%+*}
-	lane_log "downloading linux-image-$k linux-headers-$k linux-headers-$common $kbuild"
+	local pkgs=("linux-image-$k" "linux-headers-$k" "linux-headers-$common" "$kbuild") part
+	for part in $image_parts; do pkgs+=("linux-$part-$k"); done
+	lane_log "downloading ${pkgs[*]}"
 	# shellcheck disable=SC2046
-	(cd "$debs" && apt-get $(apt_opts) -q download \
-		"linux-image-$k" "linux-headers-$k" "linux-headers-$common" "$kbuild") >&2 ||
+	(cd "$debs" && apt-get $(apt_opts) -q download "${pkgs[@]}") >&2 ||
 		lane_die "apt-get download failed"
 	echo "$k"
 }
@@ -110,7 +126,9 @@ if [ ! -e "$out/.ready" ]; then
 	lane_log "unpacking kernel $kver into $out"
 	rm -rf "$out"
 	mkdir -p "$out/x"
-	for d in "$debs"/linux-image-"$kver"_*.deb "$debs"/linux-headers-"$kver"_*.deb \
+	parts=()
+	for part in $image_parts; do parts+=("$debs"/linux-"$part"-"$kver"_*.deb); done
+	for d in "$debs"/linux-image-"$kver"_*.deb "${parts[@]}" "$debs"/linux-headers-"$kver"_*.deb \
 		"$debs"/linux-headers-"${kver%-amd64}"-common_*.deb "$debs"/linux-kbuild-"${kver%%+*}"*_*.deb; do
 		dpkg-deb -x "$d" "$out/x"
 	done
@@ -121,8 +139,13 @@ if [ ! -e "$out/.ready" ]; then
 		mv "$out/x/lib/modules" "$out/root/lib/modules"
 	fi
 	rm -f "$out/root/lib/modules/$kver/build" "$out/root/lib/modules/$kver/source"
-	cp "$out/x/boot/vmlinuz-$kver" "$out/vmlinuz"
-	cp "$out/x/boot/config-$kver" "$out/config"
+	if [ -f "$out/x/boot/vmlinuz-$kver" ]; then
+		cp "$out/x/boot/vmlinuz-$kver" "$out/vmlinuz"
+		cp "$out/x/boot/config-$kver" "$out/config"
+	else # 7.x: linux-binary and linux-base put them beside the modules
+		mv "$out/root/lib/modules/$kver/vmlinuz" "$out/vmlinuz"
+		cp "$out/root/lib/modules/$kver/config" "$out/config"
+	fi
 	mv "$out/x/usr/src/linux-headers-$kver" "$out/headers"
 	mv "$out/x/usr/src/linux-headers-${kver%-amd64}-common" "$out/headers-common"
 	kb=$(ls -d "$out"/x/usr/lib/linux-kbuild-* | head -n 1)
@@ -130,7 +153,9 @@ if [ ! -e "$out/.ready" ]; then
 	rm -rf "$out/x"
 	# The -amd64 headers reach -common and kbuild through absolute paths
 	# (Makefile include, scripts/tools symlinks); point them here instead.
-	sed -i "s|/usr/src/linux-headers-${kver%-amd64}-common|$out/headers-common|g" "$out/headers/Makefile"
+	# 7.x also names its own directory (KBUILD_OUTPUT).
+	sed -i -e "s|/usr/src/linux-headers-${kver%-amd64}-common|$out/headers-common|g" \
+		-e "s|/usr/src/linux-headers-$kver\$|$out/headers|" "$out/headers/Makefile"
 	for l in "$out"/headers/scripts "$out"/headers/tools "$out"/headers-common/scripts "$out"/headers-common/tools; do
 		if [ -L "$l" ]; then
 			rm "$l"

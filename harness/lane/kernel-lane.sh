@@ -123,10 +123,11 @@ step stress node /lane/stress.js --seconds '"$STRESS_SECONDS"' --workers '"$STRE
 '
 # shellcheck disable=SC2016
 guest_shared="$guest_common"'
-# vgem registers one primary node under its own platform device (vgem_drv.c: vgem_init).
-card=$(ls /sys/devices/platform/vgem/drm 2>/dev/null | grep "^card" | head -n 1)
+# vgem registers one primary node under its own device (vgem_drv.c: vgem_init): a platform
+# device on 6.12, a faux device since 6.15 (ACCEL_LANE_KSERIES=7).
+card=$(ls /sys/devices/platform/vgem/drm /sys/devices/faux/vgem/drm 2>/dev/null | grep "^card" | head -n 1)
 if [ -z "$card" ]; then
-	echo "== lane step FAILED: vgem has no primary node under /sys/devices/platform/vgem/drm"; rc=1
+	echo "== lane step FAILED: vgem has no primary node under /sys/devices/{platform,faux}/vgem/drm"; rc=1
 else
 	echo "$card" >/results/vgem-node
 	step vgem $cli run --device "drm:$card" --allow-destructive --results-dir /results/vgem

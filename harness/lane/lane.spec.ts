@@ -9,12 +9,13 @@ import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import * as apu from '../../drivers/apu/uapi';
 import * as drm from '../uapi/drm';
 import { checkListJson, diffKernelAndSim, judgeCleanRun, parseResults, type TestOutcome } from './differential';
 
 const here = __dirname;
-const scripts = ['run.sh', 'compare.sh', 'kernel-lane.sh', 'fetch-kernel.sh', 'build-module.sh', 'mkinitramfs.sh', 'lib.sh'];
+const scripts = ['run.sh', 'compare.sh', 'kernel-lane.sh', 'fetch-kernel.sh', 'build-module.sh', 'build-root.sh', 'mkinitramfs.sh', 'lib.sh'];
 
 interface GuestLib {
   koffi: unknown;
@@ -49,6 +50,25 @@ describe('kernel lane', () => {
       const r = spawnSync('bash', [path.join(here, 'kernel-lane.sh'), '--bogus'], { encoding: 'utf8' });
       expect(r.status).to.equal(2);
       expect(r.stderr).to.include('unknown option');
+    });
+
+    it("build-root.sh takes the module's compiler from the kernel's .kernelvariables, and refuses one it has no release for", () => {
+      const kdir = fs.mkdtempSync(path.join(os.tmpdir(), 'accel-kvars-'));
+      try {
+        fs.mkdirSync(path.join(kdir, 'headers'));
+        const vars = (cc: string): void =>
+          fs.writeFileSync(path.join(kdir, 'headers', '.kernelvariables'), `CCACHE = ccache\nCC = $(if $(DEBIAN_KERNEL_USE_CCACHE),$(CCACHE)) $(CROSS_COMPILE)${cc}\n`);
+        vars('gcc-12');
+        expect(execFileSync('bash', [path.join(here, 'build-root.sh'), '--compiler', kdir], { encoding: 'utf8' }).trim()).to.equal('gcc-12');
+        vars('gcc-14');
+        expect(execFileSync('bash', [path.join(here, 'build-root.sh'), '--compiler', kdir], { encoding: 'utf8' }).trim()).to.equal('gcc-14');
+        vars('gcc-99');
+        const r = spawnSync('bash', [path.join(here, 'build-root.sh'), kdir], { encoding: 'utf8', env: { ...process.env, ACCEL_LANE_OFFLINE: '1' } });
+        expect(r.status).to.equal(1);
+        expect(r.stderr).to.include('no Debian release known for the kernel\'s compiler gcc-99');
+      } finally {
+        fs.rmSync(kdir, { recursive: true, force: true });
+      }
     });
 
     it('run.sh rejects an unknown option as a lane failure (exit 2)', () => {

@@ -33,6 +33,51 @@ lane_cache() {
 	(cd "$c" && pwd)
 }
 
+# The mirror the machine already uses for Debian (not -security).
+lane_debian_mirror() {
+	local f uri
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		case $f in
+		*.sources)
+			uri=$(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$f")
+			;;
+		*)
+			uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' "$f")
+			;;
+		esac
+		for u in $uri; do
+			case $u in
+			*security*) ;;
+			*/debian | */debian/) echo "${u%/}"; return 0 ;;
+			esac
+		done
+	done
+	return 1
+}
+
+# lane_in_root ROOT CMD...: runs CMD chrooted in a build root (build-root.sh), in a
+# mount namespace of its own where the lane cache is bind-mounted at the same path,
+# so the kernel's headers and the build directory keep their absolute paths.
+# The mounts vanish with the namespace; nothing is left mounted on the host.
+# unshare makes "/" private in the new namespace, so "/" must be a mount point
+# (it is on a machine or in a container; a bare chroot must bind its root onto itself).
+lane_in_root() {
+	local root=$1 cache
+	shift
+	cache=$(lane_cache)
+	mkdir -p "$root$cache" "$root/proc" "$root/dev"
+	unshare --mount --fork -- /bin/sh -c '
+		set -e
+		root=$1 cache=$2
+		shift 2
+		mount --bind "$cache" "$root$cache"
+		mount --rbind /dev "$root/dev"
+		mount -t proc proc "$root/proc"
+		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 "$@"
+	' lane-in-root "$root" "$cache" "$@"
+}
+
 # lane_need TOOL PACKAGE: fail with the Debian package to install.
 lane_need() {
 	command -v "$1" >/dev/null 2>&1 && return 0
@@ -48,9 +93,15 @@ lane_check_tools() {
 	lane_need cpio cpio || true
 	lane_need xz xz-utils || true
 	lane_need gzip gzip || true
-	lane_need pahole dwarves || true
-	lane_need make make || true
-	lane_need gcc gcc || true
+	# The module is built in a build root (build-root.sh), not with the host's compiler.
+	if [ "${ACCEL_LANE_BUILD_ROOT:-}" = host ]; then
+		lane_need pahole dwarves || true
+		lane_need make make || true
+	else
+		lane_need mmdebstrap mmdebstrap || true
+		lane_need unshare util-linux || true
+		lane_need chroot coreutils || true
+	fi
 	lane_need depmod kmod || true
 	lane_need modprobe kmod || true
 	lane_need modinfo kmod || true

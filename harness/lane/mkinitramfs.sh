@@ -81,10 +81,19 @@ if [ ! -s "$base" ]; then
 	mkdir -p "$b/bin" "$b/usr/bin" "$b/lib/modules/$kver" "$b/etc"
 	cp /bin/busybox "$b/bin/busybox"
 	cp "$node_bin" "$b/usr/bin/node"
-	ldd "$node_bin" | awk '/=>/ { print $3 } /^[ \t]*\// { print $1 }' | while read -r lib; do
+	node_libs=$(ldd "$node_bin" | awk '/=>/ { print $3 } /^[ \t]*\// { print $1 }')
+	for lib in $node_libs; do
 		[ -f "$lib" ] || continue
 		mkdir -p "$b$(dirname "$lib")"
 		cp -L "$lib" "$b$lib"
+	done
+	# Debian's trixie node (libnode) loads some builtins from files of other packages
+	# (/usr/share/nodejs/cjs-module-lexer/lexer.js, undici, acorn): without them it
+	# aborts at start ("Cannot load externalized builtin"). Their paths are in the binary.
+	for f in $(cat "$node_bin" $node_libs 2>/dev/null | tr -c '[:print:]' '\n' | grep -E '^/usr/share/nodejs/[^ ]+\.js$' | sort -u); do
+		[ -f "$f" ] || continue
+		mkdir -p "$b$(dirname "$f")"
+		cp -L "$f" "$b$f"
 	done
 	while read -r rel; do
 		mkdir -p "$b/lib/modules/$(dirname "$rel")"

@@ -12,6 +12,7 @@
 #include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
+#include <linux/version.h>
 #include <linux/platform_device.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -232,7 +233,10 @@ static const struct drm_driver apu_drm_driver = {
 	.fops = &apu_fops,
 	.name = APU_DRIVER_NAME,
 	.desc = APU_DRIVER_DESC,
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 14, 0)
+	/* 6.14 removed drm_driver.date; drm_version() then reports "0". */
 	.date = APU_DRIVER_DATE,
+#endif
 	.major = APU_DRIVER_MAJOR,
 	.minor = APU_DRIVER_MINOR,
 	.patchlevel = APU_DRIVER_PATCHLEVEL,
@@ -353,5 +357,9 @@ module_exit(apu_exit);
 MODULE_AUTHOR("accel-conformance");
 MODULE_DESCRIPTION(APU_DRIVER_DESC);
 MODULE_LICENSE("GPL");
-/* dma_buf_vmap_unlocked() and the CPU access brackets (6.12: unquoted namespace). */
+/* dma_buf_vmap_unlocked() and the CPU access brackets (a string literal since 6.13). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
 MODULE_IMPORT_NS(DMA_BUF);
+#else
+MODULE_IMPORT_NS("DMA_BUF");
+#endif

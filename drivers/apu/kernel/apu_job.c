@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/unaligned.h>
+#include <linux/version.h>
 
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
@@ -65,9 +66,18 @@ static enum drm_gpu_sched_stat apu_timedout_job(struct drm_sched_job *sched_job)
 	 * end when the device ends them.
 	 */
 	drm_sched_resubmit_jobs(&adev->sched);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
 	drm_sched_start(&adev->sched);
+#else
+	/* errno 0: a pending job without a fence still ends with -ECANCELED, as in 6.12. */
+	drm_sched_start(&adev->sched, 0);
+#endif
 	mutex_unlock(&adev->sched_lock);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
 	return DRM_GPU_SCHED_STAT_NOMINAL;
+#else
+	return DRM_GPU_SCHED_STAT_RESET;	/* the same value, renamed in 6.17 */
+#endif
 }
 
 static void apu_free_job(struct drm_sched_job *sched_job)
@@ -94,11 +104,25 @@ static const struct drm_sched_backend_ops apu_sched_ops = {
 
 int apu_sched_init(struct apu_device *adev)
 {
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
 	/* drm_sched_init() of 6.12: positional arguments (an args struct since 6.15). */
 	return drm_sched_init(&adev->sched, &apu_sched_ops, NULL,
 			      DRM_SCHED_PRIORITY_COUNT, 1, 0,
 			      msecs_to_jiffies(apu_timeout_ms), NULL, NULL,
 			      APU_DRIVER_NAME, adev->drm.dev);
+#else
+	const struct drm_sched_init_args args = {
+		.ops = &apu_sched_ops,
+		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+		.credit_limit = 1,
+		.hang_limit = 0,
+		.timeout = msecs_to_jiffies(apu_timeout_ms),
+		.name = APU_DRIVER_NAME,
+		.dev = adev->drm.dev,
+	};
+
+	return drm_sched_init(&adev->sched, &args);
+#endif
 }
 
 void apu_sched_fini(struct apu_device *adev)
@@ -237,7 +261,12 @@ int apu_ioctl_gem_queue(struct drm_device *drm, void *data, struct drm_file *fil
 		goto err_unlock;
 	}
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 16, 0)
 	ret = drm_sched_job_init(&job->base, &ctx->entity, 1, ctx);
+#else
+	/* The client id only labels the scheduler's trace events. */
+	ret = drm_sched_job_init(&job->base, &ctx->entity, 1, ctx, file->client_id);
+#endif
 	if (ret)
 		goto err_unlock;
 	job->ctx = ctx;
