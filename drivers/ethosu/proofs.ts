@@ -38,6 +38,7 @@ export const ETHOSU_PROOFS: readonly DefectProof[] = [
   p('cmdstream-state-zeroed', 'accel@ethosu@bad-cmdstream-dma-unset'),
   p('cmdstream-overflow-unchecked', 'accel@ethosu@bad-cmdstream-overflow'),
   p('region-size-unchecked', 'accel@ethosu@bad-submit-region-beyond-bo'),
+  p('region-index-unmasked', 'accel@ethosu@bad-submit-region-beyond-bo'),
   p('cmdstream-bo-as-region-ok', 'accel@ethosu@bad-submit-cmdstream-as-region'),
   p('perfmon-ncounters-unchecked', 'accel@ethosu@bad-perfmon-counters'),
   p('prime-import-foreign-ok', 'accel@ethosu@bad-import-foreign'),

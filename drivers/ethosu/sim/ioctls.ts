@@ -158,6 +158,7 @@ const cmdstreamBoCreate: Handler = (dev, data, file, ctx) => {
         stateZeroed: dev.has('cmdstream-state-zeroed'),
         overflowUnchecked: dev.has('cmdstream-overflow-unchecked'),
         stopAnywhere: dev.has('cmdstream-stop-anywhere'),
+      regionUnmasked: dev.has('region-index-unmasked'),
       },
     );
     if (typeof info === 'string') fail(info, 'command stream refused');

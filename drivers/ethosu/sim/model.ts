@@ -43,6 +43,7 @@ export const ETHOSU_DEFECTS = {
   'cmdstream-overflow-unchecked': { layer: 'driver', rule: 'the validator lets a DMA extent overflow 64 bits instead of refusing it' },
   'cmdstream-stop-anywhere': { layer: 'driver', rule: 'the validator accepts a STOP that is not the last command (the rest is never checked)' },
   'cmdstream-bo-as-region-ok': { layer: 'driver', rule: 'SUBMIT accepts a command stream BO as a region BO' },
+  'region-index-unmasked': { layer: 'driver', rule: 'region indices past 7 are kept, outside the eight regions SUBMIT checks against BOs' },
   'region-size-unchecked': { layer: 'driver', rule: 'SUBMIT runs a stream whose region extends beyond the BO bound to it' },
   'perfmon-ncounters-unchecked': { layer: 'driver', rule: 'PERFMON_CREATE accepts more counters than the PMU has' },
   'open-once': { layer: 'driver', rule: 'the first open marks the device busy for good: every later open fails with EBUSY' },

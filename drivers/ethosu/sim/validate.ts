@@ -47,6 +47,12 @@ export interface ValidatorFaults {
   readonly overflowUnchecked?: boolean;
   /** A STOP that is not the last word is accepted (the rest is copied but never checked). */
   readonly stopAnywhere?: boolean;
+  /**
+   * Region indices keep their whole parameter instead of three bits, as the
+   * IFM region did before "accel/ethosu: fix IFM region index out-of-bounds":
+   * an index past 7 is recorded outside the eight regions SUBMIT checks.
+   */
+  readonly regionUnmasked?: boolean;
 }
 
 interface Dma {
@@ -139,8 +145,13 @@ export class StreamWalk {
     }
   }
 
+  /** A region index: three bits of the parameter (NPU_BASEP_REGION_MAX regions). */
+  private region(param: number): number {
+    return this.faults.regionUnmasked ? param & 0xff : param & 0x7;
+  }
+
   private widen(region: number, end: bigint): void {
-    const cur = this.regionSize[region] as bigint;
+    const cur = this.regionSize[region] ?? 0n;
     if (end > cur) this.regionSize[region] = end;
   }
 
@@ -294,7 +305,7 @@ export class StreamWalk {
       case op.NPU_SET_IFM_DEPTH_M1: this.ifm.depth = param; return null;
       case op.NPU_SET_IFM_PRECISION: this.ifm.precision = param; return null;
       case op.NPU_SET_IFM_BROADCAST: this.ifm.broadcast = param & 0xff; return null;
-      case op.NPU_SET_IFM_REGION: this.ifm.region = param & 0x7; return null;
+      case op.NPU_SET_IFM_REGION: this.ifm.region = this.region(param); return null;
       case op.NPU_SET_IFM_WIDTH0_M1: this.ifm.width0 = param; return null;
       case op.NPU_SET_IFM_HEIGHT0_M1: this.ifm.height[0] = param; return null;
       case op.NPU_SET_IFM_HEIGHT1_M1: this.ifm.height[1] = param; return null;
@@ -302,27 +313,27 @@ export class StreamWalk {
       case op.NPU_SET_OFM_HEIGHT_M1: this.ofm.height[2] = param; return null;
       case op.NPU_SET_OFM_DEPTH_M1: this.ofm.depth = param; return null;
       case op.NPU_SET_OFM_PRECISION: this.ofm.precision = param; return null;
-      case op.NPU_SET_OFM_REGION: this.ofm.region = param & 0x7; return null;
+      case op.NPU_SET_OFM_REGION: this.ofm.region = this.region(param); return null;
       case op.NPU_SET_OFM_WIDTH0_M1: this.ofm.width0 = param; return null;
       case op.NPU_SET_OFM_HEIGHT0_M1: this.ofm.height[0] = param; return null;
       case op.NPU_SET_OFM_HEIGHT1_M1: this.ofm.height[1] = param; return null;
       case op.NPU_SET_IFM2_BROADCAST: this.ifm2.broadcast = param & 0xff; return null;
       case op.NPU_SET_IFM2_PRECISION: this.ifm2.precision = param; return null;
-      case op.NPU_SET_IFM2_REGION: this.ifm2.region = param & 0x7; return null;
+      case op.NPU_SET_IFM2_REGION: this.ifm2.region = this.region(param); return null;
       case op.NPU_SET_IFM2_WIDTH0_M1: this.ifm2.width0 = param; return null;
       case op.NPU_SET_IFM2_HEIGHT0_M1: this.ifm2.height[0] = param; return null;
       case op.NPU_SET_IFM2_HEIGHT1_M1: this.ifm2.height[1] = param; return null;
-      case op.NPU_SET_WEIGHT_REGION: this.weight.region = param & 0x7; return null;
-      case op.NPU_SET_SCALE_REGION: this.scale.region = param & 0x7; return null;
+      case op.NPU_SET_WEIGHT_REGION: this.weight.region = this.region(param); return null;
+      case op.NPU_SET_SCALE_REGION: this.scale.region = this.region(param); return null;
       case op.NPU_SET_WEIGHT_BASE: this.weight.base = addr; return null;
       case op.NPU_SET_WEIGHT_LENGTH: this.weight.length = second; return null;
       case op.NPU_SET_SCALE_BASE: this.scale.base = addr; return null;
       case op.NPU_SET_SCALE_LENGTH: this.scale.length = second; return null;
       case op.NPU_SET_DMA0_SRC_REGION:
-        this.src.region = param & 0x100 ? -1 : param & 0x7;
+        this.src.region = param & 0x100 ? -1 : this.region(param);
         this.dmaMode = (param >> 9) & 0x3;
         return null;
-      case op.NPU_SET_DMA0_DST_REGION: this.dst.region = param & 0x100 ? -1 : param & 0x7; return null;
+      case op.NPU_SET_DMA0_DST_REGION: this.dst.region = param & 0x100 ? -1 : this.region(param); return null;
       case op.NPU_SET_DMA0_SIZE0: this.dmaSize0 = param; return null;
       case op.NPU_SET_DMA0_SIZE1: this.dmaSize1 = param; return null;
       case op.NPU_SET_DMA0_SRC_STRIDE0: this.src.stride[0] = sx40(addr); return null;
