@@ -33,29 +33,6 @@ lane_cache() {
 	(cd "$c" && pwd)
 }
 
-# The mirror the machine already uses for Debian (not -security).
-lane_debian_mirror() {
-	local f uri
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		case $f in
-		*.sources)
-			uri=$(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$f")
-			;;
-		*)
-			uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' "$f")
-			;;
-		esac
-		for u in $uri; do
-			case $u in
-			*security*) ;;
-			*/debian | */debian/) echo "${u%/}"; return 0 ;;
-			esac
-		done
-	done
-	return 1
-}
-
 # lane_in_root ROOT CMD...: runs CMD chrooted in a build root (build-root.sh), in a
 # mount namespace of its own where the lane cache is bind-mounted at the same path,
 # so the kernel's headers and the build directory keep their absolute paths.
@@ -165,4 +142,14 @@ lane_apt_opts() {
 # lane_apt_setup APTDIR: the directories a private APT configuration needs.
 lane_apt_setup() {
 	mkdir -p "$1/lists/partial" "$1/archives/partial" "$1/etc/sources.list.d" "$1/etc/preferences.d"
+}
+
+# lane_compress: stdin to stdout, zstd when the host has it, else gzip (the kernels read both).
+lane_compress() {
+	if command -v zstd >/dev/null 2>&1; then zstd -q -3 -T0 -c; else gzip -1 -c; fi
+}
+
+# lane_mkcpio DIR: a newc cpio of DIR on stdout, sorted and owned by root (reproducible).
+lane_mkcpio() {
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0)
 }

@@ -45,15 +45,6 @@ cache=$(lane_cache)
 work=$(mktemp -d "${TMPDIR:-/tmp}/accel-lane-initramfs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-if command -v zstd >/dev/null 2>&1; then
-	compress() { zstd -q -3 -T0 -c; }
-else
-	compress() { gzip -1 -c; }
-fi
-
-mkcpio() { # DIR -> stdout
-	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0)
-}
 
 # --- module load order ------------------------------------------------------
 modroot=$kdir/root
@@ -103,7 +94,7 @@ if [ ! -s "$base" ]; then
 	echo "root:x:0:" >"$b/etc/group"
 	mkdir -p "$(dirname "$base")"
 	rm -f "$cache"/initramfs/base-"$kver"-*.cpio
-	mkcpio "$b" | compress >"$base.tmp"
+	lane_mkcpio "$b" | lane_compress >"$base.tmp"
 	mv "$base.tmp" "$base"
 fi
 
@@ -137,7 +128,7 @@ if [ "$project" = 1 ]; then
 	find "$p/node_modules" -type d -path '*koffi*' \( -name 'musl_*' -o -name 'darwin_*' -o -name 'win32_*' \
 		-o -name 'freebsd_*' -o -name 'openbsd_*' -o -name 'linux_arm*' -o -name 'linux_ia32' \
 		-o -name 'linux_riscv*' -o -name 'linux_loong*' \) -prune -exec rm -rf {} + 2>/dev/null || true
-	mkcpio "$work/project" | compress >"$work/project.cpio"
+	lane_mkcpio "$work/project" | lane_compress >"$work/project.cpio"
 	parts="$parts $work/project.cpio"
 fi
 
@@ -154,7 +145,7 @@ cp "$cmdfile" "$l/lane/cmd"
 	printf 'APU_PARAMS=%s\n' "'$(printf '%s' "$params" | sed "s/'/'\\\\''/g")'"
 	printf 'GUEST_TIMEOUT=%s\n' "$guest_timeout"
 } >"$l/lane/config"
-mkcpio "$l" >"$work/lane.cpio"
+lane_mkcpio "$l" >"$work/lane.cpio"
 parts="$parts $work/lane.cpio"
 
 # Each archive starts on a 512-byte boundary; the kernel skips the zero padding.

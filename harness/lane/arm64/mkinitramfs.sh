@@ -47,14 +47,6 @@ cache=$(lane_cache)
 work=$(mktemp -d "${TMPDIR:-/tmp}/accel-lane-arm64-initramfs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-if command -v zstd >/dev/null 2>&1; then
-	compress() { zstd -q -3 -T0 -c; }
-else
-	compress() { gzip -1 -c; }
-fi
-mkcpio() { # DIR -> stdout
-	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0)
-}
 
 # --- module load order ----------------------------------------------------------
 # ethosu last: the guest inserts it per phase, after presetting its registers.
@@ -95,7 +87,7 @@ if [ ! -s "$base" ]; then
 	echo "root:x:0:" >"$b/etc/group"
 	mkdir -p "$(dirname "$base")"
 	rm -f "$cache"/initramfs/arm64-base-*.cpio
-	mkcpio "$b" | compress >"$base.tmp"
+	lane_mkcpio "$b" | lane_compress >"$base.tmp"
 	mv "$base.tmp" "$base"
 fi
 
@@ -123,7 +115,7 @@ rm -rf "$p"/node_modules/@koromix/koffi-*
 mkdir -p "$p/node_modules/@koromix"
 cp -r "$prep/koffi" "$p/node_modules/@koromix/koffi-linux-arm64"
 rm -rf "$p/node_modules/@koromix/koffi-linux-arm64/musl_arm64"
-mkcpio "$work/project" | compress >"$work/project.cpio"
+lane_mkcpio "$work/project" | lane_compress >"$work/project.cpio"
 
 # --- lane ---------------------------------------------------------------------------
 l=$work/lane
@@ -139,7 +131,7 @@ cp "$cmdfile" "$l/lane/cmd"
 	printf 'REPRO=%s\n' "$repro"
 	printf 'GUEST_TIMEOUT=%s\n' "$guest_timeout"
 } >"$l/lane/config"
-mkcpio "$l" >"$work/lane.cpio"
+lane_mkcpio "$l" >"$work/lane.cpio"
 
 # Each archive starts on a 512-byte boundary; the kernel skips the zero padding.
 : >"$out.tmp"
