@@ -37,21 +37,7 @@ export const MT8183_APU_DRIVER: ApuDriverDecl = {
 
 export const APU_DRIVERS: readonly ApuDriverDecl[] = [APU_DRIVER, MT8183_APU_DRIVER];
 
-/** Reads one integer module parameter; null when absent or unreadable. */
-export function readModuleParam(sys: Sys, module: string, param: string): number | null {
-  const path = `/sys/module/${module}/parameters/${param}`;
-  try {
-    if (!sys.fs.exists(path)) return null;
-    const text = sys.fs.readFile(path).toString('utf8').trim();
-    // bool parameters print Y/N (kernel/params.c param_get_bool).
-    if (text === 'Y') return 1;
-    if (text === 'N') return 0;
-    const n = Number.parseInt(text, 10);
-    return Number.isFinite(n) ? n : null;
-  } catch {
-    return null;
-  }
-}
+import { readModuleParam } from '../module-param';
 
 export function apuProfile(sys: Sys, decl: ApuDriverDecl): DriverProfile {
   const exclusive = readModuleParam(sys, decl.module, 'exclusive');

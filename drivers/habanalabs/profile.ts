@@ -3,7 +3,7 @@
  * with the kernel code that makes it so.
  */
 import type { Sys } from '../../harness/sys/types';
-import { readModuleParam } from '../apu/profile';
+import { readModuleParam } from '../module-param';
 import type { DriverProfile } from '../profile';
 import { HABANALABS_ADAPTER_NAME } from './adapter';
 

@@ -4,6 +4,7 @@
  * back from /sys/module/intel_vpu/parameters through the Sys file view, so the
  * profile tells what the running driver does, simulated or real.
  */
+import { readModuleParam } from '../module-param';
 import type { Sys } from '../../harness/sys/types';
 import type { DriverProfile } from '../profile';
 
@@ -21,19 +22,9 @@ export const IVPU_DEFAULT_INFERENCE_MS = 60000;
 /** vpu_boot_api.h VPU_SCHEDULING_MODE_OS / _HW; ivpu_drv.h IVPU_SCHED_MODE_AUTO (-1). */
 export type IvpuSchedMode = 'os' | 'hw';
 
-/** Reads one integer module parameter; null when absent or unreadable (bool params print Y/N). */
+/** Reads one integer module parameter of intel_vpu; null when absent or unreadable. */
 export function readIvpuParam(sys: Sys, param: string): number | null {
-  const path = `/sys/module/${IVPU_MODULE}/parameters/${param}`;
-  try {
-    if (!sys.fs.exists(path)) return null;
-    const text = sys.fs.readFile(path).toString('utf8').trim();
-    if (text === 'Y') return 1;
-    if (text === 'N') return 0;
-    const n = Number.parseInt(text, 10);
-    return Number.isFinite(n) ? n : null;
-  } catch {
-    return null;
-  }
+  return readModuleParam(sys, IVPU_MODULE, param);
 }
 
 /**
