@@ -8,6 +8,7 @@
 import type { DriverProfile, OpenPolicy } from '../profile';
 import type { Sys } from '../../harness/sys/types';
 import { APU_ADAPTER_NAME } from './adapter';
+import { readModuleParam } from '../module-param';
 
 export interface ApuDriverDecl {
   /** Driver name (DRM_IOCTL_VERSION name, sysfs driver). */
@@ -37,7 +38,6 @@ export const MT8183_APU_DRIVER: ApuDriverDecl = {
 
 export const APU_DRIVERS: readonly ApuDriverDecl[] = [APU_DRIVER, MT8183_APU_DRIVER];
 
-import { readModuleParam } from '../module-param';
 
 export function apuProfile(sys: Sys, decl: ApuDriverDecl): DriverProfile {
   const exclusive = readModuleParam(sys, decl.module, 'exclusive');
