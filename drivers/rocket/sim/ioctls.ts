@@ -30,6 +30,8 @@ export const boOf = (obj: GemObject): RocketBo => obj.driverPriv as RocketBo;
 
 /** Bytes kvmalloc refuses outright (mm/slub.c __kvmalloc_node_noprof: size > INT_MAX). */
 const KVMALLOC_MAX = 0x7fffffff;
+/** sizeof(struct rocket_task) (rocket_job.h: u64 regcmd, u32 regcmd_count, padded), the kernel's copy of a task. */
+const ROCKET_TASK_KSIZE = 16;
 
 /**
  * rocket_ioctl_create_bo: shmem object, its pages, a node in the file's
@@ -128,7 +130,7 @@ function objectsLookup(dev: RocketDevice, file: DrmFile, ctx: IoctlContext, ptr:
 /** rocket_copy_tasks: task_struct_size at least sizeof(struct drm_rocket_task), every regcmd_count > 0. */
 function copyTasks(dev: RocketDevice, ctx: IoctlContext, job: ReturnType<typeof drm_rocket_job.decode>): RocketJob['tasks'] {
   if (job.task_struct_size < drm_rocket_task.size && !dev.has('task-struct-size-unchecked')) fail('EINVAL', 'task_struct_size');
-  if (job.task_count * drm_rocket_task.size > KVMALLOC_MAX) fail('ENOMEM', 'task array too large for kvmalloc');
+  if (job.task_count * ROCKET_TASK_KSIZE > KVMALLOC_MAX) fail('ENOMEM', 'task array too large for kvmalloc');
   const tasks: { regcmd: number; regcmdCount: number }[] = [];
   for (let i = 0; i < job.task_count; i++) {
     const t = drm_rocket_task.decode(ctx.copyFromUser(job.tasks + BigInt(i * job.task_struct_size), drm_rocket_task.size));
