@@ -5,9 +5,12 @@
  * rocket_open/rocket_postclose) over the simulated DRM core, on the facade
  * platform device rocket_register creates ("rknn").
  *
- * Its one parameter is not a module parameter (rocket has none): it
- * describes the NPU, so a test run can choose the hardware's behaviour:
+ * Its parameters are not module parameters (rocket has none): they describe
+ * the hardware, so a test run can choose its behaviour:
  *   npu=completing|silent  every task raises the DPU interrupt, or none does
+ *   iommu=present|absent   the cores sit behind rockchip-iommu, or behind none:
+ *                          probe still succeeds (rocket_core_init takes a NULL
+ *                          iommu_group) and every open fails with ENODEV
  */
 import type { DrmDevice, DrmRegistrar } from '../../sim/kernel/drm/driver';
 import { SysError } from '../../../harness/sys/errno';
@@ -22,7 +25,7 @@ import { ROCKET_HANDLERS } from './ioctls';
 /** rocket_register: platform_device_register_simple("rknn", -1, NULL, 0). */
 export const ROCKET_PARENT = 'rknn';
 
-export const ROCKET_NPU_DEFAULTS = { npu: 'completing' } as const;
+export const ROCKET_NPU_DEFAULTS = { npu: 'completing', iommu: 'present' } as const;
 
 export const ROCKET_DEFECTS = {
   'create-bo-handle-first': {
@@ -51,8 +54,15 @@ function personality(params: Readonly<Record<string, string>>): NpuPersonality {
   return p;
 }
 
+function hasIommu(params: Readonly<Record<string, string>>): boolean {
+  const p = params.iommu ?? ROCKET_NPU_DEFAULTS.iommu;
+  if (p !== 'present' && p !== 'absent') throw new Error(`iommu=${p}: one of present, absent`);
+  return p === 'present';
+}
+
 function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
   const mode = personality(config.params);
+  const iommu = hasIommu(config.params);
   let dev: RocketDevice | null = null;
   let openedOnce = false;
   const device = (): RocketDevice => {
@@ -82,6 +92,8 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
       // aperture, a scheduler entity over every core's scheduler (rocket_job_open).
       open: (_drm, file) => {
         const d = device();
+        // rocket_iommu_domain_create -> iommu_paging_domain_alloc: ENODEV without an IOMMU (iommu.c dev_has_iommu).
+        if (!iommu) throw SysError.of('ENODEV', 'open', 'no IOMMU behind the NPU core');
         if (d.has('open-once') && openedOnce) throw SysError.of('EBUSY', 'open', 'open-once defect');
         openedOnce = true;
         const f: RocketFile = { mm: new DrmMm(APERTURE_START, APERTURE_SIZE), entity: d.sched.createEntity(`client ${file.clientId}`) };

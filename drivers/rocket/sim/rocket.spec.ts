@@ -103,6 +103,11 @@ describe('sim:rocket (drivers/accel/rocket)', () => {
     expect(sync_file_info.decode(info).status).to.equal(-125);
   });
 
+  it('without an IOMMU the device probes but every open fails with ENODEV', () => {
+    const m = bootSimMachine(['rocket?iommu=absent']);
+    expect(errnoOf(() => m.sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC))).to.equal('ENODEV');
+  });
+
   it('refuses an unknown npu personality', () => {
     expect(() => bootSimMachine(['rocket?npu=busy'])).to.throw(/npu=busy/);
   });
