@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import { bootSimMachine } from '../../sim/machine';
+import type { Sys } from '../../../harness/sys/types';
+import { isSysError } from '../../../harness/sys/errno';
+import { O_CLOEXEC, O_RDWR } from '../../../harness/sys/constants';
+import { DMA_BUF_IOCTL_EXPORT_SYNC_FILE, DMA_BUF_SYNC_READ, SYNC_IOC_FILE_INFO, dma_buf_export_sync_file, sync_file_info } from '../../../harness/uapi/dma-buf';
+import { DRM_CLOEXEC, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_RDWR, drm_prime_handle } from '../../../harness/uapi/drm';
+import { ROCKET_IOCTL, drm_rocket_create_bo, drm_rocket_prep_bo, drm_rocket_submit } from '../uapi';
+import { createBo, prepBoAsync, submit, type RocketJobArgs } from '../lib';
+
+function boot(spec = 'rocket'): { sys: Sys; fd: number } {
+  const m = bootSimMachine([spec]);
+  return { sys: m.sys, fd: m.sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC) };
+}
+
+async function errnoOfAsync(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (isSysError(e)) return e.code;
+    throw e;
+  }
+  return 'success';
+}
+
+function errnoOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (isSysError(e)) return e.code;
+    throw e;
+  }
+  return 'success';
+}
+
+function job(sys: Sys, fd: number, out: number): RocketJobArgs {
+  const cmd = createBo(sys, fd, 4096);
+  return { tasks: [{ regcmd: Number(cmd.dmaAddress), regcmdCount: 2 }], inBos: [cmd.handle], outBos: [out] };
+}
+
+describe('sim:rocket (drivers/accel/rocket)', () => {
+  it('CREATE_BO: per-file drm_mm from the aperture start, page-aligned, best fit reuses freed holes', () => {
+    const { sys, fd } = boot();
+    expect(createBo(sys, fd, 1).dmaAddress).to.equal(0n);
+    const b = createBo(sys, fd, 8192);
+    expect(b.dmaAddress).to.equal(4096n);
+    expect(createBo(sys, fd, 4096).dmaAddress).to.equal(12288n);
+    sys.ioctl(fd, 0x40086409 /* DRM_IOCTL_GEM_CLOSE */, Buffer.from([b.handle, 0, 0, 0, 0, 0, 0, 0]));
+    // DRM_MM_INSERT_BEST: the 8 KiB hole is the smallest that fits, ahead of the tail.
+    expect(createBo(sys, fd, 4096).dmaAddress).to.equal(4096n);
+    const fd2 = sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC);
+    expect(createBo(sys, fd2, 4096).dmaAddress).to.equal(0n);
+  });
+
+  it('CREATE_BO: a full aperture gives ENOSPC and writes nothing; handle-first leaves the handle', () => {
+    for (const [spec, handle] of [['rocket', 0], ['rocket?defect=create-bo-handle-first', 5]] as const) {
+      const { sys, fd } = boot(spec);
+      for (let i = 0; i < 4; i++) createBo(sys, fd, 1 << 30);
+      const arg = drm_rocket_create_bo.encode({ size: 4096 });
+      expect(errnoOf(() => sys.ioctl(fd, ROCKET_IOCTL.CREATE_BO.request, arg))).to.equal('ENOSPC');
+      expect(drm_rocket_create_bo.decode(arg).handle).to.equal(handle);
+    }
+  });
+
+  it('SUBMIT: array checks in the kernel\'s order, a bad job dropped with SUBMIT returning 0', () => {
+    const { sys, fd } = boot();
+    const out = createBo(sys, fd, 4096).handle;
+    const j = job(sys, fd, out);
+    expect(errnoOf(() => sys.ioctl(fd, ROCKET_IOCTL.SUBMIT.request, drm_rocket_submit.encode({ job_count: 0, reserved: 1n })))).to.equal('success');
+    expect(errnoOf(() => submit(sys, fd, [j], { jobStructSize: 39, reserved: 1n }))).to.equal('EINVAL');
+    expect(errnoOf(() => submit(sys, fd, [j], { reserved: 1n }))).to.equal('EINVAL');
+    expect(errnoOf(() => sys.ioctl(fd, ROCKET_IOCTL.SUBMIT.request, drm_rocket_submit.encode({ jobs: 8n, job_count: 1, job_struct_size: 40 })))).to.equal('EFAULT');
+    expect(errnoOf(() => submit(sys, fd, [{ ...j, tasks: [{ regcmd: 0, regcmdCount: 0 }] }]))).to.equal('success');
+    expect(errnoOf(() => submit(sys, fd, [{ ...j, outBos: [out, 99] }]))).to.equal('success');
+  });
+
+  it('PREP_BO: EBUSY on a poll, ETIMEDOUT after a wait, 0 when the job is done', async () => {
+    const { sys, fd } = boot();
+    const out = createBo(sys, fd, 4096).handle;
+    submit(sys, fd, [job(sys, fd, out)]);
+    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, 0n))).to.equal('EBUSY');
+    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, -1n))).to.equal('EBUSY');
+    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, sys.monotonicNs() + 10n))).to.equal('ETIMEDOUT');
+    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, sys.monotonicNs() + 1_000_000n))).to.equal('success');
+    expect(await errnoOfAsync(sys.ioctlAsync(fd, ROCKET_IOCTL.PREP_BO.request, drm_rocket_prep_bo.encode({ handle: out, reserved: 1 })))).to.equal('EINVAL');
+  });
+
+  it('a silent NPU: the 500 ms timeout ends the job with -ECANCELED and PREP_BO returns 0', async () => {
+    const { sys, fd } = boot('rocket?npu=silent');
+    const out = createBo(sys, fd, 4096).handle;
+    submit(sys, fd, [job(sys, fd, out)]);
+    const prime = drm_prime_handle.encode({ handle: out, flags: DRM_CLOEXEC | DRM_RDWR });
+    sys.ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, prime);
+    const dmabuf = drm_prime_handle.decode(prime).fd;
+    const exp = dma_buf_export_sync_file.encode({ flags: Number(DMA_BUF_SYNC_READ) });
+    sys.ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, exp);
+    const syncFd = dma_buf_export_sync_file.decode(exp).fd;
+    const start = sys.monotonicNs();
+    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, start + 400_000_000n))).to.equal('ETIMEDOUT');
+    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, start + 2_000_000_000n))).to.equal('success');
+    const info = sync_file_info.encode({});
+    sys.ioctl(syncFd, SYNC_IOC_FILE_INFO, info);
+    expect(sync_file_info.decode(info).status).to.equal(-125);
+  });
+
+  it('without an IOMMU the device probes but every open fails with ENODEV', () => {
+    const m = bootSimMachine(['rocket?iommu=absent']);
+    expect(errnoOf(() => m.sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC))).to.equal('ENODEV');
+  });
+
+  it('refuses an unknown npu personality', () => {
+    expect(() => bootSimMachine(['rocket?npu=busy'])).to.throw(/npu=busy/);
+  });
+});
