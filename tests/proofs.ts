@@ -95,8 +95,15 @@ const CORE_AND_APU_PROOFS: readonly DefectProof[] = [
   // driver: IOMMU
   p('shared-iommu', 'apu', 'accel@iommu@context-isolation'),
   p('unmap-keeps-mapping', 'apu', 'accel@iommu@unmap-faults'),
-  p('unmap-first-page-only', 'apu', 'accel@iommu@unmap-every-page', 'accel@iommu@unmap-batch-every-object'),
-  p('unmap-batch-first-only', 'apu', 'accel@iommu@unmap-batch-every-object'),
+  p(
+    'unmap-first-page-only',
+    'apu',
+    'accel@iommu@unmap-every-page',
+    'accel@iommu@unmap-batch-every-object',
+    'accel@iommu@map-twice-refcounted-batch',
+  ),
+  p('unmap-batch-first-only', 'apu', 'accel@iommu@unmap-batch-every-object', 'accel@iommu@map-twice-refcounted-batch'),
+  p('remap-batch-refs-first-only', 'apu', 'accel@iommu@map-twice-refcounted-batch'),
   p('map-not-refcounted', 'apu', 'accel@iommu@map-twice-refcounted', 'accel@iommu@basic-addresses'),
   p('map-unknown-ok', 'apu', 'accel@iommu@bad-map-unknown'),
   p('ro-ignored', 'apu', 'accel@iommu@ro-write-faults'),

@@ -211,6 +211,30 @@ async function unmapBatchEveryObject(t: TestContext): Promise<void> {
   }
 }
 
+async function mapTwiceRefcountedBatch(t: TestContext): Promise<void> {
+  const deviceMap = t.capability('deviceMap');
+  const fd = await openRetry(t);
+  for (const sizes of [[1, 4], [4, 1]]) {
+    const objs = sizes.map((n) => sizedObject(t, fd, n));
+    const label = `batch of ${sizes.join(' and ')} pages`;
+    // Each object mapped alone first, then both again in one call: two references each.
+    for (const o of objs) mapBatch(t, fd, [o]);
+    const first = objs.map((o) => o.addr);
+    mapBatch(t, fd, objs);
+    objs.forEach((o, i) => checkEq(o.addr, first[i] as bigint, `address of object ${i} of the ${label} mapped again`));
+    const handles = objs.map((o) => o.handle);
+    deviceMap.unmap(fd, handles);
+    for (const [i, o] of objs.entries()) {
+      for (const page of probePages(o.pages)) {
+        checkEq(await fillPage(t, fd, o.addr, page, 0x21, [o.handle]), 'ok', `FILL of the ${pageName(page, o.pages)} of object ${i} of the ${label} with one reference left`);
+        checkBytes(pageSlice(o.bytes, page), 0x21, `${pageName(page, o.pages)} of object ${i} of the ${label} after its FILL`);
+      }
+    }
+    deviceMap.unmap(fd, handles);
+    for (const [i, o] of objs.entries()) await expectAllPagesFault(t, fd, o, 0x21, `object ${i} (${o.pages} pages) of the ${label} after the last unmap`);
+  }
+}
+
 /** The read-only object faults on every probed page and keeps `data`; the writable one takes a FILL on each. */
 async function checkFlagsPerPage(t: TestContext, fd: number, ro: SizedObject, rw: SizedObject, data: Buffer, label: string): Promise<void> {
   for (const page of probePages(ro.pages)) {
@@ -316,6 +340,14 @@ export default defineFamily('iommu', 'per-context IO address spaces: faults touc
     destructive: true,
     requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
     run: unmapBatchEveryObject,
+  },
+  {
+    name: 'map-twice-refcounted-batch',
+    description: 'a 1-page and a 4-page object, each mapped alone and then both in one call (both orders), stay mapped on every page until the second batch unmap',
+    reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP (one more reference per handle of the array)',
+    destructive: true,
+    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
+    run: mapTwiceRefcountedBatch,
   },
   {
     name: 'ro-every-page',

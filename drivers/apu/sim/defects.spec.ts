@@ -154,6 +154,17 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       return r.status === 'fault' && y.map.bytes[0] === 0;
     },
   },
+  'remap-batch-refs-first-only': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const [x, y] = [await mapped(env, fd), await mapped(env, fd)];
+      env.a.mapToDevice(fd, [x.bo.handle, y.bo.handle]);
+      env.a.unmapFromDevice(fd, [x.bo.handle, y.bo.handle]);
+      const r = await env.a.wait(env.a.submit(fd, { kind: 'fill', dst: y.iova, len: 16, value: 9 }), 1000);
+      return r.status === 'ok' && y.map.bytes[0] === 9;
+    },
+  },
   'map-not-refcounted': {
     spec: 'apu',
     check: async (env) => {

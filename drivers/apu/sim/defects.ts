@@ -249,6 +249,22 @@ export const APU_DEFECTS = {
     install: (t) =>
       t.overrideOps({ createMappings: (dev, file, options, base) => base(dev, file, { ...options, notRefcounted: true }) }),
   },
+  'remap-batch-refs-first-only': {
+    layer: 'driver',
+    rule: 'a GEM_IOMMU_MAP batch takes a new reference only on the first of its objects that were already mapped',
+    install: (t) =>
+      t.overrideOps({
+        iommuMap: (dev, ctx, objs, base) => {
+          const already = objs.filter((o, i) => objs.indexOf(o) === i && ctx.mappings.lookup(o) !== undefined);
+          const r = base(dev, ctx, objs);
+          if (!Array.isArray(r) || already.length < 2) return r;
+          // Every already-mapped object but the first gives its new reference back (it had one before: never to 0).
+          const skipped = already.slice(1);
+          if (ctx.mappings.unmapAll(skipped) === null) syncMappedRefs(ctx, skipped);
+          return r;
+        },
+      }),
+  },
   'map-unknown-ok': {
     layer: 'driver',
     rule: 'GEM_IOMMU_MAP of an unknown handle succeeds',
