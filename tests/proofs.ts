@@ -110,6 +110,7 @@ const CORE_AND_APU_PROOFS: readonly DefectProof[] = [
   p('ro-first-page-only', 'apu', 'accel@iommu@ro-every-page', 'accel@iommu@ro-mixed-batch'),
   p('ro-flag-per-batch', 'apu', 'accel@iommu@ro-mixed-batch'),
   p('fault-partial-write', 'apu', 'accel@iommu@fault-no-partial-write'),
+  p('fault-checks-ends-only', 'apu', 'accel@iommu@fault-hole-no-partial-write'),
   p('fault-wedges', 'apu', 'accel@iommu@fault-next-job-runs'),
 ];
 

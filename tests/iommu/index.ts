@@ -133,6 +133,21 @@ async function faultNoPartialWrite(t: TestContext): Promise<void> {
   checkBytes(map.bytes.subarray(0, 4096), 0, 'the mapped page of a FILL that faulted on the next page');
 }
 
+async function faultHoleNoPartialWrite(t: TestContext): Promise<void> {
+  const fd = await openRetry(t);
+  const objs = [1, 1, 1].map(() => sizedObject(t, fd, 1));
+  mapBatch(t, fd, objs);
+  const [a, hole, c] = objs as [SizedObject, SizedObject, SizedObject];
+  t.log(`addresses 0x${a.addr.toString(16)}, 0x${hole.addr.toString(16)}, 0x${c.addr.toString(16)}`);
+  if (hole.addr !== a.addr + PAGE || c.addr !== hole.addr + PAGE) t.skip('three one-page objects mapped in one call did not get adjacent addresses: no hole to put inside one access');
+  t.capability('deviceMap').unmap(fd, [hole.handle]);
+  // One FILL over three pages whose middle one is unmapped: the fault is neither the first page nor the last.
+  const r = await runJob(t, fd, { kind: 'fill', dst: a.addr, len: 3 * APU_PAGE_SIZE, value: 0x7e }, [a.handle, c.handle]);
+  checkEq(r.status, 'fault', 'FILL across an unmapped middle page');
+  checkBytes(a.bytes.subarray(0, APU_PAGE_SIZE), 0, 'the page before the hole');
+  checkBytes(c.bytes.subarray(0, APU_PAGE_SIZE), 0, 'the page after the hole');
+}
+
 async function faultNextJobRuns(t: TestContext): Promise<void> {
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
@@ -373,6 +388,14 @@ export default defineFamily('iommu', 'per-context IO address spaces: faults touc
     // Needs the explicit map: the only mapping of a fresh context has an unmapped page after it.
     requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
     run: faultNoPartialWrite,
+  },
+  {
+    name: 'fault-hole-no-partial-write',
+    description: 'a FILL over three pages whose middle one is unmapped faults and writes neither the page before nor the page after the hole',
+    reference: 'docs/uapi-apu.md: Firmware commands (every page checked before any is touched)',
+    destructive: true,
+    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
+    run: faultHoleNoPartialWrite,
   },
   {
     name: 'fault-next-job-runs',

@@ -224,6 +224,17 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       return r.status === 'fault' && b.map.bytes[0] === 0;
     },
   },
+  'fault-checks-ends-only': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const [x, y, z] = [await mapped(env, fd), await mapped(env, fd), await mapped(env, fd)];
+      if (y.iova !== x.iova + 4096n || z.iova !== y.iova + 4096n) return false;
+      env.a.unmapFromDevice(fd, [y.bo.handle]);
+      const r = await env.a.wait(env.a.submit(fd, { kind: 'fill', dst: x.iova, len: 3 * 4096, value: 9 }), 1000);
+      return r.status === 'fault' && x.map.bytes[0] === 0;
+    },
+  },
   'fault-wedges': {
     spec: 'apu',
     check: async (env) => {

@@ -363,6 +363,30 @@ export const APU_DEFECTS = {
         },
       }),
   },
+  'fault-checks-ends-only': {
+    layer: 'driver',
+    rule: 'a FILL checks only the first and last page of its range before writing: a hole between them faults after the pages before it were written',
+    install: (t) =>
+      t.overrideOps({
+        executeJob: (dev, job, base) => {
+          const e = base(dev, job);
+          if (job.cmd !== APU_CMD_FILL) return e;
+          const a = apu_cmd_fill.decode(job.args);
+          return afterRun(e, (out, domain) => {
+            if (!isFault(out) || a.len === 0) return out;
+            const page = BigInt(IOMMU_PAGE_SIZE);
+            const firstPage = a.dst - (a.dst % page);
+            const last = a.dst + BigInt(a.len) - 1n;
+            const lastPage = last - (last % page);
+            const dst = domain.translate(a.dst, a.len, true);
+            // Only a fault strictly inside the range escapes the ends-only check.
+            if (dst.ok || dst.iova === firstPage || dst.iova === lastPage) return out;
+            writeOver(dst.segments, Buffer.alloc(a.len, a.value & 0xff));
+            return out;
+          });
+        },
+      }),
+  },
   'fault-wedges': {
     layer: 'driver',
     rule: 'after an IOMMU fault the next job never runs',
