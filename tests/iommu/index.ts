@@ -133,21 +133,6 @@ async function faultNoPartialWrite(t: TestContext): Promise<void> {
   checkBytes(map.bytes.subarray(0, 4096), 0, 'the mapped page of a FILL that faulted on the next page');
 }
 
-async function faultHoleNoPartialWrite(t: TestContext): Promise<void> {
-  const fd = await openRetry(t);
-  const objs = [1, 1, 1].map(() => sizedObject(t, fd, 1));
-  mapBatch(t, fd, objs);
-  const [a, hole, c] = objs as [SizedObject, SizedObject, SizedObject];
-  t.log(`addresses 0x${a.addr.toString(16)}, 0x${hole.addr.toString(16)}, 0x${c.addr.toString(16)}`);
-  if (hole.addr !== a.addr + PAGE || c.addr !== hole.addr + PAGE) t.skip('three one-page objects mapped in one call did not get adjacent addresses: no hole to put inside one access');
-  t.capability('deviceMap').unmap(fd, [hole.handle]);
-  // One FILL over three pages whose middle one is unmapped: the fault is neither the first page nor the last.
-  const r = await runJob(t, fd, { kind: 'fill', dst: a.addr, len: 3 * APU_PAGE_SIZE, value: 0x7e }, [a.handle, c.handle]);
-  checkEq(r.status, 'fault', 'FILL across an unmapped middle page');
-  checkBytes(a.bytes.subarray(0, APU_PAGE_SIZE), 0, 'the page before the hole');
-  checkBytes(c.bytes.subarray(0, APU_PAGE_SIZE), 0, 'the page after the hole');
-}
-
 async function faultNextJobRuns(t: TestContext): Promise<void> {
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
@@ -188,7 +173,7 @@ interface SizedObject {
 }
 
 function sizedObject(t: TestContext, fd: number, pages: number, deviceReadOnly = false): SizedObject {
-  const { bo, map } = mappedBuffer(t, fd, pages * APU_PAGE_SIZE, { deviceReadOnly });
+  const { bo, map } = mappedBuffer(t, fd, pages * APU_PAGE_SIZE, deviceReadOnly ? { deviceReadOnly } : undefined);
   return { handle: bo.handle, pages, bytes: map.bytes, addr: 0n };
 }
 
@@ -288,6 +273,21 @@ async function roMixedBatch(t: TestContext): Promise<void> {
     mapBatch(t, fd, roFirst ? [ro, rw] : [rw, ro]);
     await checkFlagsPerPage(t, fd, ro, rw, data, label);
   }
+}
+
+async function faultHoleNoPartialWrite(t: TestContext): Promise<void> {
+  const fd = await openRetry(t);
+  const objs = [1, 1, 1].map(() => sizedObject(t, fd, 1));
+  mapBatch(t, fd, objs);
+  const [a, hole, c] = objs as [SizedObject, SizedObject, SizedObject];
+  t.log(`addresses 0x${a.addr.toString(16)}, 0x${hole.addr.toString(16)}, 0x${c.addr.toString(16)}`);
+  if (hole.addr !== a.addr + PAGE || c.addr !== hole.addr + PAGE) t.skip('three one-page objects mapped in one call did not get adjacent addresses: no hole to put inside one access');
+  t.capability('deviceMap').unmap(fd, [hole.handle]);
+  // One FILL over three pages whose middle one is unmapped: the fault is neither the first page nor the last.
+  const r = await runJob(t, fd, { kind: 'fill', dst: a.addr, len: 3 * APU_PAGE_SIZE, value: 0x7e }, [a.handle, c.handle]);
+  checkEq(r.status, 'fault', 'FILL across an unmapped middle page');
+  checkBytes(a.bytes.subarray(0, APU_PAGE_SIZE), 0, 'the page before the hole');
+  checkBytes(c.bytes.subarray(0, APU_PAGE_SIZE), 0, 'the page after the hole');
 }
 
 // Every subtest that makes the device take an MMU fault on purpose is `destructive`: on real
