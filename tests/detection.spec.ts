@@ -50,6 +50,8 @@ function mustPass(policy: 'shared' | 'exclusive'): string[] {
       'accel@exclusive-open@dup-shares-context',
       'accel@exclusive-open@inherited-fd-shares-context',
       'accel@exclusive-open@passed-fd-shares-context',
+      'accel@exclusive-open@last-process-anywhere',
+      'accel@exclusive-open@close-every-order',
     );
   }
   return names;
@@ -113,6 +115,8 @@ describe('detection of a driver no profile declares, through the session', funct
       'dup-shares-context',
       'inherited-fd-shares-context',
       'passed-fd-shares-context',
+      'last-process-anywhere',
+      'close-every-order',
       'reopen-after-close',
     ].map((n) => `accel@exclusive-open@${n}`);
     const results = await runAll(dev);

@@ -74,6 +74,9 @@ const CORE_AND_APU_PROOFS: readonly DefectProof[] = [
     'accel@exclusive-open@inherited-fd-shares-context',
     'accel@exclusive-open@passed-fd-shares-context',
   ),
+  // Lock lifetimes the tests above never reach: a non-opener closing first, a third reference.
+  p('excl-release-on-second-close', 'mt8183', 'accel@exclusive-open@last-process-anywhere', 'accel@exclusive-open@close-every-order'),
+  p('excl-release-on-foreign-close', 'mt8183', 'accel@exclusive-open@last-process-anywhere', 'accel@exclusive-open@close-every-order'),
   p('excl-not-enforced', 'mt8183', 'accel@exclusive-open@basic-second-open', 'accel@exclusive-open@reopen-after-close'),
   // driver: GEM_NEW
   p('gem-new-bad-flags-ok', 'apu', 'accel@gem@bad-create'),
@@ -92,10 +95,22 @@ const CORE_AND_APU_PROOFS: readonly DefectProof[] = [
   // driver: IOMMU
   p('shared-iommu', 'apu', 'accel@iommu@context-isolation'),
   p('unmap-keeps-mapping', 'apu', 'accel@iommu@unmap-faults'),
+  p(
+    'unmap-first-page-only',
+    'apu',
+    'accel@iommu@unmap-every-page',
+    'accel@iommu@unmap-batch-every-object',
+    'accel@iommu@map-twice-refcounted-batch',
+  ),
+  p('unmap-batch-first-only', 'apu', 'accel@iommu@unmap-batch-every-object', 'accel@iommu@map-twice-refcounted-batch'),
+  p('remap-batch-refs-first-only', 'apu', 'accel@iommu@map-twice-refcounted-batch'),
   p('map-not-refcounted', 'apu', 'accel@iommu@map-twice-refcounted', 'accel@iommu@basic-addresses'),
   p('map-unknown-ok', 'apu', 'accel@iommu@bad-map-unknown'),
   p('ro-ignored', 'apu', 'accel@iommu@ro-write-faults'),
+  p('ro-first-page-only', 'apu', 'accel@iommu@ro-every-page', 'accel@iommu@ro-mixed-batch'),
+  p('ro-flag-per-batch', 'apu', 'accel@iommu@ro-mixed-batch'),
   p('fault-partial-write', 'apu', 'accel@iommu@fault-no-partial-write'),
+  p('fault-checks-ends-only', 'apu', 'accel@iommu@fault-hole-no-partial-write'),
   p('fault-wedges', 'apu', 'accel@iommu@fault-next-job-runs'),
 ];
 

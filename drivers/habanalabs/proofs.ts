@@ -30,6 +30,8 @@ export const HABANALABS_PROOFS: readonly DefectProof[] = [
     'exclusive-open@inherited-fd-shares-context',
     'exclusive-open@passed-fd-shares-context',
     'exclusive-open@reopen-after-close',
+    'exclusive-open@last-process-anywhere',
+    'exclusive-open@close-every-order',
   ),
   hl('hl-cs-seq-skips', 'habanalabs@basic-nop-submissions'),
   hl('hl-cs-chunks-unbounded', 'habanalabs@bad-cs-args'),

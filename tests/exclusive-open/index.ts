@@ -166,6 +166,73 @@ async function passedFdSharesContext(t: TestContext): Promise<void> {
   await checkPeerHolds(t, fd, held, 'a process that received the fd');
 }
 
+/** Skips unless the device is exclusive: these checks are about who keeps the lock. */
+function needExclusive(t: TestContext): void {
+  if (!exclusive(t)) t.skip(`policy ${policyText(t)}: no exclusive lock whose lifetime could be observed`);
+}
+
+async function lastProcessAnywhere(t: TestContext): Promise<void> {
+  needExclusive(t);
+  const fd = await openRetry(t);
+  const [mine, theirs] = t.sys.socketpair();
+  t.defer(() => t.sys.close(mine));
+  t.defer(() => t.sys.close(theirs));
+  // The fd goes into a first process by inheritance and into a second one over SCM_RIGHTS.
+  const first = await spawnPeer(t, [fd]);
+  check(first.peer.inherited.get(fd) !== undefined, `the first child did not inherit fd ${fd}`);
+  const second = await spawnPeer(t, [theirs]);
+  const secondSock = second.peer.inherited.get(theirs);
+  check(secondSock !== undefined, `the second child did not inherit socket fd ${theirs}`);
+  t.sys.sendFd(mine, fd);
+  await mustAsync('recvFd (SCM_RIGHTS) in the second child', () => second.peer.recvFd(secondSock));
+  t.close(fd);
+  expectBusy(t, 'after the opener closed its fd while two other processes hold the file');
+  await first.exit();
+  expectBusy(t, 'after the first holder exited while a second process still holds the file');
+  await second.exit();
+  await mustAsync('open after the last process holding the file exited', () => openRetry(t));
+}
+
+type Holder = 'parent fd' | 'parent dup' | 'child fd';
+
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
+}
+
+async function closeEveryOrder(t: TestContext): Promise<void> {
+  needExclusive(t);
+  const orders = permutations<Holder>(['parent fd', 'parent dup', 'child fd']);
+  for (const order of orders) {
+    const fd = await openRetry(t);
+    const dup = t.sys.dup(fd);
+    let dupOpen = true;
+    t.defer(() => {
+      if (dupOpen) t.sys.close(dup);
+    });
+    const held = await spawnPeer(t, [fd]);
+    const childFd = held.peer.inherited.get(fd);
+    check(childFd !== undefined, `the child did not inherit fd ${fd}`);
+    const closeOne: Record<Holder, () => Promise<void>> = {
+      'parent fd': async () => t.close(fd),
+      'parent dup': async () => {
+        dupOpen = false;
+        t.sys.close(dup);
+      },
+      'child fd': () => held.peer.close(childFd),
+    };
+    const label = order.join(', then ');
+    for (const [i, holder] of order.entries()) {
+      await closeOne[holder]();
+      if (i < order.length - 1) expectBusy(t, `after closing ${order.slice(0, i + 1).join(' and ')} (order: ${label})`);
+    }
+    const again = await mustAsync(`open after closing ${label}`, () => openRetry(t));
+    t.close(again);
+    await held.exit();
+  }
+  t.log(`${orders.length} close orders across parent and child`);
+}
+
 async function reopenAfterClose(t: TestContext): Promise<void> {
   for (let i = 0; i < REOPEN_ROUNDS; i++) {
     let fd: number;
@@ -258,6 +325,22 @@ export default defineFamily('exclusive-open', 'the open policy per open file des
     timeoutMs: 30_000,
     requires: ['open-policy'],
     run: passedFdSharesContext,
+  },
+  {
+    name: 'last-process-anywhere',
+    description: 'with the fd in two other processes and the opener\'s closed, an exclusive device stays busy when the first of them exits, free when the second does',
+    reference: REF_RELEASE,
+    timeoutMs: 30_000,
+    requires: ['open-policy'],
+    run: lastProcessAnywhere,
+  },
+  {
+    name: 'close-every-order',
+    description: 'an fd, its dup and a child\'s inherited copy closed in each of the 6 orders: an exclusive device stays busy until the last close',
+    reference: REF_RELEASE,
+    timeoutMs: 60_000,
+    requires: ['open-policy'],
+    run: closeEveryOrder,
   },
   {
     name: 'reopen-after-close',

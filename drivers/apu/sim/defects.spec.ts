@@ -45,6 +45,28 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       return errnoOf(() => openDev(sys)) === 'EBUSY';
     },
   },
+  'excl-release-on-second-close': {
+    spec: 'mt8183',
+    check: ({ sys }) => {
+      const fd = openDev(sys);
+      const d1 = sys.dup(fd);
+      sys.dup(fd); // a third reference, still open after two closes
+      sys.close(fd);
+      sys.close(d1);
+      return errnoOf(() => openDev(sys)) === 'EBUSY';
+    },
+  },
+  'excl-release-on-foreign-close': {
+    spec: 'mt8183',
+    check: async ({ sys }) => {
+      const fd = openDev(sys);
+      const child = await sys.spawn({ inheritFds: [fd] });
+      await child.close(child.inherited.get(fd) as number);
+      const busy = errnoOf(() => openDev(sys)) === 'EBUSY';
+      await child.exit();
+      return busy;
+    },
+  },
   'excl-not-enforced': { spec: 'mt8183', check: ({ sys }) => (openDev(sys), errnoOf(() => openDev(sys)) === 'EBUSY') },
   'gem-new-bad-flags-ok': { spec: 'apu', check: ({ sys }) => errnoOf(() => gemNew(sys, openDev(sys), 4096, 0x80)) === 'EINVAL' },
   'gem-new-dirty-output': {
@@ -112,6 +134,37 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       return r.status === 'fault' && b.map.bytes[0] === 0;
     },
   },
+  'unmap-first-page-only': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const b = await mapped(env, fd, 3 * 4096);
+      env.a.unmapFromDevice(fd, [b.bo.handle]);
+      const r = await env.a.wait(env.a.submit(fd, { kind: 'fill', dst: b.iova + 4096n, len: 16, value: 9 }), 1000);
+      return r.status === 'fault' && b.map.bytes[4096] === 0;
+    },
+  },
+  'unmap-batch-first-only': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const [x, y] = [await mapped(env, fd), await mapped(env, fd)];
+      env.a.unmapFromDevice(fd, [x.bo.handle, y.bo.handle]);
+      const r = await env.a.wait(env.a.submit(fd, { kind: 'fill', dst: y.iova, len: 16, value: 9 }), 1000);
+      return r.status === 'fault' && y.map.bytes[0] === 0;
+    },
+  },
+  'remap-batch-refs-first-only': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const [x, y] = [await mapped(env, fd), await mapped(env, fd)];
+      env.a.mapToDevice(fd, [x.bo.handle, y.bo.handle]);
+      env.a.unmapFromDevice(fd, [x.bo.handle, y.bo.handle]);
+      const r = await env.a.wait(env.a.submit(fd, { kind: 'fill', dst: y.iova, len: 16, value: 9 }), 1000);
+      return r.status === 'ok' && y.map.bytes[0] === 9;
+    },
+  },
   'map-not-refcounted': {
     spec: 'apu',
     check: async (env) => {
@@ -142,6 +195,26 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       return r.status === 'fault' && b.map.bytes[0] === 0;
     },
   },
+  'ro-first-page-only': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const b = await mapped(env, fd, 2 * 4096, true);
+      const r = await env.a.wait(env.a.submit(fd, { kind: 'fill', dst: b.iova + 4096n, len: 16, value: 9 }), 1000);
+      return r.status === 'fault' && b.map.bytes[4096] === 0;
+    },
+  },
+  'ro-flag-per-batch': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const rw = env.a.createBuffer(fd, 4096);
+      const ro = env.a.createBuffer(fd, 4096, { deviceReadOnly: true });
+      const [, iova] = env.a.mapToDevice(fd, [rw.handle, ro.handle]);
+      const r = await env.a.wait(env.a.submit(fd, { kind: 'fill', dst: iova as bigint, len: 16, value: 9 }), 1000);
+      return r.status === 'fault';
+    },
+  },
   'fault-partial-write': {
     spec: 'apu',
     check: async (env) => {
@@ -149,6 +222,17 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       const b = await mapped(env, fd, 4096);
       const r = await env.a.wait(env.a.submit(fd, { kind: 'fill', dst: b.iova, len: 8192, value: 9 }), 1000);
       return r.status === 'fault' && b.map.bytes[0] === 0;
+    },
+  },
+  'fault-checks-ends-only': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const [x, y, z] = [await mapped(env, fd), await mapped(env, fd), await mapped(env, fd)];
+      if (y.iova !== x.iova + 4096n || z.iova !== y.iova + 4096n) return false;
+      env.a.unmapFromDevice(fd, [y.bo.handle]);
+      const r = await env.a.wait(env.a.submit(fd, { kind: 'fill', dst: x.iova, len: 3 * 4096, value: 9 }), 1000);
+      return r.status === 'fault' && x.map.bytes[0] === 0;
     },
   },
   'fault-wedges': {

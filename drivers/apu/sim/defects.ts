@@ -20,10 +20,10 @@ import {
   drm_apu_gem_new,
   drm_apu_gem_queue,
 } from '../uapi';
-import type { GemObject, IoctlContext } from '../../sim/kernel/drm/driver';
-import { IommuDomain, type Segment, gather } from '../../sim/kernel/iommu';
+import type { DrmFile, GemObject, IoctlContext } from '../../sim/kernel/drm/driver';
+import { IOMMU_PAGE_SIZE, IommuDomain, type Segment, gather } from '../../sim/kernel/iommu';
 import type { ApuDefect } from '../../sim/plugin-api';
-import { contextOf } from './context';
+import { apuBoOf, contextOf } from './context';
 import type { Execution, Outcome } from './firmware';
 import { syncMappedRefs } from './ops';
 
@@ -52,6 +52,23 @@ function writeOver(segments: readonly Segment[], bytes: Buffer): void {
 
 const NEW = drm_apu_gem_new.offsets;
 
+/** A domain whose iommu_unmap clears only the first page of a range (an off-by-pages unmap). */
+class FirstPageUnmapDomain extends IommuDomain {
+  override unmap(iova: bigint, _pages: number, keepPtes = false): void {
+    super.unmap(iova, 1, keepPtes);
+  }
+}
+
+/** A domain that honours IOMMU_WRITE's absence on the first page of a range only. */
+class FirstPageReadOnlyDomain extends IommuDomain {
+  override map(iova: bigint, memory: Buffer, writable: boolean): void {
+    if (writable || memory.length <= IOMMU_PAGE_SIZE) return super.map(iova, memory, writable);
+    // Two ranges over one object: its first page read-only, the rest writable (views share the memory).
+    super.map(iova, memory.subarray(0, IOMMU_PAGE_SIZE), false);
+    super.map(iova + BigInt(IOMMU_PAGE_SIZE), memory.subarray(IOMMU_PAGE_SIZE), true);
+  }
+}
+
 export const APU_DEFECTS = {
   'excl-release-on-close': {
     layer: 'driver',
@@ -63,6 +80,38 @@ export const APU_DEFECTS = {
           dev.dropLock(file);
         },
       }),
+  },
+  'excl-release-on-second-close': {
+    layer: 'driver',
+    rule: 'the exclusive-open lock drops at the file\'s second close(), as if a file could have at most two fds',
+    install: (t) => {
+      const closes = new WeakMap<DrmFile, number>();
+      t.overrideOps({
+        flush: (dev, file, closer, base) => {
+          base(dev, file, closer);
+          const n = (closes.get(file) ?? 0) + 1;
+          closes.set(file, n);
+          if (n === 2) dev.dropLock(file);
+        },
+      });
+    },
+  },
+  'excl-release-on-foreign-close': {
+    layer: 'driver',
+    rule: 'the exclusive-open lock drops when a process other than the opener closes its fd of the file',
+    install: (t) => {
+      const openers = new WeakMap<DrmFile, number>();
+      t.overrideOps({
+        open: (dev, file, ctx, base) => {
+          base(dev, file, ctx);
+          openers.set(file, ctx.pid);
+        },
+        flush: (dev, file, closer, base) => {
+          base(dev, file, closer);
+          if (closer.pid !== openers.get(file)) dev.dropLock(file);
+        },
+      });
+    },
   },
   'excl-not-enforced': {
     layer: 'driver',
@@ -180,11 +229,41 @@ export const APU_DEFECTS = {
     install: (t) =>
       t.overrideOps({ createMappings: (dev, file, options, base) => base(dev, file, { ...options, keepPtesOnUnmap: true }) }),
   },
+  'unmap-first-page-only': {
+    layer: 'driver',
+    rule: 'GEM_IOMMU_UNMAP removes the first page of an object\'s mapping and leaves the others mapped',
+    install: (t) =>
+      t.overrideOps({
+        createMappings: (dev, file, options, base) =>
+          base(dev, file, { ...options, domain: options.domain ?? new FirstPageUnmapDomain(dev.model.aperture, `ctx${file.clientId}`) }),
+      }),
+  },
+  'unmap-batch-first-only': {
+    layer: 'driver',
+    rule: 'GEM_IOMMU_UNMAP of several objects unmaps only the first of them',
+    install: (t) => t.overrideOps({ iommuUnmap: (dev, ctx, objs, base) => base(dev, ctx, objs.slice(0, 1)) }),
+  },
   'map-not-refcounted': {
     layer: 'driver',
     rule: 'mapping an object twice gives a second address and one unmap removes both',
     install: (t) =>
       t.overrideOps({ createMappings: (dev, file, options, base) => base(dev, file, { ...options, notRefcounted: true }) }),
+  },
+  'remap-batch-refs-first-only': {
+    layer: 'driver',
+    rule: 'a GEM_IOMMU_MAP batch takes a new reference only on the first of its objects that were already mapped',
+    install: (t) =>
+      t.overrideOps({
+        iommuMap: (dev, ctx, objs, base) => {
+          const already = objs.filter((o, i) => objs.indexOf(o) === i && ctx.mappings.lookup(o) !== undefined);
+          const r = base(dev, ctx, objs);
+          if (!Array.isArray(r) || already.length < 2) return r;
+          // Every already-mapped object but the first gives its new reference back (it had one before: never to 0).
+          const skipped = already.slice(1);
+          if (ctx.mappings.unmapAll(skipped) === null) syncMappedRefs(ctx, skipped);
+          return r;
+        },
+      }),
   },
   'map-unknown-ok': {
     layer: 'driver',
@@ -233,6 +312,28 @@ export const APU_DEFECTS = {
         },
       }),
   },
+  'ro-first-page-only': {
+    layer: 'driver',
+    rule: 'an APU_BO_DEVICE_RO object is mapped read-only on its first page only',
+    install: (t) =>
+      t.overrideOps({
+        createMappings: (dev, file, options, base) =>
+          base(dev, file, { ...options, domain: options.domain ?? new FirstPageReadOnlyDomain(dev.model.aperture, `ctx${file.clientId}`) }),
+      }),
+  },
+  'ro-flag-per-batch': {
+    layer: 'driver',
+    rule: 'GEM_IOMMU_MAP takes APU_BO_DEVICE_RO from the first object of a batch for every object of it',
+    install: (t) =>
+      t.overrideOps({
+        iommuMap: (_dev, ctx, objs) => {
+          const writable = !(apuBoOf(objs[0] as GemObject)?.deviceReadOnly ?? false);
+          const r = ctx.mappings.mapAll(objs.map((obj) => ({ key: obj, memory: obj.memory, writable })));
+          if (Array.isArray(r)) syncMappedRefs(ctx, objs);
+          return r;
+        },
+      }),
+  },
   'fault-partial-write': {
     layer: 'driver',
     rule: 'a faulting FILL/COPY writes the bytes before the faulting page',
@@ -259,6 +360,30 @@ export const APU_DEFECTS = {
             });
           }
           return e;
+        },
+      }),
+  },
+  'fault-checks-ends-only': {
+    layer: 'driver',
+    rule: 'a FILL checks only the first and last page of its range before writing: a hole between them faults after the pages before it were written',
+    install: (t) =>
+      t.overrideOps({
+        executeJob: (dev, job, base) => {
+          const e = base(dev, job);
+          if (job.cmd !== APU_CMD_FILL) return e;
+          const a = apu_cmd_fill.decode(job.args);
+          return afterRun(e, (out, domain) => {
+            if (!isFault(out) || a.len === 0) return out;
+            const page = BigInt(IOMMU_PAGE_SIZE);
+            const firstPage = a.dst - (a.dst % page);
+            const last = a.dst + BigInt(a.len) - 1n;
+            const lastPage = last - (last % page);
+            const dst = domain.translate(a.dst, a.len, true);
+            // Only a fault strictly inside the range escapes the ends-only check.
+            if (dst.ok || dst.iova === firstPage || dst.iova === lastPage) return out;
+            writeOver(dst.segments, Buffer.alloc(a.len, a.value & 0xff));
+            return out;
+          });
         },
       }),
   },
