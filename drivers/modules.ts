@@ -8,5 +8,6 @@ import ethosu from './ethosu';
 import habanalabs from './habanalabs';
 import vgem from './vgem';
 import ivpu from './ivpu';
+import qaic from './qaic';
 
-export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, ivpu, habanalabs];
+export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, ivpu, habanalabs, qaic];

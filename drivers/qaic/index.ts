@@ -1,0 +1,20 @@
+/**
+ * Qualcomm Cloud AI 100 (drivers/accel/qaic): uAPI, profile, the simulated
+ * model sim:qaic, the adapter (buffers only: jobs need a workload loaded
+ * through MANAGE, i.e. firmware), its driver family and the proofs that each
+ * test running on the model can fail there.
+ */
+import { defineDriverModule } from '../driver-module';
+import type { SimDriverModel } from '../sim/plugin-api';
+import { QAIC_DRIVER, qaicProfile } from './profile';
+import { QAIC_UAPI } from './uapi';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const model = (): SimDriverModel => (require('./sim/model') as typeof import('./sim/model')).SIM_QAIC;
+
+export default defineDriverModule({
+  name: 'qaic',
+  profiles: { [QAIC_DRIVER]: (sys) => qaicProfile(sys) },
+  simModels: { qaic: model },
+  uapi: [QAIC_UAPI],
+});
