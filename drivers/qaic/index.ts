@@ -6,8 +6,11 @@
  */
 import { defineDriverModule } from '../driver-module';
 import type { SimDriverModel } from '../sim/plugin-api';
-import { QAIC_DRIVER, qaicProfile } from './profile';
+import { createQaicAdapter } from './adapter';
+import { QAIC_ADAPTER_NAME, QAIC_DRIVER, qaicProfile } from './profile';
 import { QAIC_UAPI } from './uapi';
+import { QAIC_PROOFS } from './proofs';
+import family from './family';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const model = (): SimDriverModel => (require('./sim/model') as typeof import('./sim/model')).SIM_QAIC;
@@ -15,6 +18,9 @@ const model = (): SimDriverModel => (require('./sim/model') as typeof import('./
 export default defineDriverModule({
   name: 'qaic',
   profiles: { [QAIC_DRIVER]: (sys) => qaicProfile(sys) },
+  adapters: { [QAIC_ADAPTER_NAME]: (sys) => createQaicAdapter(sys) },
   simModels: { qaic: model },
+  families: [family],
+  proofs: QAIC_PROOFS,
   uapi: [QAIC_UAPI],
 });

@@ -88,9 +88,10 @@ function invalidSem(s: Sem): boolean {
  * qaic_data.c qaic_validate_req: every entry's doorbell length and
  * semaphores, and offset + size within the BO, the sum checked for overflow
  * (check_add_overflow since "accel/qaic: Fix integer overflow in
- * qaic_validate_req()"; the defect validate-req-wrap re-creates the wrapping
- * sum). Exported for the model's spec: ATTACH_SLICE_BO reaches it, but its
- * verdict is only visible on a channel the caller owns (see device.ts).
+ * qaic_validate_req()"; `wrap` re-creates the wrapping sum of the bug).
+ * Exported for the model's spec: ATTACH_SLICE_BO reaches it, but its verdict
+ * is only visible on a channel the caller owns (see device.ts), so it is not
+ * a defect of the catalogue: no uAPI test could show it.
  */
 export function validateReq(entries: readonly SliceEntry[], totalSize: bigint, wrap = false): boolean {
   for (const e of entries) {
@@ -162,7 +163,7 @@ const attachSliceBo: Handler = (dev, data, file, ctx) => {
   const o = obj as GemObject;
   try {
     const entries = Array.from({ length: a.hdr.count }, (_, i) => qaic_attach_slice_entry.decode(bytes.subarray(i * qaic_attach_slice_entry.size)));
-    if (!validateReq(entries, BigInt(o.size), dev.has('validate-req-wrap'))) fail('EINVAL', 'qaic_validate_req');
+    if (!validateReq(entries, BigInt(o.size), false)) fail('EINVAL', 'qaic_validate_req');
     if (boOf(o).sliced) fail('EINVAL', 'BO already sliced');
     const dbc = dev.dbc[a.hdr.dbc_id];
     if (dbc.usr !== userOf(file)) fail('EINVAL', 'channel not activated by this file');

@@ -33,7 +33,6 @@ export const QAIC_DEFECTS = {
   'mmap-imported-ok': { layer: 'driver', rule: 'an imported BO can be mmapped through the importing device' },
   'attach-dir-unchecked': { layer: 'driver', rule: 'ATTACH_SLICE_BO accepts a DMA direction other than TO_DEVICE/FROM_DEVICE' },
   'attach-copy-before-checks': { layer: 'driver', rule: 'ATTACH_SLICE_BO copies the slice table before checking dbc_id' },
-  'validate-req-wrap': { layer: 'driver', rule: 'qaic_validate_req lets offset + size wrap past 2^64 (fixed upstream by check_add_overflow)' },
   'execute-unowned-ok': { layer: 'driver', rule: 'EXECUTE_BO queues on a DMA bridge channel the caller did not activate' },
   'wait-unowned-ok': { layer: 'driver', rule: 'WAIT_BO waits on a DMA bridge channel the caller did not activate' },
   'detach-unsliced-ok': { layer: 'driver', rule: 'DETACH_SLICE_BO succeeds on a BO that has no slices' },
