@@ -6,6 +6,7 @@ import { O_CLOEXEC, O_RDWR } from '../../../harness/sys/constants';
 import { QAIC_IOCTL, qaic_attach_slice_entry, qaic_create_bo, qaic_manage_msg, qaic_perf_stats, qaic_wait } from '../uapi';
 import { createBo } from '../lib';
 import { pageAlign, validateReq } from './ioctls';
+import { sgtLengths, sliceRange } from './slicing';
 
 function boot(spec = 'qaic'): { sys: Sys; fd: number } {
   const m = bootSimMachine([spec]);
@@ -94,5 +95,31 @@ describe('sim:qaic model', () => {
     expect(manage(16, 1, 0x10n)).to.equal('EFAULT');
     expect(manage(16, 513, mem.address)).to.equal('EINVAL');
     expect(manage(16, 1, mem.address)).to.equal('ETIMEDOUT');
+  });
+});
+
+describe('sim:qaic slicing arithmetic (BOs past 2 GiB, no host memory)', () => {
+  const GiB = 1n << 30n;
+  const MiB = 1n << 20n;
+
+  it('create_sgt: 4 MiB chunks, the last one trimmed to the BO', () => {
+    const lengths = sgtLengths(3n * GiB + 20480n);
+    expect(lengths.length).to.equal(769);
+    expect(lengths[0]).to.equal(4n * MiB);
+    expect(lengths[768]).to.equal(20480n);
+    expect(lengths.reduce((a, b) => a + b, 0n)).to.equal(3n * GiB + 20480n);
+  });
+
+  it('a slice past 2 GiB starts in the right entry; the 32-bit running total of the >2G bug loses it', () => {
+    const lengths = sgtLengths(3n * GiB);
+    const offset = 2n * GiB + 512n * MiB + 4096n;
+    expect(sliceRange(lengths, offset, 8192n)).to.deep.equal({ first: 640, firstOffset: 4096n, last: 640, lastOffset: 12288n });
+    // Below 2 GiB both agree.
+    expect(sliceRange(lengths, GiB, 4096n, true)).to.deep.equal(sliceRange(lengths, GiB, 4096n));
+    // Past it the pre-fix counters overflow at entry 511, whose end (2 GiB) wraps negative: the slice is
+    // placed in entry 511 at an offset beyond its 4 MiB, pages that are not the BO's (the data corruption).
+    const wrong = sliceRange(lengths, offset, 8192n, true);
+    expect(wrong?.first).to.equal(511);
+    expect((wrong?.firstOffset ?? 0n) > lengths[511]).to.equal(true);
   });
 });
