@@ -8,6 +8,7 @@ import ethosu from './ethosu';
 import habanalabs from './habanalabs';
 import vgem from './vgem';
 import ivpu from './ivpu';
+import qaic from './qaic';
 import rocket from './rocket';
 
-export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, ivpu, habanalabs, rocket];
+export const DRIVER_MODULES: readonly DriverModule[] = [apu, vgem, ethosu, ivpu, habanalabs, qaic, rocket];

@@ -1,0 +1,125 @@
+import { expect } from 'chai';
+import { bootSimMachine } from '../../sim/machine';
+import type { Sys } from '../../../harness/sys/types';
+import { isSysError } from '../../../harness/sys/errno';
+import { O_CLOEXEC, O_RDWR } from '../../../harness/sys/constants';
+import { QAIC_IOCTL, qaic_attach_slice_entry, qaic_create_bo, qaic_manage_msg, qaic_perf_stats, qaic_wait } from '../uapi';
+import { createBo } from '../lib';
+import { pageAlign, validateReq } from './ioctls';
+import { sgtLengths, sliceRange } from './slicing';
+
+function boot(spec = 'qaic'): { sys: Sys; fd: number } {
+  const m = bootSimMachine([spec]);
+  return { sys: m.sys, fd: m.sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC) };
+}
+
+function errnoOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (isSysError(e)) return e.code;
+    throw e;
+  }
+  return 'success';
+}
+
+const entry = (e: Partial<ReturnType<typeof qaic_attach_slice_entry.decode>>): ReturnType<typeof qaic_attach_slice_entry.decode> =>
+  qaic_attach_slice_entry.decode(qaic_attach_slice_entry.encode(e));
+
+describe('sim:qaic model', () => {
+  it('opens many times: qaic_open only needs the device online', () => {
+    const m = bootSimMachine(['qaic']);
+    const fds = [0, 1, 2].map(() => m.sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC));
+    expect(new Set(fds).size).to.equal(3);
+  });
+
+  it('CREATE_BO: PAGE_ALIGN in size_t, pad first, then size; ENOMEM for what the host will not back', () => {
+    const { sys, fd } = boot();
+    expect(pageAlign(1n)).to.equal(4096n);
+    expect(pageAlign((1n << 64n) - 4095n)).to.equal(0n);
+    const req = QAIC_IOCTL.CREATE_BO.request;
+    expect(errnoOf(() => sys.ioctl(fd, req, qaic_create_bo.encode({ size: 0n, pad: 1 })))).to.equal('EINVAL');
+    expect(errnoOf(() => sys.ioctl(fd, req, qaic_create_bo.encode({ size: (1n << 64n) - 1n })))).to.equal('EINVAL');
+    expect(errnoOf(() => sys.ioctl(fd, req, qaic_create_bo.encode({ size: 1n << 40n })))).to.equal('ENOMEM');
+    expect(createBo(sys, fd, 4096)).to.equal(1);
+  });
+
+  it('qaic_validate_req: doorbell length, semaphores, offset + size in the BO without wrapping', () => {
+    const ok = entry({ size: 4096n, offset: 0n, db_len: 32 });
+    expect(validateReq([ok], 4096n)).to.equal(true);
+    expect(validateReq([entry({ ...ok, db_len: 24 })], 4096n)).to.equal(false);
+    expect(validateReq([entry({ ...ok, sem0: { val: 0x1000, index: 0, presync: 0, cmd: 0, flags: 0, pad: 0 } })], 4096n)).to.equal(false);
+    expect(validateReq([entry({ ...ok, sem2: { val: 0, index: 0, presync: 2, cmd: 0, flags: 0, pad: 0 } })], 4096n)).to.equal(false);
+    expect(validateReq([entry({ ...ok, sem3: { val: 0, index: 0, presync: 0, cmd: 7, flags: 0, pad: 0 } })], 4096n)).to.equal(false);
+    expect(validateReq([entry({ ...ok, offset: 1n })], 4096n)).to.equal(false);
+    // offset + size wraps to 4096: refused since "Fix integer overflow in qaic_validate_req()", accepted before.
+    const wrapping = entry({ ...ok, offset: (1n << 64n) - 4096n, size: 8192n });
+    expect(validateReq([wrapping], 8192n)).to.equal(false);
+    expect(validateReq([wrapping], 8192n, true)).to.equal(true);
+  });
+
+  it('WAIT_BO: pad, dbc_id, then EPERM on a channel nobody activated', () => {
+    const { sys, fd } = boot();
+    const bo = createBo(sys, fd, 4096);
+    const wait = (a: { handle: number; dbc_id: number; pad?: number }): string => errnoOf(() => sys.ioctl(fd, QAIC_IOCTL.WAIT_BO.request, qaic_wait.encode(a)));
+    expect(wait({ handle: bo, dbc_id: 0, pad: 1 })).to.equal('EINVAL');
+    expect(wait({ handle: bo, dbc_id: 16 })).to.equal('EINVAL');
+    expect(wait({ handle: 42, dbc_id: 3 })).to.equal('EPERM');
+    const defective = boot('qaic?defect=wait-unowned-ok');
+    const h = createBo(defective.sys, defective.fd, 4096);
+    expect(errnoOf(() => defective.sys.ioctl(defective.fd, QAIC_IOCTL.WAIT_BO.request, qaic_wait.encode({ handle: 42, dbc_id: 3 })))).to.equal('ENOENT');
+    expect(errnoOf(() => defective.sys.ioctl(defective.fd, QAIC_IOCTL.WAIT_BO.request, qaic_wait.encode({ handle: h, dbc_id: 3 })))).to.equal('success');
+  });
+
+  it('PERF_STATS_BO: dbc_id, then the entries, each BO looked up and required sliced', () => {
+    const { sys, fd } = boot();
+    const bo = createBo(sys, fd, 4096);
+    const mem = sys.alloc(24);
+    mem.bytes.writeUInt32LE(bo, 0);
+    const stats = (count: number, dbc: number, data: bigint): string =>
+      errnoOf(() => sys.ioctl(fd, QAIC_IOCTL.PERF_STATS_BO.request, qaic_perf_stats.encode({ hdr: { count, pad: 0, dbc_id: dbc }, data })));
+    expect(stats(1, 16, 0x10n)).to.equal('EINVAL');
+    expect(stats(1, 0, 0x10n)).to.equal('EFAULT');
+    expect(stats(1, 0, mem.address)).to.equal('EINVAL');
+    expect(stats(0, 0, 0n)).to.equal('success');
+    mem.bytes.writeUInt32LE(77, 0);
+    expect(stats(1, 0, mem.address)).to.equal('ENOENT');
+  });
+
+  it('MANAGE: len and count limits, the copy, then ETIMEDOUT: no firmware answers the control channel', () => {
+    const { sys, fd } = boot();
+    const mem = sys.alloc(4096);
+    const manage = (len: number, count: number, data: bigint): string =>
+      errnoOf(() => sys.ioctl(fd, QAIC_IOCTL.MANAGE.request, qaic_manage_msg.encode({ len, count, data })));
+    expect(manage(4097, 0, mem.address)).to.equal('EINVAL');
+    expect(manage(16, 1, 0x10n)).to.equal('EFAULT');
+    expect(manage(16, 513, mem.address)).to.equal('EINVAL');
+    expect(manage(16, 1, mem.address)).to.equal('ETIMEDOUT');
+  });
+});
+
+describe('sim:qaic slicing arithmetic (BOs past 2 GiB, no host memory)', () => {
+  const GiB = 1n << 30n;
+  const MiB = 1n << 20n;
+
+  it('create_sgt: 4 MiB chunks, the last one trimmed to the BO', () => {
+    const lengths = sgtLengths(3n * GiB + 20480n);
+    expect(lengths.length).to.equal(769);
+    expect(lengths[0]).to.equal(4n * MiB);
+    expect(lengths[768]).to.equal(20480n);
+    expect(lengths.reduce((a, b) => a + b, 0n)).to.equal(3n * GiB + 20480n);
+  });
+
+  it('a slice past 2 GiB starts in the right entry; the 32-bit running total of the >2G bug loses it', () => {
+    const lengths = sgtLengths(3n * GiB);
+    const offset = 2n * GiB + 512n * MiB + 4096n;
+    expect(sliceRange(lengths, offset, 8192n)).to.deep.equal({ first: 640, firstOffset: 4096n, last: 640, lastOffset: 12288n });
+    // Below 2 GiB both agree.
+    expect(sliceRange(lengths, GiB, 4096n, true)).to.deep.equal(sliceRange(lengths, GiB, 4096n));
+    // Past it the pre-fix counters overflow at entry 511, whose end (2 GiB) wraps negative: the slice is
+    // placed in entry 511 at an offset beyond its 4 MiB, pages that are not the BO's (the data corruption).
+    const wrong = sliceRange(lengths, offset, 8192n, true);
+    expect(wrong?.first).to.equal(511);
+    expect((wrong?.firstOffset ?? 0n) > lengths[511]).to.equal(true);
+  });
+});
