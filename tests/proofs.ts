@@ -104,6 +104,8 @@ const CORE_AND_APU_PROOFS: readonly DefectProof[] = [
   p('dequeue-short-buffer-ok', 'mt8183', 'accel@apu@bad-dequeue-args'),
   p('fill-empty-ok', 'apu', 'accel@apu@bad-fill-empty'),
   p('crash-reported-ok', 'mt8183', 'accel@apu@crash-recovery'),
+  p('copy-forward', 'apu', 'accel@apu@basic-copy-overlap'),
+  p('ban-never', 'mt8183', 'accel@apu@hang-ban'),
 ];
 
 export const DEFECT_PROOFS: readonly DefectProof[] = [...CORE_AND_APU_PROOFS, ...DRIVER_MODULES.flatMap((m) => m.proofs ?? [])];

@@ -4,12 +4,12 @@
  * (smoke.js, checks.js) before the lane ran the suite itself: what those
  * checked and no generic family covers. Every subtest skips on other drivers.
  */
-import { check, checkEq, doIoctlErr, expectErrno, mustAsync } from '../../harness/testing/assert';
+import { check, checkEq, checkSameBytes, doIoctlErr, expectErrno, mustAsync } from '../../harness/testing/assert';
 import { defineFamily, type Subtest, type TestContext } from '../../harness/testing/define';
 import type { UserMemory } from '../../harness/sys/types';
-import { openRetry, runJob, waitBudgetMs, waitOnline } from '../../tests/lib/device';
+import { deviceAddresses, mappedBuffer, openRetry, pattern, runJob, waitBudgetMs, waitOnline } from '../../tests/lib/device';
 import { syncobjCreate, syncobjWait } from '../../tests/lib/drm';
-import { APU_DRIVERS } from './profile';
+import { APU_DRIVERS, readModuleParam } from './profile';
 import {
   APU_CMD_CHECKSUM,
   APU_CMD_NOP,
@@ -229,6 +229,50 @@ async function crashRecovery(t: TestContext): Promise<void> {
   checkEq((await runJob(t, fd, { kind: 'nop' })).status, 'ok', 'a NOP after the crash');
 }
 
+async function basicCopyOverlap(t: TestContext): Promise<void> {
+  const fd = await openApu(t);
+  const size = 8192;
+  const { bo, map } = mappedBuffer(t, fd, size);
+  const [va] = deviceAddresses(t, fd, [bo.handle]);
+  const base = va as bigint;
+  for (const [src, dst, what] of [[0, 10, 'upwards'], [4000, 3990, 'downwards']] as const) {
+    const before = pattern(size, src + 3);
+    before.copy(map.bytes);
+    const len = 4000;
+    const r = await runJob(t, fd, { kind: 'copy', src: base + BigInt(src), dst: base + BigInt(dst), len }, [bo.handle]);
+    checkEq(r.status, 'ok', `COPY of ${len} bytes ${what} over an overlap`);
+    const want = Buffer.from(before);
+    before.copy(want, dst, src, src + len);
+    checkSameBytes(map.bytes.subarray(0, size), want, `the buffer after a COPY ${what} over an overlap (memmove)`);
+  }
+}
+
+async function hangBan(t: TestContext): Promise<void> {
+  const driver = t.dev.profile.driver;
+  const decl = APU_DRIVERS.find((d) => d.driver === driver);
+  const fd = await openApu(t);
+  let live = fd;
+  t.defer(async () => void (await waitOnline(t, live, RECOVERY_BUDGET_MS)));
+  const banAfter = decl ? (readModuleParam(t.sys, decl.module, 'ban_after') ?? decl.defaultBanAfter) : 0;
+  if (banAfter === 0) return t.skip('ban_after is 0: no context is ever banned');
+  if (banAfter > 5) return t.skip(`ban_after is ${banAfter}: too many hangs for one test`);
+  const jobs = t.capability('jobs');
+  const hangs = Array.from({ length: banAfter }, () => jobs.submit(fd, { kind: 'hang' }));
+  const nop = jobs.submit(fd, { kind: 'nop' });
+  for (const [i, h] of hangs.entries()) {
+    const r = await mustAsync(`waiting for hang ${i + 1}`, () => jobs.wait(h, waitBudgetMs(t)));
+    checkEq(r.status, 'timedout', `status of hang ${i + 1} of ${banAfter}`);
+  }
+  const r = await mustAsync('waiting for the NOP queued behind the hangs', () => jobs.wait(nop, waitBudgetMs(t)));
+  checkEq(r.status, 'canceled', `status of a job of a context with ${banAfter} timeouts in a row`);
+  checkEq((await runJob(t, fd, { kind: 'nop' })).status, 'canceled', 'status of the next job of the banned context');
+  // The banned file goes first: an exclusive device allows one file at a time.
+  t.close(fd);
+  const fresh = await openRetry(t);
+  live = fresh;
+  checkEq((await runJob(t, fresh, { kind: 'nop' })).status, 'ok', 'a NOP of a new context');
+}
+
 const subtests: Subtest[] = [
   {
     name: 'bad-state-device',
@@ -287,6 +331,23 @@ const subtests: Subtest[] = [
     requires: ['uapi:apu', 'jobs.crash', 'state'],
     run: crashRecovery,
   },
+  {
+    name: 'basic-copy-overlap',
+    description: 'COPY of overlapping ranges, either way, moves the bytes like memmove',
+    reference: `${REF}/apu_hw.c apu_fw_copy; docs/uapi-apu.md: Firmware commands`,
+    requires: ['uapi:apu', 'jobs.copy', 'buffers.mmap', 'device-address'],
+    run: basicCopyOverlap,
+  },
+  {
+    name: 'hang-ban',
+    description: 'after ban_after timeouts in a row a context is banned: its queued and later jobs end ECANCELED; a new context runs',
+    reference: `${REF}/apu_job.c apu_timedout_job (ban_after), drivers/gpu/drm/scheduler/sched_entity.c drm_sched_entity_pop_job; docs/uapi-apu.md: Module parameters`,
+    destructive: true,
+    timeoutMs: 60_000,
+    jobTimeouts: 5,
+    requires: ['uapi:apu', 'jobs.hang', 'state'],
+    run: hangBan,
+  },
 ];
 
-export default defineFamily('apu', 'rules of the reference APU only: ioctl argument checks, first-fit device addresses, firmware crash recovery', subtests);
+export default defineFamily('apu', 'rules of the reference APU only: ioctl argument checks, first-fit device addresses, memmove COPY, crash recovery, the ban', subtests);

@@ -232,6 +232,24 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       return r.status === 'error' && r.errno === 22;
     },
   },
+  'copy-forward': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const b = await mapped(env, fd);
+      for (let i = 0; i < 100; i++) b.map.bytes[i] = i;
+      await env.a.wait(env.a.submit(fd, { kind: 'copy', src: b.iova, dst: b.iova + 10n, len: 50 }), 1000);
+      return b.map.bytes[59] === 49;
+    },
+  },
+  'ban-never': {
+    spec: 'apu',
+    check: async ({ sys, a }) => {
+      const fd = openDev(sys);
+      for (let i = 0; i < 3; i++) await a.wait(a.submit(fd, { kind: 'hang' }), 5000);
+      return (await a.wait(a.submit(fd, { kind: 'nop' }), 5000)).status === 'canceled';
+    },
+  },
   'crash-reported-ok': {
     spec: 'mt8183',
     check: async ({ sys, a }) => (await a.wait(a.submit(openDev(sys), { kind: 'crash' }), 1000)).status === 'crashed',

@@ -414,6 +414,38 @@ export const APU_DEFECTS = {
         },
       }),
   },
+  'copy-forward': {
+    layer: 'driver',
+    rule: 'COPY copies byte by byte upwards, so a destination above an overlapping source repeats its first bytes',
+    install: (t) =>
+      t.overrideOps({
+        executeJob: (dev, job, base) => {
+          const e = base(dev, job);
+          if (job.cmd !== APU_CMD_COPY) return e;
+          const a = apu_cmd_copy.decode(job.args);
+          const d = Number(a.dst - a.src);
+          if (d <= 0 || d >= a.len) return e;
+          return afterRun(e, (out, domain) => {
+            if (out.kind !== 'done' || out.result !== 0) return out;
+            // After the correct memmove dst holds the old source; a forward copy gives old source[i % d].
+            const moved = gather(domain.translate(a.dst, a.len, true).segments);
+            writeOver(domain.translate(a.dst, a.len, true).segments, Buffer.from(Array.from({ length: a.len }, (_, i) => moved[i % d] as number)));
+            return out;
+          });
+        },
+      }),
+  },
+  'ban-never': {
+    layer: 'driver',
+    rule: 'a context is never banned, whatever ban_after says',
+    install: (t) =>
+      t.overrideSched({
+        timedOut: (guilty, reset, base) => {
+          guilty.entity.banned = false;
+          base(guilty, reset);
+        },
+      }),
+  },
   'crash-reported-ok': {
     layer: 'driver',
     rule: 'a CRASH job is reported as completed (result 0), not EIO',
