@@ -106,6 +106,7 @@ const CORE_AND_APU_PROOFS: readonly DefectProof[] = [
   p('crash-reported-ok', 'mt8183', 'accel@apu@crash-recovery'),
   p('copy-forward', 'apu', 'accel@apu@basic-copy-overlap'),
   p('ban-never', 'mt8183', 'accel@apu@hang-ban'),
+  p('close-waits-for-hang', 'apu', 'accel@apu@close-hang-in-flight'),
 ];
 
 export const DEFECT_PROOFS: readonly DefectProof[] = [...CORE_AND_APU_PROOFS, ...DRIVER_MODULES.flatMap((m) => m.proofs ?? [])];

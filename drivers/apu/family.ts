@@ -273,6 +273,26 @@ async function hangBan(t: TestContext): Promise<void> {
   checkEq((await runJob(t, fresh, { kind: 'nop' })).status, 'ok', 'a NOP of a new context');
 }
 
+async function closeHangInFlight(t: TestContext): Promise<void> {
+  const timeout = t.jobTimeoutMs;
+  if (timeout === null) return t.skip(`the profile of ${t.dev.profile.driver} declares no job timeout`);
+  const jobs = t.capability('jobs');
+  const survivor = await openApu(t);
+  t.defer(async () => void (await waitOnline(t, survivor, RECOVERY_BUDGET_MS)));
+  const closer = await openRetry(t);
+  jobs.submit(closer, { kind: 'hang' });
+  jobs.submit(closer, { kind: 'nop' });
+  // Let the hang reach the hardware before its file goes.
+  await t.sys.sleepMs(20);
+  const t0 = t.sys.monotonicNs();
+  t.close(closer);
+  const r = await runJob(t, survivor, { kind: 'nop' });
+  const ms = Number(r.completedNs - t0) / 1e6;
+  t.log(`the other context's NOP completed ${ms.toFixed(3)} ms after the close; timeout ${timeout} ms`);
+  checkEq(r.status, 'ok', 'status of another context\'s NOP after the close');
+  check(ms < timeout / 2, `the other context's NOP completed ${ms.toFixed(3)} ms after the close, not within half the ${timeout} ms timeout`);
+}
+
 const subtests: Subtest[] = [
   {
     name: 'bad-state-device',
@@ -337,6 +357,14 @@ const subtests: Subtest[] = [
     reference: `${REF}/apu_hw.c apu_fw_copy; docs/uapi-apu.md: Firmware commands`,
     requires: ['uapi:apu', 'jobs.copy', 'buffers.mmap', 'device-address'],
     run: basicCopyOverlap,
+  },
+  {
+    name: 'close-hang-in-flight',
+    description: 'closing a file whose job hangs on the hardware frees the device at once: another context\'s job runs within half the timeout',
+    reference: `${REF}/apu_drv.c apu_postclose, apu_hw.c apu_hw_abort; docs/uapi-apu.md: Contexts`,
+    destructive: true,
+    requires: ['uapi:apu', 'second-context', 'jobs.hang', 'job-timeout'],
+    run: closeHangInFlight,
   },
   {
     name: 'hang-ban',

@@ -250,6 +250,19 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       return (await a.wait(a.submit(fd, { kind: 'nop' }), 5000)).status === 'canceled';
     },
   },
+  'close-waits-for-hang': {
+    spec: 'apu',
+    check: async ({ sys, a }) => {
+      const fd = openDev(sys);
+      const other = openDev(sys);
+      a.submit(other, { kind: 'hang' });
+      await sys.sleepMs(20);
+      const t0 = sys.monotonicNs();
+      sys.close(other);
+      const r = await a.wait(a.submit(fd, { kind: 'nop' }), 5000);
+      return r.status === 'ok' && r.completedNs - t0 < 250_000_000n;
+    },
+  },
   'crash-reported-ok': {
     spec: 'mt8183',
     check: async ({ sys, a }) => (await a.wait(a.submit(openDev(sys), { kind: 'crash' }), 1000)).status === 'crashed',

@@ -446,6 +446,15 @@ export const APU_DEFECTS = {
         },
       }),
   },
+  'close-waits-for-hang': {
+    layer: 'driver',
+    rule: 'closing a file leaves its running job on the hardware until the job timeout ends it',
+    install: (t) =>
+      t.overrideOps({
+        // apu_hw_abort not called: the context goes only once a whole job timeout has passed.
+        release: (dev, file, base) => void dev.drm.clock.after(BigInt(dev.params.timeoutMs) * 1_000_000n, () => base(dev, file)),
+      }),
+  },
   'crash-reported-ok': {
     layer: 'driver',
     rule: 'a CRASH job is reported as completed (result 0), not EIO',
