@@ -6,6 +6,7 @@
  */
 import { check, checkEq, checkSameBytes, doIoctlErr, expectErrno, mustAsync } from '../../harness/testing/assert';
 import { defineFamily, type Subtest, type TestContext } from '../../harness/testing/define';
+import { ERRNO } from '../../harness/sys/errno';
 import type { UserMemory } from '../../harness/sys/types';
 import { deviceAddresses, mappedBuffer, openRetry, pattern, runJob, waitBudgetMs, waitOnline } from '../../tests/lib/device';
 import { syncobjCreate, syncobjWait } from '../../tests/lib/drm';
@@ -27,7 +28,6 @@ import {
 } from './uapi';
 
 const REF = 'drivers/apu/kernel';
-const EINVAL = 22;
 
 /** Aperture starts of docs/uapi-apu.md (GEM_IOMMU_MAP), by driver name. */
 const APERTURE_START: ReadonlyMap<string, bigint> = new Map([
@@ -218,7 +218,7 @@ async function badFillEmpty(t: TestContext): Promise<void> {
   const [va] = t.capability('deviceMap').map(fd, [bo.handle]);
   const r = await runJob(t, fd, { kind: 'fill', dst: va as bigint, len: 0, value: 1 }, [bo.handle]);
   checkEq(r.status, 'error', 'status of a FILL of length 0');
-  checkEq(r.errno, EINVAL, 'result of a FILL of length 0');
+  checkEq(r.errno, ERRNO.EINVAL, 'result of a FILL of length 0');
 }
 
 async function crashRecovery(t: TestContext): Promise<void> {
