@@ -89,11 +89,11 @@ const CORE_AND_APU_PROOFS: readonly DefectProof[] = [
   p('queue-drops-after-hang', 'apu', 'accel@sched@hang-queued-job'),
   p('reset-kills-innocent', 'apu', 'accel@sched@hang-innocent-context'),
   p('no-recovery', 'apu', 'accel@sched@hang-recovery'),
-  p('queue-unbounded-handles', 'apu', 'accel@sched@bad-queue-args'),
+  p('queue-unbounded-handles', 'apu', 'accel@sched@bad-queue-args', 'accel@apu@queue-handle-bound'),
   p('dequeue-global', 'apu', 'accel@sched@bad-dequeue-foreign'),
   p('checksum-wrong', 'apu', 'accel@sched@basic-checksum', 'accel@gem@basic-mmap'),
   // driver: IOMMU
-  p('shared-iommu', 'apu', 'accel@iommu@context-isolation'),
+  p('shared-iommu', 'apu', 'accel@iommu@context-isolation', 'accel@apu@basic-map-first-fit'),
   p('unmap-keeps-mapping', 'apu', 'accel@iommu@unmap-faults'),
   p(
     'unmap-first-page-only',
@@ -112,6 +112,16 @@ const CORE_AND_APU_PROOFS: readonly DefectProof[] = [
   p('fault-partial-write', 'apu', 'accel@iommu@fault-no-partial-write'),
   p('fault-checks-ends-only', 'apu', 'accel@iommu@fault-hole-no-partial-write'),
   p('fault-wedges', 'apu', 'accel@iommu@fault-next-job-runs'),
+  // driver: the accel@apu family (drivers/apu/family.ts), on both models
+  p('state-any-device', 'apu', 'accel@apu@bad-state-device'),
+  p('map-count-zero-ok', 'mt8183', 'accel@apu@bad-map-args'),
+  p('queue-pad-unchecked', 'apu', 'accel@apu@bad-queue-sizes'),
+  p('dequeue-short-buffer-ok', 'mt8183', 'accel@apu@bad-dequeue-args'),
+  p('fill-empty-ok', 'apu', 'accel@apu@bad-fill-empty'),
+  p('crash-reported-ok', 'mt8183', 'accel@apu@crash-recovery'),
+  p('copy-forward', 'apu', 'accel@apu@basic-copy-overlap'),
+  p('ban-never', 'mt8183', 'accel@apu@hang-ban'),
+  p('close-waits-for-hang', 'apu', 'accel@apu@close-hang-in-flight'),
 ];
 
 export const DEFECT_PROOFS: readonly DefectProof[] = [...CORE_AND_APU_PROOFS, ...DRIVER_MODULES.flatMap((m) => m.proofs ?? [])];

@@ -1,13 +1,15 @@
 /**
  * The reference APU: its uAPI (uapi/apu_drm.h), profiles of the two bundled
  * models and the kernel module, the adapter, the simulated models sim:apu and
- * sim:mt8183, and the kernel module itself (kernel/).
+ * sim:mt8183, the accel@apu family (its proofs are in tests/proofs.ts, beside
+ * the generic families' on the same models) and the kernel module itself (kernel/).
  */
 import { defineDriverModule } from '../driver-module';
 import type { SimDriverModel } from '../sim/plugin-api';
 import { APU_ADAPTER_NAME, createApuAdapter } from './adapter';
 import { APU_DRIVERS, apuProfile } from './profile';
 import { APU_UAPI } from './uapi';
+import family from './family';
 
 // Loaded on first use: a run on real devices never builds the simulator.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -21,5 +23,6 @@ export default defineDriverModule({
     apu: (): SimDriverModel => models().SIM_APU,
     mt8183: (): SimDriverModel => models().SIM_MT8183,
   },
+  families: [family],
   uapi: [APU_UAPI],
 });

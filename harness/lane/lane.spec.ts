@@ -1,6 +1,6 @@
 /**
  * Self-tests of the kernel lane that need no QEMU and no kernel: the scripts
- * parse, the guest library's ioctl numbers (loaded from the compiled
+ * parse, the guest runs the suite (and the stress workload) only, the guest library's ioctl numbers (loaded from the compiled
  * declarations in dist/) and checksum agree with the project's uAPI mirror, and the guest's module parameter handling
  * quotes what it is given. The lane itself runs with `bash harness/lane/run.sh`
  * (docs/kernel-lane.md).
@@ -69,6 +69,14 @@ describe('kernel lane', () => {
       } finally {
         fs.rmSync(kdir, { recursive: true, force: true });
       }
+    });
+
+    it('the guest runs the compiled suite and the stress workload, no checking script of its own', () => {
+      expect(fs.readdirSync(path.join(here, 'guest')).sort()).to.deep.equal(['apu-lib.js', 'init', 'stress.js']);
+      const lane = fs.readFileSync(path.join(here, 'kernel-lane.sh'), 'utf8');
+      expect([...lane.matchAll(/node \/lane\/(\S+)/g)].map((m) => m[1])).to.deep.equal(['stress.js']);
+      const run = fs.readFileSync(path.join(here, 'run.sh'), 'utf8');
+      expect(run).to.include("echo 'node dist/harness/cli/main.js run --device accel:0 --allow-destructive");
     });
 
     it('run.sh rejects an unknown option as a lane failure (exit 2)', () => {

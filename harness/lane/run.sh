@@ -8,7 +8,9 @@
 # Usage: harness/lane/run.sh [options] [--] [COMMAND...]
 #
 #   COMMAND             run by busybox sh in the guest, in /opt/accel-conformance
-#                       (default: the smoke test, node /lane/smoke.js)
+#                       (default: the suite on accel:0, node dist/harness/cli/main.js
+#                       run --device accel:0 --allow-destructive --results-dir /results/module;
+#                       with --no-project: only that /dev/accel/accel0 exists)
 #   --params "K=V ..."  apu module parameters (e.g. "exclusive=1 timeout_ms=200")
 #   --repo DIR          repository to take the module source and project from
 #                       (default: the one this script is in)
@@ -71,8 +73,11 @@ lane_check_tools
 # The command, as a busybox sh script.
 cmdfile=$(mktemp "${TMPDIR:-/tmp}/accel-lane-cmd.XXXXXX")
 img=$(mktemp "${TMPDIR:-/tmp}/accel-lane-initramfs.XXXXXX")
-if [ $# -eq 0 ]; then
-	echo 'node /lane/smoke.js --out /results/smoke.json' >"$cmdfile"
+if [ $# -eq 0 ] && [ "$project" = 0 ]; then
+	# Without the project there is no runner: the module loads and its node is there.
+	echo 'ls -l /dev/accel && test -c /dev/accel/accel0' >"$cmdfile"
+elif [ $# -eq 0 ]; then
+	echo 'node dist/harness/cli/main.js run --device accel:0 --allow-destructive --results-dir /results/module' >"$cmdfile"
 elif [ $# -eq 1 ]; then
 	printf '%s\n' "$1" >"$cmdfile"
 else

@@ -7,7 +7,17 @@ import { ApuAdapter } from '../adapter';
 import { bootSimMachine } from '../../sim/machine';
 import { DEFECTS, type DefectName } from '../../sim/defects';
 import type { Sys } from '../../../harness/sys/types';
-import { DRM_IOCTL_APU_GEM_NEW, drm_apu_gem_new, fnv1a32 } from '../uapi';
+import {
+  APU_CMD_CHECKSUM,
+  DRM_IOCTL_APU_GEM_IOMMU_MAP,
+  DRM_IOCTL_APU_GEM_NEW,
+  DRM_IOCTL_APU_STATE,
+  apu_cmd_checksum,
+  drm_apu_gem_iommu_map,
+  drm_apu_gem_new,
+  drm_apu_state,
+  fnv1a32,
+} from '../uapi';
 import { dequeueRaw, errnoOf, gemNew, openDev, queueRaw, syncobj } from './testkit';
 
 interface Env {
@@ -264,6 +274,82 @@ const CHECKS: Record<string, { spec: string; check: Check }> = {
       const r = await env.a.wait(env.a.submit(fd, { kind: 'checksum', src: b.iova, len: 100 }), 1000);
       return r.output.readUInt32LE(0) === fnv1a32(b.map.bytes.subarray(0, 100));
     },
+  },
+  'state-any-device': {
+    spec: 'apu',
+    check: ({ sys }) => errnoOf(() => sys.ioctl(openDev(sys), DRM_IOCTL_APU_STATE, drm_apu_state.encode({ device: 1 }))) === 'EINVAL',
+  },
+  'map-count-zero-ok': {
+    spec: 'mt8183',
+    check: ({ sys }) => {
+      const arg = drm_apu_gem_iommu_map.encode({ bo_handle_count: 0, bo_handles: sys.alloc(8).address, bo_device_addresses: sys.alloc(8).address });
+      return errnoOf(() => sys.ioctl(openDev(sys), DRM_IOCTL_APU_GEM_IOMMU_MAP, arg)) === 'EINVAL';
+    },
+  },
+  'queue-pad-unchecked': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const b = await mapped(env, fd);
+      const args = env.sys.alloc(apu_cmd_checksum.size);
+      apu_cmd_checksum.encode({ src: b.iova, len: 16, pad: 1 }).copy(args.bytes);
+      const q = { cmd: APU_CMD_CHECKSUM, out_sync: syncobj(env.sys, fd), size_in: apu_cmd_checksum.size, size_out: 8, data: args.address };
+      return errnoOf(() => queueRaw(env.sys, fd, q)) === 'EINVAL' && args.bytes.readUInt32LE(12) === 1;
+    },
+  },
+  'dequeue-short-buffer-ok': {
+    spec: 'mt8183',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const b = await mapped(env, fd);
+      const s = env.a.submit(fd, { kind: 'checksum', src: b.iova, len: 16 });
+      await env.sys.sleepMs(1);
+      return errnoOf(() => dequeueRaw(env.sys, fd, s.syncobj, 4, true)) === 'EINVAL';
+    },
+  },
+  'fill-empty-ok': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const b = await mapped(env, fd);
+      const r = await env.a.wait(env.a.submit(fd, { kind: 'fill', dst: b.iova, len: 0, value: 1 }), 1000);
+      return r.status === 'error' && r.errno === 22;
+    },
+  },
+  'copy-forward': {
+    spec: 'apu',
+    check: async (env) => {
+      const fd = openDev(env.sys);
+      const b = await mapped(env, fd);
+      for (let i = 0; i < 100; i++) b.map.bytes[i] = i;
+      await env.a.wait(env.a.submit(fd, { kind: 'copy', src: b.iova, dst: b.iova + 10n, len: 50 }), 1000);
+      return b.map.bytes[59] === 49;
+    },
+  },
+  'ban-never': {
+    spec: 'apu',
+    check: async ({ sys, a }) => {
+      const fd = openDev(sys);
+      for (let i = 0; i < 3; i++) await a.wait(a.submit(fd, { kind: 'hang' }), 5000);
+      return (await a.wait(a.submit(fd, { kind: 'nop' }), 5000)).status === 'canceled';
+    },
+  },
+  'close-waits-for-hang': {
+    spec: 'apu',
+    check: async ({ sys, a }) => {
+      const fd = openDev(sys);
+      const other = openDev(sys);
+      a.submit(other, { kind: 'hang' });
+      await sys.sleepMs(20);
+      const t0 = sys.monotonicNs();
+      sys.close(other);
+      const r = await a.wait(a.submit(fd, { kind: 'nop' }), 5000);
+      return r.status === 'ok' && r.completedNs - t0 < 250_000_000n;
+    },
+  },
+  'crash-reported-ok': {
+    spec: 'mt8183',
+    check: async ({ sys, a }) => (await a.wait(a.submit(openDev(sys), { kind: 'crash' }), 1000)).status === 'crashed',
   },
 };
 

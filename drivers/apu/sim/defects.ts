@@ -13,12 +13,16 @@ import {
   APU_CMD_COPY,
   APU_CMD_FILL,
   APU_MAX_BO_HANDLES,
+  APU_CMD_CRASH,
+  apu_cmd_checksum,
   apu_cmd_checksum_out,
   apu_cmd_copy,
   apu_cmd_fill,
+  drm_apu_gem_dequeue,
   drm_apu_gem_iommu_map,
   drm_apu_gem_new,
   drm_apu_gem_queue,
+  drm_apu_state,
 } from '../uapi';
 import type { DrmFile, GemObject, IoctlContext } from '../../sim/kernel/drm/driver';
 import { IOMMU_PAGE_SIZE, IommuDomain, type Segment, gather } from '../../sim/kernel/iommu';
@@ -454,6 +458,137 @@ export const APU_DEFECTS = {
             const sum = apu_cmd_checksum_out.decode(out.output).checksum;
             return { ...out, output: apu_cmd_checksum_out.encode({ checksum: (sum ^ 0x1) >>> 0 }) };
           });
+        },
+      }),
+  },
+  'state-any-device': {
+    layer: 'driver',
+    rule: 'STATE answers for any device index, not only 0',
+    install: (t) =>
+      t.overrideOps({
+        ioctls: {
+          STATE: (dev, data, file, ctx, base) => {
+            const at = drm_apu_state.offsets.device;
+            const device = data.readUInt32LE(at);
+            data.writeUInt32LE(0, at);
+            try {
+              return base(dev, data, file, ctx);
+            } finally {
+              data.writeUInt32LE(device, at);
+            }
+          },
+        },
+      }),
+  },
+  'map-count-zero-ok': {
+    layer: 'driver',
+    rule: 'GEM_IOMMU_MAP of 0 handles succeeds (maps nothing)',
+    install: (t) =>
+      t.overrideOps({
+        ioctls: {
+          GEM_IOMMU_MAP: (dev, data, file, ctx, base) =>
+            data.readUInt32LE(drm_apu_gem_iommu_map.offsets.bo_handle_count) === 0 ? 0 : base(dev, data, file, ctx),
+        },
+      }),
+  },
+  'queue-pad-unchecked': {
+    layer: 'driver',
+    rule: 'GEM_QUEUE accepts a CHECKSUM whose pad is not zero',
+    install: (t) =>
+      t.overrideOps({
+        ioctls: {
+          GEM_QUEUE: (dev, data, file, ctx, base) => {
+            const q = drm_apu_gem_queue.decode(data);
+            if (q.cmd !== APU_CMD_CHECKSUM || q.size_in !== apu_cmd_checksum.size) return base(dev, data, file, ctx);
+            // The pad is cleared in the caller's arguments for the check, then put back.
+            const args = ctx.copyFromUser(q.data, apu_cmd_checksum.size);
+            const a = apu_cmd_checksum.decode(args);
+            if (a.pad === 0) return base(dev, data, file, ctx);
+            ctx.copyToUser(q.data, apu_cmd_checksum.encode({ ...a, pad: 0 }));
+            try {
+              return base(dev, data, file, ctx);
+            } finally {
+              ctx.copyToUser(q.data, args);
+            }
+          },
+        },
+      }),
+  },
+  'dequeue-short-buffer-ok': {
+    layer: 'driver',
+    rule: 'GEM_DEQUEUE writes the whole output whatever size the caller gives',
+    install: (t) =>
+      t.overrideOps({
+        ioctls: {
+          GEM_DEQUEUE: (dev, data, file, ctx, base) => {
+            data.writeUInt16LE(0xffff, drm_apu_gem_dequeue.offsets.size);
+            return base(dev, data, file, ctx);
+          },
+        },
+      }),
+  },
+  'fill-empty-ok': {
+    layer: 'driver',
+    rule: 'the firmware completes a FILL of length 0 with result 0',
+    install: (t) =>
+      t.overrideOps({
+        executeJob: (dev, job, base) => {
+          const e = base(dev, job);
+          if (job.cmd !== APU_CMD_FILL || apu_cmd_fill.decode(job.args).len !== 0) return e;
+          return afterRun(e, (out) => (out.kind === 'done' ? { ...out, result: 0 } : out));
+        },
+      }),
+  },
+  'copy-forward': {
+    layer: 'driver',
+    rule: 'COPY copies byte by byte upwards, so a destination above an overlapping source repeats its first bytes',
+    install: (t) =>
+      t.overrideOps({
+        executeJob: (dev, job, base) => {
+          const e = base(dev, job);
+          if (job.cmd !== APU_CMD_COPY) return e;
+          const a = apu_cmd_copy.decode(job.args);
+          const d = Number(a.dst - a.src);
+          if (d <= 0 || d >= a.len) return e;
+          return afterRun(e, (out, domain) => {
+            if (out.kind !== 'done' || out.result !== 0) return out;
+            // After the correct memmove dst holds the old source; a forward copy gives old source[i % d].
+            const moved = gather(domain.translate(a.dst, a.len, true).segments);
+            writeOver(domain.translate(a.dst, a.len, true).segments, Buffer.from(Array.from({ length: a.len }, (_, i) => moved[i % d] as number)));
+            return out;
+          });
+        },
+      }),
+  },
+  'ban-never': {
+    layer: 'driver',
+    rule: 'a context is never banned, whatever ban_after says',
+    install: (t) =>
+      t.overrideSched({
+        timedOut: (guilty, reset, base) => {
+          guilty.entity.banned = false;
+          base(guilty, reset);
+        },
+      }),
+  },
+  'close-waits-for-hang': {
+    layer: 'driver',
+    rule: 'closing a file leaves its running job on the hardware until the job timeout ends it',
+    install: (t) =>
+      t.overrideOps({
+        // apu_hw_abort not called: the context goes only once a whole job timeout has passed.
+        release: (dev, file, base) => void dev.drm.clock.after(BigInt(dev.params.timeoutMs) * 1_000_000n, () => base(dev, file)),
+      }),
+  },
+  'crash-reported-ok': {
+    layer: 'driver',
+    rule: 'a CRASH job is reported as completed (result 0), not EIO',
+    install: (t) =>
+      t.overrideOps({
+        executeJob: (dev, job, base) => {
+          const e = base(dev, job);
+          if (job.cmd !== APU_CMD_CRASH) return e;
+          return { durationNs: e.durationNs, run: () => ({ kind: 'done', result: 0, output: Buffer.alloc(0) }) };
         },
       }),
   },

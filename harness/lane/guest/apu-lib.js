@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The reference APU's ioctls from plain JavaScript for the kernel-lane guest
- * scripts (smoke.js, stress.js): koffi into libc, request numbers and struct
+ * The reference APU's ioctls from plain JavaScript for the kernel lane's
+ * stress workload (stress.js): koffi into libc, request numbers and struct
  * layouts from the project's compiled declarations (dist/, as the initramfs
  * carries it), never laid out by hand.
  */
@@ -61,7 +61,7 @@ const R = {
   MODE_MAP_DUMB: D.MODE_MAP_DUMB.request,
   SYNCOBJ_CREATE: D.SYNCOBJ_CREATE.request,
   SYNCOBJ_DESTROY: D.SYNCOBJ_DESTROY.request,
-  // The kernel's form (with deadline_nsec): the guest kernel is new enough, and checks.js sends it.
+  // The kernel's form (with deadline_nsec): the guest kernel is new enough.
   SYNCOBJ_WAIT: D.SYNCOBJ_WAIT.kernelRequest,
   STATE: A.STATE.request,
   GEM_NEW: A.GEM_NEW.request,
