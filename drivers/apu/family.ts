@@ -10,7 +10,8 @@ import { ERRNO } from '../../harness/sys/errno';
 import type { UserMemory } from '../../harness/sys/types';
 import { deviceAddresses, mappedBuffer, openRetry, pattern, runJob, waitBudgetMs, waitOnline } from '../../tests/lib/device';
 import { syncobjCreate, syncobjWait } from '../../tests/lib/drm';
-import { APU_DRIVERS, readModuleParam } from './profile';
+import { APU_DRIVERS } from './profile';
+import { readModuleParam } from '../module-param';
 import {
   APU_CMD_CHECKSUM,
   APU_CMD_NOP,
