@@ -15,7 +15,7 @@
  */
 import type { DrmDevice, DrmRegistrar } from '../../sim/kernel/drm/driver';
 import { SysError } from '../../../harness/sys/errno';
-import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM } from '../../sim/kernel/drm/driver';
+import { drmIoctlDef, DRIVER_COMPUTE_ACCEL, DRIVER_GEM } from '../../sim/kernel/drm/driver';
 import type { DefectInfo } from '../../sim/defects';
 import type { ProbeConfig, SimDriverModel } from '../../sim/plugin-api';
 import { ETHOSU_IOCTL, type EthosuIoctlName } from '../uapi';
@@ -90,13 +90,9 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
       // ethosu_drm_driver sets no gem_prime_import_sg_table: drm_gem_prime_import_dev refuses
       // other devices' dma-bufs with EINVAL (drm_prime.c); its own come back as the same object.
       primeImportForeign: config.defects.has('prime-import-foreign-ok'),
-      ioctls: (Object.keys(ETHOSU_IOCTL) as EthosuIoctlName[]).map((name) => ({
-        nr: ETHOSU_IOCTL[name].nr - 0x40,
-        name: ETHOSU_IOCTL[name].name,
-        cmd: ETHOSU_IOCTL[name].request,
-        flags: 0,
-        func: (_drm, data, file, ctx) => ETHOSU_HANDLERS[name](device(), data, file, ctx),
-      })),
+      ioctls: (Object.keys(ETHOSU_IOCTL) as EthosuIoctlName[]).map((name) =>
+        drmIoctlDef(ETHOSU_IOCTL[name], 0, (_drm, data, file, ctx) => ETHOSU_HANDLERS[name](device(), data, file, ctx)),
+      ),
       // ethosu_open -> ethosu_job_open (drm_sched_entity_init) + ethosu_perfmon_open_file.
       open: (_drm, file) => {
         const d = device();

@@ -5,7 +5,7 @@
  */
 import type { Sys } from '../../../harness/sys/types';
 import type { DriverProfile } from '../../profile';
-import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM, type DrmDriver, type DrmIoctlDesc, type DrmRegistrar } from '../../sim/kernel/drm/driver';
+import { drmIoctlDef, DRIVER_COMPUTE_ACCEL, DRIVER_GEM, type DrmDriver, type DrmIoctlDesc, type DrmRegistrar } from '../../sim/kernel/drm/driver';
 import type { ProbeConfig, SimDriverModel } from '../../sim/plugin-api';
 import { HABANALABS_DRIVER, habanalabsProfile } from '../profile';
 import {
@@ -36,13 +36,9 @@ const TABLE = [
 ] as const;
 
 function buildDriver(device: () => HlDevice, gem: boolean): DrmDriver {
-  const ioctls: DrmIoctlDesc[] = TABLE.map(([decl, name]) => ({
-    nr: decl.nr - 0x40,
-    name: decl.name,
-    cmd: decl.request,
-    flags: 0,
-    func: (_drm, data, file, ctx) => HL_HANDLERS[name](device(), data, file, ctx),
-  }));
+  const ioctls: DrmIoctlDesc[] = TABLE.map(([decl, name]) =>
+    drmIoctlDef(decl, 0, (_drm, data, file, ctx) => HL_HANDLERS[name](device(), data, file, ctx)),
+  );
   return {
     name: HABANALABS_DRIVER.driver,
     desc: HL_DRIVER_DESC,

@@ -7,6 +7,7 @@ import type { IoctlDecl } from '../../../harness/uapi/ioctl';
 import type { DriverProfile } from '../../profile';
 import type { SimDriverModel } from '../../sim/plugin-api';
 import {
+  drmIoctlDef,
   DRIVER_COMPUTE_ACCEL,
   DRIVER_GEM,
   type DebugfsFile,
@@ -57,13 +58,9 @@ function debugfsFiles(dev: () => IvpuDevice): DebugfsFile[] {
 }
 
 export function buildIvpuDriver(device: () => IvpuDevice): DrmDriver {
-  const ioctls: DrmIoctlDesc[] = IOCTLS.map(([name, decl]) => ({
-    nr: decl.nr - 0x40,
-    name: decl.name,
-    cmd: decl.request,
-    flags: 0,
-    func: (_drm, data, file, ctx) => IVPU_IOCTL_HANDLERS[name](device(), data, file, ctx),
-  }));
+  const ioctls: DrmIoctlDesc[] = IOCTLS.map(([name, decl]) =>
+    drmIoctlDef(decl, 0, (_drm, data, file, ctx) => IVPU_IOCTL_HANDLERS[name](device(), data, file, ctx)),
+  );
   return {
     name: IVPU_DRIVER,
     desc: 'Driver for Intel NPU (Neural Processing Unit)',

@@ -10,7 +10,7 @@
  */
 import type { DrmDevice, DrmRegistrar } from '../../sim/kernel/drm/driver';
 import { SysError } from '../../../harness/sys/errno';
-import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM } from '../../sim/kernel/drm/driver';
+import { drmIoctlDef, DRIVER_COMPUTE_ACCEL, DRIVER_GEM } from '../../sim/kernel/drm/driver';
 import type { DefectInfo } from '../../sim/defects';
 import type { ProbeConfig, SimDriverModel } from '../../sim/plugin-api';
 import { QAIC_IOCTL, type QaicIoctlName } from '../uapi';
@@ -55,13 +55,9 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
       minor: 0,
       patchlevel: 0,
       features: DRIVER_GEM | DRIVER_COMPUTE_ACCEL,
-      ioctls: (Object.keys(QAIC_IOCTL) as QaicIoctlName[]).map((name) => ({
-        nr: QAIC_IOCTL[name].nr - 0x40,
-        name: QAIC_IOCTL[name].name,
-        cmd: QAIC_IOCTL[name].request,
-        flags: 0,
-        func: (_drm, data, file, ctx) => QAIC_HANDLERS[name](device(), data, file, ctx),
-      })),
+      ioctls: (Object.keys(QAIC_IOCTL) as QaicIoctlName[]).map((name) =>
+        drmIoctlDef(QAIC_IOCTL[name], 0, (_drm, data, file, ctx) => QAIC_HANDLERS[name](device(), data, file, ctx)),
+      ),
       // qaic_open: ENODEV unless QAIC_ONLINE, then a new qaic_user on the device's list.
       open: (_drm, file) => {
         const d = device();

@@ -14,7 +14,7 @@
  */
 import type { DrmDevice, DrmRegistrar } from '../../sim/kernel/drm/driver';
 import { SysError } from '../../../harness/sys/errno';
-import { DRIVER_COMPUTE_ACCEL, DRIVER_GEM } from '../../sim/kernel/drm/driver';
+import { drmIoctlDef, DRIVER_COMPUTE_ACCEL, DRIVER_GEM } from '../../sim/kernel/drm/driver';
 import type { DefectInfo } from '../../sim/defects';
 import type { ProbeConfig, SimDriverModel } from '../../sim/plugin-api';
 import { ROCKET_IOCTL, type RocketIoctlName } from '../uapi';
@@ -81,13 +81,9 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
       // rocket_drm_driver sets no gem_prime_import_sg_table: drm_gem_prime_import_dev refuses
       // other devices' dma-bufs with EINVAL (drm_prime.c); its own come back as the same object.
       primeImportForeign: config.defects.has('prime-import-foreign-ok'),
-      ioctls: (Object.keys(ROCKET_IOCTL) as RocketIoctlName[]).map((name) => ({
-        nr: ROCKET_IOCTL[name].nr - 0x40,
-        name: ROCKET_IOCTL[name].name,
-        cmd: ROCKET_IOCTL[name].request,
-        flags: 0,
-        func: (_drm, data, file, ctx) => ROCKET_HANDLERS[name](device(), data, file, ctx),
-      })),
+      ioctls: (Object.keys(ROCKET_IOCTL) as RocketIoctlName[]).map((name) =>
+        drmIoctlDef(ROCKET_IOCTL[name], 0, (_drm, data, file, ctx) => ROCKET_HANDLERS[name](device(), data, file, ctx)),
+      ),
       // rocket_open: an IOMMU domain of its own (rocket_iommu_domain_create), a drm_mm over its
       // aperture, a scheduler entity over every core's scheduler (rocket_job_open).
       open: (_drm, file) => {
