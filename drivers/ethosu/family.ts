@@ -6,10 +6,11 @@
  * (ethosu_job.c ethosu_ioctl_submit_job), so most of the family feeds those
  * two malformed input and requires the kernel's errno and no side effect.
  */
-import { check, checkEq, doIoctlErr, expectErrno } from '../../harness/testing/assert';
+import { expectForeignImportRefused } from '../../tests/lib/device';
+import { checkEq, doIoctlErr, expectErrno } from '../../harness/testing/assert';
 import { defineFamily, type Subtest, type TestContext } from '../../harness/testing/define';
 import { MAP_SHARED, PROT_READ } from '../../harness/sys/constants';
-import { DRM_CLOEXEC, DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_PRIME_FD_TO_HANDLE, drm_gem_close, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_RDWR, drm_prime_handle } from '../../harness/uapi/drm';
+import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
 import type { Sys } from '../../harness/sys/types';
 import {
   NPU_OP_DMA_START,
@@ -170,20 +171,7 @@ function badPerfmonCounters(t: TestContext): void {
 }
 
 function badImportForeign(t: TestContext): void {
-  const fd = openEthosu(t);
-  const other = t.others.find((o) => o.profile.prime && o.adapter?.buffers?.handles === 'gem');
-  if (!other) t.skip('no second device with GEM buffers and PRIME selected: a foreign dma-buf is needed');
-  const ofd = t.open(undefined, other);
-  const buffers = other.adapter?.buffers;
-  if (!buffers) t.skip(`${other.label} has no buffers`);
-  const bo = buffers.create(ofd, 4096);
-  const exp = drm_prime_handle.encode({ handle: bo.handle, flags: DRM_CLOEXEC | DRM_RDWR });
-  t.sys.ioctl(ofd, DRM_IOCTL_PRIME_HANDLE_TO_FD, exp);
-  const dmabuf = drm_prime_handle.decode(exp).fd;
-  t.defer(() => t.sys.close(dmabuf));
-  const imp = drm_prime_handle.encode({ fd: dmabuf });
-  doIoctlErr(t.sys, fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, imp, 'EINVAL');
-  check(drm_prime_handle.decode(imp).handle === 0, 'a refused import wrote a handle');
+  expectForeignImportRefused(t, openEthosu(t));
 }
 
 const SUBTESTS: readonly Subtest[] = [

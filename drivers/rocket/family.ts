@@ -7,18 +7,11 @@
  * (rocket_job.c rocket_ioctl_submit, rocket_ioctl_submit_job); PREP_BO and
  * FINI_BO bracket CPU access.
  */
+import { expectForeignImportRefused } from '../../tests/lib/device';
 import { check, checkEq, doIoctlErr, doIoctlErrAsync, expectErrno } from '../../harness/testing/assert';
 import { defineFamily, type Subtest, type TestContext } from '../../harness/testing/define';
 import type { Sys } from '../../harness/sys/types';
-import {
-  DRM_CLOEXEC,
-  DRM_IOCTL_GEM_CLOSE,
-  DRM_IOCTL_PRIME_FD_TO_HANDLE,
-  DRM_IOCTL_PRIME_HANDLE_TO_FD,
-  DRM_RDWR,
-  drm_gem_close,
-  drm_prime_handle,
-} from '../../harness/uapi/drm';
+import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
 import { createBo, prepBoAsync, submit, type RocketJobArgs } from './lib';
 import { ROCKET_DRIVER } from './profile';
 import { ROCKET_IOCTL, drm_rocket_create_bo, drm_rocket_fini_bo, drm_rocket_job, drm_rocket_prep_bo } from './uapi';
@@ -152,20 +145,7 @@ async function basicSubmitFence(t: TestContext): Promise<void> {
 }
 
 function badImportForeign(t: TestContext): void {
-  const fd = openRocket(t);
-  const other = t.others.find((o) => o.profile.prime && o.adapter?.buffers?.handles === 'gem');
-  if (!other) t.skip('no second device with GEM buffers and PRIME selected: a foreign dma-buf is needed');
-  const ofd = t.open(undefined, other);
-  const buffers = other.adapter?.buffers;
-  if (!buffers) t.skip(`${other.label} has no buffers`);
-  const bo = buffers.create(ofd, 4096);
-  const exp = drm_prime_handle.encode({ handle: bo.handle, flags: DRM_CLOEXEC | DRM_RDWR });
-  t.sys.ioctl(ofd, DRM_IOCTL_PRIME_HANDLE_TO_FD, exp);
-  const dmabuf = drm_prime_handle.decode(exp).fd;
-  t.defer(() => t.sys.close(dmabuf));
-  const imp = drm_prime_handle.encode({ fd: dmabuf });
-  doIoctlErr(t.sys, fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, imp, 'EINVAL');
-  checkEq(drm_prime_handle.decode(imp).handle, 0, 'handle written by a refused import');
+  expectForeignImportRefused(t, openRocket(t));
 }
 
 const SUBTESTS: readonly Subtest[] = [

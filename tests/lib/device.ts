@@ -6,7 +6,8 @@
  * these helpers take it as given.
  */
 import type { BufferObject, JobResult, JobSpec } from '../../drivers/adapter';
-import { check, mustAsync } from '../../harness/testing/assert';
+import { check, checkEq, doIoctlErr, mustAsync } from '../../harness/testing/assert';
+import { DRM_CLOEXEC, DRM_IOCTL_PRIME_FD_TO_HANDLE, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_RDWR, drm_prime_handle } from '../../harness/uapi/drm';
 import type { DeviceUnderTest, TestContext } from '../../harness/testing/define';
 import { O_CLOEXEC, O_RDWR } from '../../harness/sys/constants';
 import { isSysError } from '../../harness/sys/errno';
@@ -162,4 +163,27 @@ export function pattern(length: number, seed: number): Buffer {
   const b = Buffer.alloc(length);
   for (let i = 0; i < length; i++) b[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
   return b;
+}
+
+/**
+ * PRIME import into `fd` of a dma-buf exported by another selected device
+ * (GEM buffers and PRIME) must fail with EINVAL and write no handle: what a
+ * driver without drm_driver.gem_prime_import_sg_table gets from
+ * drm_gem_prime_import_dev (drivers/gpu/drm/drm_prime.c). SKIP without such a
+ * second device.
+ */
+export function expectForeignImportRefused(t: TestContext, fd: number): void {
+  const other = t.others.find((o) => o.profile.prime && o.adapter?.buffers?.handles === 'gem');
+  if (!other) t.skip('no second device with GEM buffers and PRIME selected: a foreign dma-buf is needed');
+  const buffers = other.adapter?.buffers;
+  if (!buffers) t.skip(`${other.label} has no buffers`);
+  const ofd = t.open(undefined, other);
+  const bo = buffers.create(ofd, 4096);
+  const exp = drm_prime_handle.encode({ handle: bo.handle, flags: DRM_CLOEXEC | DRM_RDWR });
+  t.sys.ioctl(ofd, DRM_IOCTL_PRIME_HANDLE_TO_FD, exp);
+  const dmabuf = drm_prime_handle.decode(exp).fd;
+  t.defer(() => t.sys.close(dmabuf));
+  const imp = drm_prime_handle.encode({ fd: dmabuf });
+  doIoctlErr(t.sys, fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, imp, 'EINVAL');
+  checkEq(drm_prime_handle.decode(imp).handle, 0, 'handle written by a refused import');
 }
