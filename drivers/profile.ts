@@ -33,6 +33,12 @@ export interface DriverProfile {
   readonly jobTimeoutMs: number | null;
   readonly iommu: IommuKind;
   readonly prime: boolean;
+  /**
+   * Set when PRIME import refuses another device's dma-buf (only the driver's
+   * own come back): the errno and the kernel reference. Absent: a foreign
+   * dma-buf is imported (drm_gem_prime_import_dev attaches and maps it).
+   */
+  readonly foreignImportRefused?: { readonly errno: ErrnoName; readonly reference: string };
   readonly syncobj: boolean;
   /** Consecutive hangs after which a context is banned (0 or absent: never). */
   readonly banAfterHangs?: number;

@@ -33,6 +33,10 @@ export function ethosuProfile(_sys: Sys): DriverProfile {
     jobTimeoutMs: ETHOSU_JOB_TIMEOUT_MS,
     iommu: 'none',
     prime: true,
+    foreignImportRefused: {
+      errno: 'EINVAL',
+      reference: 'ethosu_drv.c ethosu_drm_driver has no gem_prime_import_sg_table: drm_prime.c drm_gem_prime_import_dev returns -EINVAL',
+    },
     syncobj: false,
     // No live-object count in debugfs: the core has name, clients and gem_names (drm_debugfs.c drm_debugfs_list).
     adapter: ETHOSU_ADAPTER_NAME,

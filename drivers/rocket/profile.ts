@@ -33,6 +33,10 @@ export function rocketProfile(_sys: Sys): DriverProfile {
     jobTimeoutMs: ROCKET_JOB_TIMEOUT_MS,
     iommu: 'per-context',
     prime: true,
+    foreignImportRefused: {
+      errno: 'EINVAL',
+      reference: 'rocket_drv.c rocket_drm_driver has no gem_prime_import_sg_table: drm_prime.c drm_gem_prime_import_dev returns -EINVAL',
+    },
     syncobj: false,
     adapter: ROCKET_ADAPTER_NAME,
   };

@@ -183,13 +183,25 @@ async function badImport(t: TestContext): Promise<void> {
   doIoctlErr(t.sys, fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, importArg(cr), 'EBADF');
 }
 
+function refusalText(d: DeviceUnderTest): string {
+  const r = d.profile.foreignImportRefused;
+  return `${d.label} (${d.profile.driver}: ${r?.errno}, ${r?.reference})`;
+}
+
 async function importOtherDevice(t: TestContext): Promise<void> {
-  const other = t.others.find((o) => meets(o, ['prime', 'gem-buffers', ...DEVICE_READ], t.options));
+  // A driver without gem_prime_import_sg_table refuses every foreign dma-buf
+  // (its family checks the errno); it cannot be this test's importer.
+  const primeDevices = t.others.filter((o) => meets(o, ['prime', 'gem-buffers'], t.options));
+  const refusing = primeDevices.filter((o) => o.profile.foreignImportRefused);
+  const importers = primeDevices.filter((o) => !o.profile.foreignImportRefused);
+  const other = importers.find((o) => meets(o, DEVICE_READ, t.options));
   if (!other) {
     t.skip(
       t.others.length === 0
         ? 'only one device selected: cross-device import needs a second one'
-        : 'no other selected device has PRIME and a checksum-capable adapter',
+        : importers.length === 0 && refusing.length > 0
+          ? `the other devices refuse foreign dma-bufs: ${refusing.map(refusalText).join('; ')}`
+          : 'no other selected device takes foreign dma-bufs and has PRIME and a checksum-capable adapter',
     );
   }
   const fd = await openRetry(t);
@@ -271,7 +283,7 @@ export default defineFamily('dmabuf', 'PRIME export/import, dma-buf lifetime, ls
   },
   {
     name: 'import-other-device',
-    description: 'a dma-buf of one device imported into another shows the same data, also after the exporter let go',
+    description: 'a dma-buf of one device imported into another shows the same data, also after the exporter let go (importers that refuse foreign dma-bufs are not used)',
     reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_import_dev',
     requires: ['prime', 'gem-buffers', 'buffers.mmap'],
     run: importOtherDevice,
