@@ -11,6 +11,14 @@ export const HABANALABS_DEFECTS = {
     layer: 'driver',
     rule: 'hl_device_open lets a second compute user in while one is active (no EBUSY)',
   },
+  'hl-release-on-second-close': {
+    layer: 'driver',
+    rule: 'the compute context is released at the file\'s second close() (flush), as if a file could have at most two fds',
+  },
+  'hl-release-on-foreign-close': {
+    layer: 'driver',
+    rule: 'the compute context is released when a process other than the opener closes its fd of the file',
+  },
   'hl-info-stale-bytes': {
     layer: 'driver',
     rule: 'INFO copies kernel bytes the reply never set into the user buffer (upstream: "accel/habanalabs: fix information leak in sec_attest_info()")',

@@ -5,7 +5,7 @@
  */
 import type { Sys } from '../../../harness/sys/types';
 import type { DriverProfile } from '../../profile';
-import { drmIoctlDef, DRIVER_COMPUTE_ACCEL, DRIVER_GEM, type DrmDriver, type DrmIoctlDesc, type DrmRegistrar } from '../../sim/kernel/drm/driver';
+import { drmIoctlDef, DRIVER_COMPUTE_ACCEL, DRIVER_GEM, type DrmDriver, type DrmFile, type DrmIoctlDesc, type DrmRegistrar } from '../../sim/kernel/drm/driver';
 import type { ProbeConfig, SimDriverModel } from '../../sim/plugin-api';
 import { HABANALABS_DRIVER, habanalabsProfile } from '../profile';
 import {
@@ -35,7 +35,30 @@ const TABLE = [
   [DRM_IOCTL_HL_DEBUG_DECL, 'DEBUG'],
 ] as const;
 
-function buildDriver(device: () => HlDevice, gem: boolean): DrmDriver {
+/**
+ * hl_device_fops has no .flush: the compute context goes only at the file's
+ * release (habanalabs_drv.c hl_device_release), whoever holds the last fd.
+ * The two release defects add a flush that releases it early.
+ */
+function earlyReleaseFlush(
+  device: () => HlDevice,
+  defects: ReadonlySet<string>,
+  openers: WeakMap<DrmFile, number>,
+): DrmDriver['flush'] {
+  const second = defects.has('hl-release-on-second-close');
+  const foreign = defects.has('hl-release-on-foreign-close');
+  if (!second && !foreign) return undefined;
+  const closes = new WeakMap<DrmFile, number>();
+  return (_drm, file, closer) => {
+    const n = (closes.get(file) ?? 0) + 1;
+    closes.set(file, n);
+    if ((second && n === 2) || (foreign && closer.pid !== openers.get(file))) hlDeviceRelease(device(), file);
+  };
+}
+
+function buildDriver(device: () => HlDevice, defects: ReadonlySet<string>): DrmDriver {
+  const gem = defects.has('hl-gem-feature');
+  const openers = new WeakMap<DrmFile, number>();
   const ioctls: DrmIoctlDesc[] = TABLE.map(([decl, name]) =>
     drmIoctlDef(decl, 0, (_drm, data, file, ctx) => HL_HANDLERS[name](device(), data, file, ctx)),
   );
@@ -51,8 +74,12 @@ function buildDriver(device: () => HlDevice, gem: boolean): DrmDriver {
     // No gem_prime_import_sg_table: drm_gem_prime_import_dev answers a foreign dma-buf with EINVAL.
     primeImportForeign: false,
     ioctls,
-    open: (_drm, file, ctx) => hlDeviceOpen(device(), file, ctx),
+    open: (_drm, file, ctx) => {
+      hlDeviceOpen(device(), file, ctx);
+      openers.set(file, ctx.pid);
+    },
     postclose: (_drm, file) => hlDeviceRelease(device(), file),
+    flush: earlyReleaseFlush(device, defects, openers),
     mmap: (_drm, file, vma) => hlMmap(device(), file, vma),
   };
 }
@@ -64,7 +91,7 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): HlDevice['drm'] {
     if (!hl) throw new Error('habanalabs model: device used before registration');
     return hl;
   };
-  const drm = kernel.registerDrmDriver(buildDriver(device, config.defects.has('hl-gem-feature')), {
+  const drm = kernel.registerDrmDriver(buildDriver(device, config.defects), {
     module: HABANALABS_DRIVER.module,
     params: { ...DEFAULT_PARAMS, ...config.params },
     // A PCI function on real machines; the simulated kernel hosts platform devices.
