@@ -5,7 +5,7 @@
  * checked and no generic family covers. Every subtest skips on other drivers.
  */
 import { check, checkEq, checkSameBytes, doIoctlErr, expectErrno, mustAsync } from '../../harness/testing/assert';
-import { defineFamily, type Subtest, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type Subtest, type TestContext, subtest } from '../../harness/testing/define';
 import { ERRNO } from '../../harness/sys/errno';
 import type { UserMemory } from '../../harness/sys/types';
 import { deviceAddresses, mappedBuffer, openRetry, pattern, runJob, waitBudgetMs, waitOnline } from '../../tests/lib/device';
@@ -84,13 +84,23 @@ function checksumArgs(t: TestContext, src: bigint, len: number, pad = 0): UserMe
   return m;
 }
 
-async function badStateDevice(t: TestContext): Promise<void> {
+const badStateDevice = subtest({
+  name: 'bad-state-device',
+  description: 'STATE of device 1 gives EINVAL; device 0 answers',
+  reference: `${REF}/apu_drv.c apu_ioctl_state; docs/uapi-apu.md: STATE`,
+  requires: ['uapi:apu'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openApu(t);
   doIoctlErr(t.sys, fd, DRM_IOCTL_APU_STATE, drm_apu_state.encode({ device: 1 }), 'EINVAL');
   t.sys.ioctl(fd, DRM_IOCTL_APU_STATE, drm_apu_state.encode({ device: 0 }));
-}
+});
 
-async function badMapArgs(t: TestContext): Promise<void> {
+const badMapArgs = subtest({
+  name: 'bad-map-args',
+  description: 'GEM_IOMMU_MAP of 0 handles gives EINVAL; to an unwritable address array EFAULT with nothing left mapped',
+  reference: `${REF}/apu_mmu.c apu_ioctl_iommu_map, apu_map_unwind; docs/uapi-apu.md: GEM_IOMMU_MAP`,
+  requires: ['uapi:apu', 'device-map'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openApu(t);
   const deviceMap = t.capability('deviceMap');
   const bo = t.capability('buffers').create(fd, 4096);
@@ -109,9 +119,14 @@ async function badMapArgs(t: TestContext): Promise<void> {
   deviceMap.map(fd, [bo.handle]);
   deviceMap.unmap(fd, [bo.handle]);
   expectErrno('EINVAL', () => deviceMap.unmap(fd, [bo.handle]), 'a second GEM_IOMMU_UNMAP after one MAP');
-}
+});
 
-async function basicMapFirstFit(t: TestContext): Promise<void> {
+const basicMapFirstFit = subtest({
+  name: 'basic-map-first-fit',
+  description: 'device addresses are allocated first-fit from the aperture start, in each context\'s own IO page table',
+  reference: `${REF}/apu_mmu.c apu_mapping_place; docs/uapi-apu.md: GEM_IOMMU_MAP`,
+  requires: ['uapi:apu', 'device-map'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openApu(t);
   const start = APERTURE_START.get(t.dev.profile.driver);
   if (start === undefined) return t.skip(`no documented aperture for ${t.dev.profile.driver}`);
@@ -131,9 +146,14 @@ async function basicMapFirstFit(t: TestContext): Promise<void> {
   const d = buffers.create(fd2, 4096);
   const [vd] = deviceMap.map(fd2, [d.handle]);
   checkEq(vd as bigint, start, 'device address of a second context\'s first object (its own IO page table)');
-}
+});
 
-async function badQueueSizes(t: TestContext): Promise<void> {
+const badQueueSizes = subtest({
+  name: 'bad-queue-sizes',
+  description: 'GEM_QUEUE refuses a wrong size_out or a non-zero pad (EINVAL), an unknown object (ENOENT), an out_sync with a job not yet dequeued (EINVAL)',
+  reference: `${REF}/apu_job.c apu_ioctl_gem_queue, apu_args_pads_zero; docs/uapi-apu.md: GEM_QUEUE`,
+  requires: ['uapi:apu', 'device-map', 'jobs'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openApu(t);
   const bo = t.capability('buffers').create(fd, 4096);
   const [va] = t.capability('deviceMap').map(fd, [bo.handle]);
@@ -159,9 +179,14 @@ async function badQueueSizes(t: TestContext): Promise<void> {
   doIoctlErr(t.sys, fd, req, drm_apu_gem_queue.encode({ cmd: APU_CMD_NOP, out_sync: outSync }), 'EINVAL');
   await waitSync(t, fd, outSync, 'the NOP');
   checkEq(dequeue(t, fd, outSync, 0, null).result, 0, 'result of the NOP');
-}
+});
 
-async function queueHandleBound(t: TestContext): Promise<void> {
+const queueHandleBound = subtest({
+  name: 'queue-handle-bound',
+  description: `GEM_QUEUE checks bo_handle_count against APU_MAX_BO_HANDLES before reading the array; ${APU_MAX_BO_HANDLES} handles are accepted`,
+  reference: `${REF}/apu_job.c apu_ioctl_gem_queue, apu_mmu.c apu_read_handles; drivers/apu/uapi/apu_drm.h: APU_MAX_BO_HANDLES`,
+  requires: ['uapi:apu', 'jobs'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openApu(t);
   const bo = t.capability('buffers').create(fd, 4096);
   const outSync = syncobjCreate(t.sys, fd);
@@ -179,9 +204,14 @@ async function queueHandleBound(t: TestContext): Promise<void> {
   t.sys.ioctl(fd, DRM_IOCTL_APU_GEM_QUEUE, nop(handles.address, APU_MAX_BO_HANDLES));
   await waitSync(t, fd, outSync, `the NOP with ${APU_MAX_BO_HANDLES} handles`);
   checkEq(dequeue(t, fd, outSync, 0, null).result, 0, `result of the NOP with ${APU_MAX_BO_HANDLES} handles`);
-}
+});
 
-async function badDequeueArgs(t: TestContext): Promise<void> {
+const badDequeueArgs = subtest({
+  name: 'bad-dequeue-args',
+  description: 'GEM_DEQUEUE of an out_sync with no job gives ENOENT, into a buffer smaller than the output EINVAL (the job stays); a NOP writes no output',
+  reference: `${REF}/apu_job.c apu_ioctl_gem_dequeue; docs/uapi-apu.md: GEM_DEQUEUE`,
+  requires: ['uapi:apu', 'device-map', 'jobs'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openApu(t);
   const bo = t.capability('buffers').create(fd, 4096);
   const [va] = t.capability('deviceMap').map(fd, [bo.handle]);
@@ -211,26 +241,42 @@ async function badDequeueArgs(t: TestContext): Promise<void> {
   const n = dequeue(t, fd, outSync, 0, out);
   checkEq(n.size, 0, 'output size of a NOP dequeued with size 0 and a buffer');
   check(out.bytes.every((x) => x === 0x5a), 'DEQUEUE of a NOP wrote into the output buffer');
-}
+});
 
-async function badFillEmpty(t: TestContext): Promise<void> {
+const badFillEmpty = subtest({
+  name: 'bad-fill-empty',
+  description: 'a FILL of length 0 ends with the firmware result EINVAL',
+  reference: `${REF}/apu_mmu.c apu_mmu_check, apu_hw.c apu_fw_run; docs/uapi-apu.md: Firmware commands`,
+  requires: ['uapi:apu', 'device-map', 'jobs.fill'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openApu(t);
   const bo = t.capability('buffers').create(fd, 4096);
   const [va] = t.capability('deviceMap').map(fd, [bo.handle]);
   const r = await runJob(t, fd, { kind: 'fill', dst: va as bigint, len: 0, value: 1 }, [bo.handle]);
   checkEq(r.status, 'error', 'status of a FILL of length 0');
   checkEq(r.errno, ERRNO.EINVAL, 'result of a FILL of length 0');
-}
+});
 
-async function crashRecovery(t: TestContext): Promise<void> {
+const crashRecovery = subtest({
+  name: 'crash-recovery',
+  description: 'a CRASH job ends with EIO, the firmware reboots to ONLINE and the next job runs',
+  reference: `${REF}/apu_hw.c apu_hw_work, apu_hw_recover; docs/uapi-apu.md: Job results`,
+  destructive: true,
+  requires: ['uapi:apu', 'jobs.crash', 'state'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openApu(t);
   t.defer(async () => void (await waitOnline(t, fd, RECOVERY_BUDGET_MS)));
   checkEq((await runJob(t, fd, { kind: 'crash' })).status, 'crashed', 'status of a CRASH job');
   check(await waitOnline(t, fd, RECOVERY_BUDGET_MS), `STATE is not ONLINE ${RECOVERY_BUDGET_MS} ms (device clock) after the crash`);
   checkEq((await runJob(t, fd, { kind: 'nop' })).status, 'ok', 'a NOP after the crash');
-}
+});
 
-async function basicCopyOverlap(t: TestContext): Promise<void> {
+const basicCopyOverlap = subtest({
+  name: 'basic-copy-overlap',
+  description: 'COPY of overlapping ranges, either way, moves the bytes like memmove',
+  reference: `${REF}/apu_hw.c apu_fw_copy; docs/uapi-apu.md: Firmware commands`,
+  requires: ['uapi:apu', 'jobs.copy', 'buffers.mmap', 'device-address'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openApu(t);
   const size = 8192;
   const { bo, map } = mappedBuffer(t, fd, size);
@@ -246,9 +292,17 @@ async function basicCopyOverlap(t: TestContext): Promise<void> {
     before.copy(want, dst, src, src + len);
     checkSameBytes(map.bytes.subarray(0, size), want, `the buffer after a COPY ${what} over an overlap (memmove)`);
   }
-}
+});
 
-async function hangBan(t: TestContext): Promise<void> {
+const hangBan = subtest({
+  name: 'hang-ban',
+  description: 'after ban_after timeouts in a row a context is banned: its queued and later jobs end ECANCELED; a new context runs',
+  reference: `${REF}/apu_job.c apu_timedout_job (ban_after), drivers/gpu/drm/scheduler/sched_entity.c drm_sched_entity_pop_job; docs/uapi-apu.md: Module parameters`,
+  destructive: true,
+  timeoutMs: 60_000,
+  jobTimeouts: 5,
+  requires: ['uapi:apu', 'jobs.hang', 'state'],
+}, async (t: TestContext): Promise<void> => {
   const driver = t.dev.profile.driver;
   const decl = APU_DRIVERS.find((d) => d.driver === driver);
   const fd = await openApu(t);
@@ -272,9 +326,15 @@ async function hangBan(t: TestContext): Promise<void> {
   const fresh = await openRetry(t);
   live = fresh;
   checkEq((await runJob(t, fresh, { kind: 'nop' })).status, 'ok', 'a NOP of a new context');
-}
+});
 
-async function closeHangInFlight(t: TestContext): Promise<void> {
+const closeHangInFlight = subtest({
+  name: 'close-hang-in-flight',
+  description: 'closing a file whose job hangs on the hardware frees the device at once: another context\'s job runs within half the timeout',
+  reference: `${REF}/apu_drv.c apu_postclose, apu_hw.c apu_hw_abort; docs/uapi-apu.md: Contexts`,
+  destructive: true,
+  requires: ['uapi:apu', 'second-context', 'jobs.hang', 'job-timeout'],
+}, async (t: TestContext): Promise<void> => {
   const timeout = t.jobTimeoutMs;
   if (timeout === null) return t.skip(`the profile of ${t.dev.profile.driver} declares no job timeout`);
   const jobs = t.capability('jobs');
@@ -292,91 +352,20 @@ async function closeHangInFlight(t: TestContext): Promise<void> {
   t.log(`the other context's NOP completed ${ms.toFixed(3)} ms after the close; timeout ${timeout} ms`);
   checkEq(r.status, 'ok', 'status of another context\'s NOP after the close');
   check(ms < timeout / 2, `the other context's NOP completed ${ms.toFixed(3)} ms after the close, not within half the ${timeout} ms timeout`);
-}
+});
 
 const subtests: Subtest[] = [
-  {
-    name: 'bad-state-device',
-    description: 'STATE of device 1 gives EINVAL; device 0 answers',
-    reference: `${REF}/apu_drv.c apu_ioctl_state; docs/uapi-apu.md: STATE`,
-    requires: ['uapi:apu'],
-    run: badStateDevice,
-  },
-  {
-    name: 'bad-map-args',
-    description: 'GEM_IOMMU_MAP of 0 handles gives EINVAL; to an unwritable address array EFAULT with nothing left mapped',
-    reference: `${REF}/apu_mmu.c apu_ioctl_iommu_map, apu_map_unwind; docs/uapi-apu.md: GEM_IOMMU_MAP`,
-    requires: ['uapi:apu', 'device-map'],
-    run: badMapArgs,
-  },
-  {
-    name: 'basic-map-first-fit',
-    description: 'device addresses are allocated first-fit from the aperture start, in each context\'s own IO page table',
-    reference: `${REF}/apu_mmu.c apu_mapping_place; docs/uapi-apu.md: GEM_IOMMU_MAP`,
-    requires: ['uapi:apu', 'device-map'],
-    run: basicMapFirstFit,
-  },
-  {
-    name: 'bad-queue-sizes',
-    description: 'GEM_QUEUE refuses a wrong size_out or a non-zero pad (EINVAL), an unknown object (ENOENT), an out_sync with a job not yet dequeued (EINVAL)',
-    reference: `${REF}/apu_job.c apu_ioctl_gem_queue, apu_args_pads_zero; docs/uapi-apu.md: GEM_QUEUE`,
-    requires: ['uapi:apu', 'device-map', 'jobs'],
-    run: badQueueSizes,
-  },
-  {
-    name: 'queue-handle-bound',
-    description: `GEM_QUEUE checks bo_handle_count against APU_MAX_BO_HANDLES before reading the array; ${APU_MAX_BO_HANDLES} handles are accepted`,
-    reference: `${REF}/apu_job.c apu_ioctl_gem_queue, apu_mmu.c apu_read_handles; drivers/apu/uapi/apu_drm.h: APU_MAX_BO_HANDLES`,
-    requires: ['uapi:apu', 'jobs'],
-    run: queueHandleBound,
-  },
-  {
-    name: 'bad-dequeue-args',
-    description: 'GEM_DEQUEUE of an out_sync with no job gives ENOENT, into a buffer smaller than the output EINVAL (the job stays); a NOP writes no output',
-    reference: `${REF}/apu_job.c apu_ioctl_gem_dequeue; docs/uapi-apu.md: GEM_DEQUEUE`,
-    requires: ['uapi:apu', 'device-map', 'jobs'],
-    run: badDequeueArgs,
-  },
-  {
-    name: 'bad-fill-empty',
-    description: 'a FILL of length 0 ends with the firmware result EINVAL',
-    reference: `${REF}/apu_mmu.c apu_mmu_check, apu_hw.c apu_fw_run; docs/uapi-apu.md: Firmware commands`,
-    requires: ['uapi:apu', 'device-map', 'jobs.fill'],
-    run: badFillEmpty,
-  },
-  {
-    name: 'crash-recovery',
-    description: 'a CRASH job ends with EIO, the firmware reboots to ONLINE and the next job runs',
-    reference: `${REF}/apu_hw.c apu_hw_work, apu_hw_recover; docs/uapi-apu.md: Job results`,
-    destructive: true,
-    requires: ['uapi:apu', 'jobs.crash', 'state'],
-    run: crashRecovery,
-  },
-  {
-    name: 'basic-copy-overlap',
-    description: 'COPY of overlapping ranges, either way, moves the bytes like memmove',
-    reference: `${REF}/apu_hw.c apu_fw_copy; docs/uapi-apu.md: Firmware commands`,
-    requires: ['uapi:apu', 'jobs.copy', 'buffers.mmap', 'device-address'],
-    run: basicCopyOverlap,
-  },
-  {
-    name: 'close-hang-in-flight',
-    description: 'closing a file whose job hangs on the hardware frees the device at once: another context\'s job runs within half the timeout',
-    reference: `${REF}/apu_drv.c apu_postclose, apu_hw.c apu_hw_abort; docs/uapi-apu.md: Contexts`,
-    destructive: true,
-    requires: ['uapi:apu', 'second-context', 'jobs.hang', 'job-timeout'],
-    run: closeHangInFlight,
-  },
-  {
-    name: 'hang-ban',
-    description: 'after ban_after timeouts in a row a context is banned: its queued and later jobs end ECANCELED; a new context runs',
-    reference: `${REF}/apu_job.c apu_timedout_job (ban_after), drivers/gpu/drm/scheduler/sched_entity.c drm_sched_entity_pop_job; docs/uapi-apu.md: Module parameters`,
-    destructive: true,
-    timeoutMs: 60_000,
-    jobTimeouts: 5,
-    requires: ['uapi:apu', 'jobs.hang', 'state'],
-    run: hangBan,
-  },
+  badStateDevice,
+  badMapArgs,
+  basicMapFirstFit,
+  badQueueSizes,
+  queueHandleBound,
+  badDequeueArgs,
+  badFillEmpty,
+  crashRecovery,
+  basicCopyOverlap,
+  closeHangInFlight,
+  hangBan,
 ];
 
 export default defineFamily('apu', 'rules of the reference APU only: ioctl argument checks, first-fit device addresses, memmove COPY, crash recovery, the ban', subtests);

@@ -5,7 +5,7 @@
  * encoding of a job is the ASIC's.
  */
 import { check, checkEq, doIoctlErr, expectErrno, must, mustAsync } from '../../harness/testing/assert';
-import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type TestContext, subtest } from '../../harness/testing/define';
 import { MAP_SHARED, O_CLOEXEC, O_RDWR, PROT_READ, PROT_WRITE, SEEK_END } from '../../harness/sys/constants';
 import type { ErrnoName } from '../../harness/sys/errno';
 import { DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_VERSION, drm_gem_close, drm_version } from '../../harness/uapi/drm';
@@ -46,6 +46,8 @@ import {
   memIn,
 } from './uapi';
 
+const DRV = 'drivers/accel/habanalabs/common';
+
 const ULLONG_MAX = (1n << 64n) - 1n;
 /** habanalabs_drv.c PCI_IDS_GAUDI2. */
 const GAUDI2 = 0x1020;
@@ -69,7 +71,11 @@ function resetCount(t: TestContext, fd: number): number {
   return hl_info_reset_count.decode(info(t.sys, fd, HL_INFO_RESET_COUNT, hl_info_reset_count.size)).hard_reset_cnt;
 }
 
-async function basicNopSubmissions(t: TestContext): Promise<void> {
+const basicNopSubmissions = subtest({
+  name: 'basic-nop-submissions',
+  description: 'a CS of 1..64 NOP packets in a user CB gets consecutive sequences and completes',
+  reference: `${DRV}/command_submission.c: hl_cs_ioctl, cs_ioctl_default, hl_wait_ioctl; include/gaudi2/gaudi2_packets.h PACKET_NOP`,
+}, async (t: TestContext): Promise<void> => {
   const fd = await openGaudi2(t);
   let last: bigint | null = null;
   for (let n = 1; n <= 64; n++) {
@@ -84,7 +90,7 @@ async function basicNopSubmissions(t: TestContext): Promise<void> {
     cbDestroy(t.sys, fd, cb.handle);
   }
   t.log(`64 CSs of 1..64 NOPs completed, sequences up to ${last}`);
-}
+});
 
 /** A CS argument with `chunks` chunks at a valid user address (contents from `chunk`). */
 function csArg(t: TestContext, count: number, chunk: Parameters<typeof hl_cs_chunk.encode>[0]): Buffer {
@@ -101,7 +107,11 @@ function expectCsRejected(t: TestContext, fd: number, arg: Buffer, what: string)
   checkEq(out.status, -22 >>> 0, `out.status (-EINVAL) after ${what}`);
 }
 
-async function badCsArgs(t: TestContext): Promise<void> {
+const badCsArgs = subtest({
+  name: 'bad-cs-args',
+  description: 'a CS with no chunk, too many chunks, a bad queue, a kernel CB on a HW queue or a nonzero pad is EINVAL with seq ULLONG_MAX',
+  reference: `${DRV}/command_submission.c: hl_cs_sanity_checks, hl_cs_copy_chunk_array, validate_queue_index, hl_cs_ioctl`,
+}, async (t: TestContext): Promise<void> => {
   const fd = await openGaudi2(t);
   const { chunk } = cbWithPackets(t.sys, fd, nopPackets(1));
   const good = { cb_handle: chunk.va, cb_size: chunk.size, queue_index: 0, cs_chunk_flags: HL_CS_CHUNK_FLAGS_USER_ALLOC_CB };
@@ -112,16 +122,25 @@ async function badCsArgs(t: TestContext): Promise<void> {
   const padded = csArg(t, 1, good);
   padded.writeUInt8(1, hl_cs_in.offsets.pad);
   expectCsRejected(t, fd, padded, 'a nonzero pad byte');
-}
+});
 
-async function badWaitUnsubmitted(t: TestContext): Promise<void> {
+const badWaitUnsubmitted = subtest({
+  name: 'bad-wait-unsubmitted',
+  description: 'WAIT_CS on a sequence never submitted is EINVAL',
+  reference: `${DRV}/context.c: hl_ctx_get_fence_locked; command_submission.c: hl_wait_for_fence`,
+}, async (t: TestContext): Promise<void> => {
   const fd = await openGaudi2(t);
   const w = await waitCs(t.sys, fd, 1n << 40n, 0n);
   // hl_ctx_get_fence_locked: seq >= ctx->cs_sequence is ERR_PTR(-EINVAL).
   checkEq(w.result, 'EINVAL', 'WAIT_CS on a sequence never submitted');
-}
+});
 
-async function endlessCsOneReset(t: TestContext): Promise<void> {
+const endlessCsOneReset = subtest({
+  name: 'endless-cs-one-reset',
+  description: 'an endless CS ends in ETIMEDOUT with status TIMEDOUT and exactly one hard reset, after which CSs run',
+  reference: `${DRV}/command_submission.c: cs_timedout; device.c: hl_device_cond_reset, hl_device_reset`,
+  destructive: true,
+}, async (t: TestContext): Promise<void> => {
   if (!t.dev.simulated) {
     t.skip('a hard reset SIGKILLs the process that opened the device (device.c device_kill_open_processes): the runner would be that process');
   }
@@ -144,9 +163,13 @@ async function endlessCsOneReset(t: TestContext): Promise<void> {
   const next = cbWithPackets(t.sys, fd, nopPackets(1));
   const after = must('a NOP CS after the reset', () => submit(t.sys, fd, [next.chunk]));
   checkEq((await waitCs(t.sys, fd, after.seq, 10_000_000n)).status, HL_WAIT_CS_STATUS_COMPLETED, 'NOP CS after the reset');
-}
+});
 
-async function controlNodeInfoOnly(t: TestContext): Promise<void> {
+const controlNodeInfoOnly = subtest({
+  name: 'control-node-info-only',
+  description: 'accel_controlD<N> opens many times beside the compute user and runs INFO only (ENOTTY otherwise)',
+  reference: `${DRV}/habanalabs_drv.c: hl_device_open_ctrl; habanalabs_ioctl.c: hl_ioctl_control, hl_info_ioctl_control`,
+}, async (t: TestContext): Promise<void> => {
   needHabanalabs(t);
   const node = t.dev.info.drmNodes.find((n) => n.kind === 'control');
   check(node !== undefined, `no accel_controlD node reported beside ${t.dev.info.name}`);
@@ -165,9 +188,13 @@ async function controlNodeInfoOnly(t: TestContext): Promise<void> {
   // hl_info_ioctl_control: the event ops belong to the compute user.
   expectErrno('EOPNOTSUPP', () => info(t.sys, c, HL_INFO_GET_EVENTS, 8), 'INFO GET_EVENTS through the control node');
   must('INFO on the compute node while control files are open', () => info(t.sys, fd, HL_INFO_DEVICE_STATUS, 8));
-}
+});
 
-async function infoNoStaleBytes(t: TestContext): Promise<void> {
+const infoNoStaleBytes = subtest({
+  name: 'info-no-stale-bytes',
+  description: 'INFO replies are zero-filled and written only up to return_size',
+  reference: `${DRV}/habanalabs_ioctl.c: device_status_info, open_stats_info (fix "information leak in sec_attest_info()")`,
+}, async (t: TestContext): Promise<void> => {
   needHabanalabs(t);
   const fd = await openRetry(t);
   const FILL = 0xa5;
@@ -181,16 +208,24 @@ async function infoNoStaleBytes(t: TestContext): Promise<void> {
   two.bytes.fill(FILL);
   t.sys.ioctl(fd, DRM_IOCTL_HL_INFO, hl_info_args.encode({ return_pointer: two.address, return_size: 2, op: HL_INFO_DEVICE_STATUS }));
   check(two.bytes.subarray(2).every((b) => b === FILL), `INFO wrote past return_size 2: ${Buffer.from(two.bytes).toString('hex')}`);
-}
+});
 
-async function badInfoPad(t: TestContext): Promise<void> {
+const badInfoPad = subtest({
+  name: 'bad-info-pad',
+  description: 'INFO with a nonzero pad is EINVAL',
+  reference: `${DRV}/habanalabs_ioctl.c: _hl_info_ioctl`,
+}, async (t: TestContext): Promise<void> => {
   needHabanalabs(t);
   const fd = await openRetry(t);
   // _hl_info_ioctl: "Padding bytes must be 0".
   expectErrno('EINVAL', () => info(t.sys, fd, HL_INFO_DEVICE_STATUS, 8, 0, { pad: 1 }), 'INFO with pad 1');
-}
+});
 
-async function cbMmapOnce(t: TestContext): Promise<void> {
+const cbMmapOnce = subtest({
+  name: 'cb-mmap-once',
+  description: 'a CB maps only at its page-rounded size and only once at a time',
+  reference: `${DRV}/memory_mgr.c: hl_mem_mgr_mmap`,
+}, async (t: TestContext): Promise<void> => {
   needHabanalabs(t);
   const fd = await openRetry(t);
   const cb = cbCreate(t.sys, fd, 4096, false);
@@ -201,17 +236,25 @@ async function cbMmapOnce(t: TestContext): Promise<void> {
   expectErrno('EINVAL', () => t.sys.mmap(fd, len, PROT_READ | PROT_WRITE, MAP_SHARED, cb.handle), 'a second mmap of the same CB');
   t.sys.munmap(m);
   t.sys.munmap(must('mmap of the CB once the first mapping is gone', () => t.sys.mmap(fd, len, PROT_READ | PROT_WRITE, MAP_SHARED, cb.handle)));
-}
+});
 
-async function badCbDestroyTwice(t: TestContext): Promise<void> {
+const badCbDestroyTwice = subtest({
+  name: 'bad-cb-destroy-twice',
+  description: 'a second HL_CB_OP_DESTROY of one handle is EINVAL',
+  reference: `${DRV}/command_buffer.c: hl_cb_destroy`,
+}, async (t: TestContext): Promise<void> => {
   needHabanalabs(t);
   const fd = await openRetry(t);
   const cb = cbCreate(t.sys, fd, 4096, false);
   cbDestroy(t.sys, fd, cb.handle);
   expectErrno('EINVAL', () => cbDestroy(t.sys, fd, cb.handle), 'a second HL_CB_OP_DESTROY of one handle');
-}
+});
 
-async function memoryFreeMapped(t: TestContext): Promise<void> {
+const memoryFreeMapped = subtest({
+  name: 'memory-free-mapped',
+  description: 'device memory that is mapped cannot be freed (EINVAL) until it is unmapped',
+  reference: `${DRV}/memory.c: free_device_memory, hl_mem_ioctl`,
+}, async (t: TestContext): Promise<void> => {
   const fd = await openGaudi2(t);
   const mem = (op: number, words: bigint[], what: string): bigint => {
     const arg = memIn(op, words);
@@ -224,7 +267,7 @@ async function memoryFreeMapped(t: TestContext): Promise<void> {
   doIoctlErr(t.sys, fd, DRM_IOCTL_HL_MEMORY, memIn(HL_MEM_OP_FREE, [handle]), 'EINVAL');
   mem(HL_MEM_OP_UNMAP, [va], 'HL_MEM_OP_UNMAP');
   mem(HL_MEM_OP_FREE, [handle], 'HL_MEM_OP_FREE once unmapped');
-}
+});
 
 /** One page of device memory allocated and mapped: its handle, VA and allocation size. */
 function mappedDeviceMemory(t: TestContext, fd: number): { handle: bigint; va: bigint; total: bigint } {
@@ -250,7 +293,11 @@ function exportDmabuf(t: TestContext, fd: number, va: bigint, size: bigint, offs
   return arg.readInt32LE(0);
 }
 
-async function exportDmabufArgs(t: TestContext): Promise<void> {
+const exportDmabufArgs = subtest({
+  name: 'export-dmabuf-args',
+  description: 'HL_MEM_OP_EXPORT_DMABUF_FD takes a mapped VA and page multiples within the allocation; the dma-buf has no mmap and pins its mapping',
+  reference: `${DRV}/memory.c: export_dmabuf_from_addr, validate_export_params_common (fix "export dma-buf only if size/offset multiples of PAGE_SIZE"), unmap_device_va`,
+}, async (t: TestContext): Promise<void> => {
   const fd = await openGaudi2(t);
   const { va, total } = mappedDeviceMemory(t, fd);
   // validate_export_params_common / validate_export_params / memhash_node_export_get.
@@ -266,9 +313,13 @@ async function exportDmabufArgs(t: TestContext): Promise<void> {
   expectErrno('EINVAL', () => t.sys.mmap(buf, 8192, PROT_READ, MAP_SHARED, 0n), 'mmap of a habanalabs dma-buf');
   // unmap_device_va: "memory is exported".
   doIoctlErr(t.sys, fd, DRM_IOCTL_HL_MEMORY, memIn(HL_MEM_OP_UNMAP, [va]), 'EINVAL');
-}
+});
 
-async function exportHoldsDevice(t: TestContext): Promise<void> {
+const exportHoldsDevice = subtest({
+  name: 'export-holds-device',
+  description: 'an exported dma-buf keeps the compute file: the device stays busy after close until the dma-buf is closed',
+  reference: `${DRV}/memory.c: export_dmabuf (get_file), hl_release_dmabuf (fput); habanalabs_drv.c: hl_device_open`,
+}, async (t: TestContext): Promise<void> => {
   const fd = await openGaudi2(t);
   const { va } = mappedDeviceMemory(t, fd);
   const buf = exportDmabuf(t, fd, va, 4096n, 0n, 'an export of one page');
@@ -282,96 +333,32 @@ async function exportHoldsDevice(t: TestContext): Promise<void> {
   t.sys.close(buf);
   bufOpen = false;
   await mustAsync('open once the last dma-buf is closed', () => openRetry(t));
-}
+});
 
-async function badGemIoctls(t: TestContext): Promise<void> {
+const badGemIoctls = subtest({
+  name: 'bad-gem-ioctls',
+  description: 'without DRIVER_GEM, GEM_CLOSE is EOPNOTSUPP',
+  reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_close_ioctl; habanalabs_drv.c hl_driver (DRIVER_COMPUTE_ACCEL only)',
+}, async (t: TestContext): Promise<void> => {
   needHabanalabs(t);
   const fd = await openRetry(t);
   // hl_driver has no DRIVER_GEM: drm_gem_close_ioctl starts with `if (!drm_core_check_feature(dev, DRIVER_GEM)) return -EOPNOTSUPP`.
   doIoctlErr(t.sys, fd, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: 1 }), 'EOPNOTSUPP');
   must('a CB still works beside the refused GEM ioctl', () => cbCreate(t.sys, fd, 4096, false));
-}
-
-const DRV = 'drivers/accel/habanalabs/common';
+});
 
 export default defineFamily('habanalabs', 'rules of the habanalabs driver (Gaudi2): CS of NOP packets, control node, INFO, CBs, device memory', [
-  {
-    name: 'basic-nop-submissions',
-    description: 'a CS of 1..64 NOP packets in a user CB gets consecutive sequences and completes',
-    reference: `${DRV}/command_submission.c: hl_cs_ioctl, cs_ioctl_default, hl_wait_ioctl; include/gaudi2/gaudi2_packets.h PACKET_NOP`,
-    run: basicNopSubmissions,
-  },
-  {
-    name: 'bad-cs-args',
-    description: 'a CS with no chunk, too many chunks, a bad queue, a kernel CB on a HW queue or a nonzero pad is EINVAL with seq ULLONG_MAX',
-    reference: `${DRV}/command_submission.c: hl_cs_sanity_checks, hl_cs_copy_chunk_array, validate_queue_index, hl_cs_ioctl`,
-    run: badCsArgs,
-  },
-  {
-    name: 'bad-wait-unsubmitted',
-    description: 'WAIT_CS on a sequence never submitted is EINVAL',
-    reference: `${DRV}/context.c: hl_ctx_get_fence_locked; command_submission.c: hl_wait_for_fence`,
-    run: badWaitUnsubmitted,
-  },
-  {
-    name: 'endless-cs-one-reset',
-    description: 'an endless CS ends in ETIMEDOUT with status TIMEDOUT and exactly one hard reset, after which CSs run',
-    reference: `${DRV}/command_submission.c: cs_timedout; device.c: hl_device_cond_reset, hl_device_reset`,
-    destructive: true,
-    run: endlessCsOneReset,
-  },
-  {
-    name: 'control-node-info-only',
-    description: 'accel_controlD<N> opens many times beside the compute user and runs INFO only (ENOTTY otherwise)',
-    reference: `${DRV}/habanalabs_drv.c: hl_device_open_ctrl; habanalabs_ioctl.c: hl_ioctl_control, hl_info_ioctl_control`,
-    run: controlNodeInfoOnly,
-  },
-  {
-    name: 'info-no-stale-bytes',
-    description: 'INFO replies are zero-filled and written only up to return_size',
-    reference: `${DRV}/habanalabs_ioctl.c: device_status_info, open_stats_info (fix "information leak in sec_attest_info()")`,
-    run: infoNoStaleBytes,
-  },
-  {
-    name: 'bad-info-pad',
-    description: 'INFO with a nonzero pad is EINVAL',
-    reference: `${DRV}/habanalabs_ioctl.c: _hl_info_ioctl`,
-    run: badInfoPad,
-  },
-  {
-    name: 'cb-mmap-once',
-    description: 'a CB maps only at its page-rounded size and only once at a time',
-    reference: `${DRV}/memory_mgr.c: hl_mem_mgr_mmap`,
-    run: cbMmapOnce,
-  },
-  {
-    name: 'bad-cb-destroy-twice',
-    description: 'a second HL_CB_OP_DESTROY of one handle is EINVAL',
-    reference: `${DRV}/command_buffer.c: hl_cb_destroy`,
-    run: badCbDestroyTwice,
-  },
-  {
-    name: 'memory-free-mapped',
-    description: 'device memory that is mapped cannot be freed (EINVAL) until it is unmapped',
-    reference: `${DRV}/memory.c: free_device_memory, hl_mem_ioctl`,
-    run: memoryFreeMapped,
-  },
-  {
-    name: 'export-dmabuf-args',
-    description: 'HL_MEM_OP_EXPORT_DMABUF_FD takes a mapped VA and page multiples within the allocation; the dma-buf has no mmap and pins its mapping',
-    reference: `${DRV}/memory.c: export_dmabuf_from_addr, validate_export_params_common (fix "export dma-buf only if size/offset multiples of PAGE_SIZE"), unmap_device_va`,
-    run: exportDmabufArgs,
-  },
-  {
-    name: 'export-holds-device',
-    description: 'an exported dma-buf keeps the compute file: the device stays busy after close until the dma-buf is closed',
-    reference: `${DRV}/memory.c: export_dmabuf (get_file), hl_release_dmabuf (fput); habanalabs_drv.c: hl_device_open`,
-    run: exportHoldsDevice,
-  },
-  {
-    name: 'bad-gem-ioctls',
-    description: 'without DRIVER_GEM, GEM_CLOSE is EOPNOTSUPP',
-    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_close_ioctl; habanalabs_drv.c hl_driver (DRIVER_COMPUTE_ACCEL only)',
-    run: badGemIoctls,
-  },
+  basicNopSubmissions,
+  badCsArgs,
+  badWaitUnsubmitted,
+  endlessCsOneReset,
+  controlNodeInfoOnly,
+  infoNoStaleBytes,
+  badInfoPad,
+  cbMmapOnce,
+  badCbDestroyTwice,
+  memoryFreeMapped,
+  exportDmabufArgs,
+  exportHoldsDevice,
+  badGemIoctls,
 ]);

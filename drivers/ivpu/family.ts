@@ -8,7 +8,7 @@ import { MAP_SHARED, O_CLOEXEC, O_RDWR, PROT_READ, PROT_WRITE } from '../../harn
 import { isSysError } from '../../harness/sys/errno';
 import type { Sys } from '../../harness/sys/types';
 import { check, checkEq, doIoctlErr, expectErrno, must, mustAsync } from '../../harness/testing/assert';
-import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type TestContext, subtest } from '../../harness/testing/define';
 import { DRM_CLOEXEC, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_RDWR, drm_prime_handle } from '../../harness/uapi/drm';
 import { primeExport, primeImport } from '../../tests/lib/drm';
 import { ivpuJobKinds } from './adapter';
@@ -102,7 +102,11 @@ function debugfsCounter(sys: Sys, fd: number, file: string): number | null {
   }
 }
 
-function basicParams(t: TestContext): void {
+const basicParams = subtest({
+  name: 'basic-params',
+  description: 'GET_PARAM gives each file its own CONTEXT_ID in 2..130; unknown and deprecated params and every SET_PARAM are EINVAL, value untouched',
+  reference: 'drivers/accel/ivpu/ivpu_drv.c: ivpu_get_param_ioctl, ivpu_set_param_ioctl, ivpu_open',
+}, (t: TestContext): void => {
   needIvpu(t);
   const a = openFile(t);
   const b = openFile(t);
@@ -121,9 +125,13 @@ function basicParams(t: TestContext): void {
     checkEq(drm_ivpu_param.decode(arg).value, 0x5a5an, `GET_PARAM value after ${what}`);
   }
   doIoctlErr(t.sys, a, DRM_IOCTL_IVPU_SET_PARAM.request, drm_ivpu_param.encode({ param: DRM_IVPU_PARAM_CONTEXT_PRIORITY, value: 1n }), 'EINVAL');
-}
+});
 
-function badBoCreate(t: TestContext): void {
+const badBoCreate = subtest({
+  name: 'bad-bo-create',
+  description: 'BO_CREATE with an unknown flag, size 0 or the UNCACHED cache mode is EINVAL and leaves handle and vpu_addr 0',
+  reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_create_ioctl, ivpu_bo_alloc',
+}, (t: TestContext): void => {
   needIvpu(t);
   const fd = openFile(t);
   const cases: [string, { size: bigint; flags: number }][] = [
@@ -138,9 +146,13 @@ function badBoCreate(t: TestContext): void {
     checkEq(out.handle, 0, `BO_CREATE (${what}) handle after the failure`);
     checkEq(out.vpu_addr, 0n, `BO_CREATE (${what}) vpu_addr after the failure`);
   }
-}
+});
 
-async function badBoLookup(t: TestContext): Promise<void> {
+const badBoLookup = subtest({
+  name: 'bad-bo-lookup',
+  description: 'BO_INFO of an unknown handle is ENOENT with every output field 0; BO_WAIT of one is EINVAL',
+  reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_info_ioctl, ivpu_bo_wait_ioctl',
+}, async (t: TestContext): Promise<void> => {
   needIvpu(t);
   const fd = openFile(t);
   const { handle } = ivpuBoCreate(t.sys, fd, 4096);
@@ -156,9 +168,13 @@ async function badBoLookup(t: TestContext): Promise<void> {
     (e: unknown) => (isSysError(e) ? e.code : String(e)),
   );
   checkEq(errno, 'EINVAL', 'BO_WAIT of an unknown handle');
-}
+});
 
-function badSubmit(t: TestContext): void {
+const badSubmit = subtest({
+  name: 'bad-submit',
+  description: 'SUBMIT with the COPY engine, a priority above REALTIME, no buffers or a bad commands_offset is EINVAL, an unknown handle ENOENT',
+  reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_submit_ioctl, ivpu_job_prepare_bos_for_submit, ivpu_cmdq_submit_ioctl',
+}, (t: TestContext): void => {
   needIvpu(t);
   const fd = openFile(t);
   const { handle } = ivpuBoCreate(t.sys, fd, 4096);
@@ -173,9 +189,13 @@ function badSubmit(t: TestContext): void {
   expectErrno('ENOENT', () => ivpuSubmit(t.sys, fd, [handle + 100]), 'SUBMIT naming an unknown handle');
   // ivpu_cmdq_submit_ioctl: ENODEV without explicit queues, else cmdq_id 0 is out of 1..255.
   expectErrno(hwScheduler(t, fd) ? 'EINVAL' : 'ENODEV', () => ivpuCmdqSubmit(t.sys, fd, 0, [handle]), 'CMDQ_SUBMIT to cmdq_id 0');
-}
+});
 
-function contextAddressSpace(t: TestContext): void {
+const contextAddressSpace = subtest({
+  name: 'basic-context-address-space',
+  description: 'each file has its own NPU address space: the first BO of a fresh file sits at CONTEXT_BASE_ADDRESS, BOs of one file do not overlap',
+  reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_gem_bo_open; ivpu_mmu_context.c: ivpu_mmu_context_insert_node',
+}, (t: TestContext): void => {
   needIvpu(t);
   const a = openFile(t);
   const b = openFile(t);
@@ -187,9 +207,14 @@ function contextAddressSpace(t: TestContext): void {
   checkEq(ivpuBoInfo(t.sys, a, x.handle).vpu_addr, x.vpuAddr, 'BO_INFO vpu_addr vs BO_CREATE');
   const z = ivpuBoCreate(t.sys, a, 4096);
   check(z.vpuAddr >= x.vpuAddr + 4096n, `a second BO of the same file at 0x${z.vpuAddr.toString(16)} overlaps the first`);
-}
+});
 
-function badContextLimit(t: TestContext): void {
+const badContextLimit = subtest({
+  name: 'bad-context-limit',
+  description: 'a uid opens at most NUM_CONTEXTS files; the next open is EMFILE, and a close makes room',
+  reference: 'drivers/accel/ivpu/ivpu_drv.c: ivpu_user_limits_get, ivpu_open',
+  timeoutMs: 30_000,
+}, (t: TestContext): void => {
   needIvpu(t);
   const first = openFile(t);
   const limit = Number(ivpuGetParam(t.sys, first, DRM_IVPU_PARAM_NUM_CONTEXTS));
@@ -211,9 +236,14 @@ function badContextLimit(t: TestContext): void {
   check(fds.length + 1 <= limit, `${fds.length + 1} files open, above NUM_CONTEXTS ${limit}`);
   t.sys.close(fds.pop() as number);
   fds.push(must('an open after a close made room', () => t.sys.open(t.dev.info.devnode, O_RDWR | O_CLOEXEC)));
-}
+});
 
-function badReexportImported(t: TestContext): void {
+const badReexportImported = subtest({
+  name: 'bad-reexport-imported',
+  description: 'a PRIME import is a new BO in the importer\'s context; exporting it again is EOPNOTSUPP',
+  reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_gem_prime_import; ivpu_drv.c: ivpu_gem_prime_handle_to_fd',
+  requires: ['prime'],
+}, (t: TestContext): void => {
   needIvpu(t);
   const a = openFile(t);
   const b = openFile(t);
@@ -227,9 +257,14 @@ function badReexportImported(t: TestContext): void {
   checkEq(ivpuBoInfo(t.sys, b, h).vpu_addr, base, 'vpu_addr of the import in a fresh file');
   checkEq(ivpuBoInfo(t.sys, b, h).size, 8192n, 'size of the import');
   doIoctlErr(t.sys, b, DRM_IOCTL_PRIME_HANDLE_TO_FD, drm_prime_handle.encode({ handle: h, flags: DRM_CLOEXEC | DRM_RDWR }), 'EOPNOTSUPP');
-}
+});
 
-async function faultKillsOnlyContext(t: TestContext): Promise<void> {
+const faultKillsOnlyContext = subtest({
+  name: 'fault-kills-only-context',
+  description: 'an MMU fault aborts the faulting context\'s job, makes its SUBMIT EBADFD, and no other context\'s job nor a device reset',
+  reference: 'drivers/accel/ivpu/ivpu_mmu.c: ivpu_mmu_irq_evtq_handler; ivpu_job.c: ivpu_context_abort_work_fn, ivpu_submit_ioctl',
+  destructive: true,
+}, async (t: TestContext): Promise<void> => {
   needSimFirmware(t, 'a faulting job');
   const bad = openFile(t);
   const good = openFile(t);
@@ -244,9 +279,14 @@ async function faultKillsOnlyContext(t: TestContext): Promise<void> {
   expectErrno('EBADFD', () => ivpuSubmit(t.sys, bad, [cmdBuffer(t.sys, bad, SIM_FW_NOP)]), 'SUBMIT on the faulted context');
   checkEq(await submitAndWait(t, good, SIM_FW_NOP, 1000, 'a NOP of the other context'), DRM_IVPU_JOB_STATUS_SUCCESS, 'the other context after the fault');
   if (resets !== null) checkEq(debugfsCounter(t.sys, bad, 'reset_counter'), resets, 'debugfs reset_counter after a context fault');
-}
+});
 
-async function engineErrorKillsContext(t: TestContext): Promise<void> {
+const engineErrorKillsContext = subtest({
+  name: 'engine-error-kills-context',
+  description: 'a job ending in MVNCI_CONTEXT_VIOLATION_HW or PROCESSING_ERR reports that status and kills only its context (EBADFD)',
+  reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_job_handle_engine_error, ivpu_job_signal',
+  destructive: true,
+}, async (t: TestContext): Promise<void> => {
   needSimFirmware(t, 'a job that ends in an engine error');
   const good = openFile(t);
   for (const [word, status, what] of [
@@ -258,9 +298,14 @@ async function engineErrorKillsContext(t: TestContext): Promise<void> {
     expectErrno('EBADFD', () => ivpuSubmit(t.sys, bad, [cmdBuffer(t.sys, bad, SIM_FW_NOP)]), `SUBMIT after ${what}`);
     checkEq(await submitAndWait(t, good, SIM_FW_NOP, 1000, 'a NOP of another context'), DRM_IVPU_JOB_STATUS_SUCCESS, `another context after ${what}`);
   }
-}
+});
 
-async function cmdqDestroyAbortsJobs(t: TestContext): Promise<void> {
+const cmdqDestroyAbortsJobs = subtest({
+  name: 'cmdq-destroy-aborts-jobs',
+  description: 'CMDQ_DESTROY ends the queue\'s pending job at once with job_status ABORTED; the queue is then gone (EINVAL, ENOENT)',
+  reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_cmdq_destroy_ioctl, ivpu_cmdq_abort_all_jobs',
+  destructive: true,
+}, async (t: TestContext): Promise<void> => {
   needSimFirmware(t, 'a job that stays pending');
   const fd = openFile(t);
   if (!hwScheduler(t, fd)) t.skip('DRM_IVPU_CAP_MANAGE_CMDQ is 0: explicit command queues need the HW scheduler');
@@ -273,12 +318,19 @@ async function cmdqDestroyAbortsJobs(t: TestContext): Promise<void> {
   // Well before any TDR: the destroy itself must end the job.
   checkEq(await ivpuBoWait(t.sys, fd, hang, deadlineIn(t.sys, 100)), DRM_IVPU_JOB_STATUS_ABORTED, 'job_status of the destroyed queue\'s job');
   expectErrno('EINVAL', () => ivpuCmdqSubmit(t.sys, fd, q, [cmdBuffer(t.sys, fd, SIM_FW_NOP)]), 'CMDQ_SUBMIT to the destroyed queue');
-}
+});
 
 /** Deadlines this far apart fall at every point of a 4 ms jiffy (CONFIG_HZ=250) and of shorter ones. */
 const WAIT_STEPS_MS = [5.1, 6.3, 7.7, 9.9];
 
-async function boWaitTimeout(t: TestContext): Promise<void> {
+const boWaitTimeout = subtest({
+  name: 'bo-wait-timeout',
+  description: 'BO_WAIT on a busy BO never gives up before its absolute timeout_ns, and leaves job_status untouched on ETIMEDOUT',
+  reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_wait_ioctl (the extra jiffy); drivers/gpu/drm/drm_utils.c: drm_timeout_abs_to_jiffies',
+  destructive: true,
+  requires: ['job-timeout'],
+  timeoutMs: 60_000,
+}, async (t: TestContext): Promise<void> => {
   needSimFirmware(t, 'a job that stays busy');
   const timeout = t.jobTimeoutMs ?? 4000;
   const fd = openFile(t);
@@ -299,9 +351,16 @@ async function boWaitTimeout(t: TestContext): Promise<void> {
   }
   // Leave no hung engine behind: the TDR ends the job.
   checkEq(await ivpuBoWait(t.sys, fd, hang, deadlineIn(t.sys, timeout * 3)), DRM_IVPU_JOB_STATUS_ABORTED, 'job_status of the hung job after the TDR');
-}
+});
 
-async function hangKillsContext(t: TestContext): Promise<void> {
+const hangKillsContext = subtest({
+  name: 'hang-kills-context',
+  description: 'a hung job is ABORTED by the heartbeat TDR and counted in debugfs; under the HW scheduler its context is dead (EBADFD); others run on',
+  reference: 'drivers/accel/ivpu/ivpu_pm.c: ivpu_job_timeout_work, ivpu_pm_recovery_work; ivpu_job.c: reset_engine_and_mark_faulty_contexts',
+  destructive: true,
+  requires: ['job-timeout'],
+  timeoutMs: 60_000,
+}, async (t: TestContext): Promise<void> => {
   needSimFirmware(t, 'a hanging job');
   const timeout = t.jobTimeoutMs ?? 4000;
   const fd = openFile(t);
@@ -316,90 +375,19 @@ async function hangKillsContext(t: TestContext): Promise<void> {
     expectErrno('EBADFD', () => ivpuSubmit(t.sys, fd, [cmdBuffer(t.sys, fd, SIM_FW_NOP)]), 'SUBMIT on the context that hung (HW scheduler)');
   }
   checkEq(await submitAndWait(t, other, SIM_FW_NOP, 1000, 'a NOP of another context'), DRM_IVPU_JOB_STATUS_SUCCESS, 'another context after the hang');
-}
+});
 
 export const IVPU_FAMILY = defineFamily('ivpu', 'intel_vpu: per-file MMU contexts and their limit, BO ioctl errnos, context death after faults, hangs and engine errors', [
-  {
-    name: 'basic-params',
-    description: 'GET_PARAM gives each file its own CONTEXT_ID in 2..130; unknown and deprecated params and every SET_PARAM are EINVAL, value untouched',
-    reference: 'drivers/accel/ivpu/ivpu_drv.c: ivpu_get_param_ioctl, ivpu_set_param_ioctl, ivpu_open',
-    run: basicParams,
-  },
-  {
-    name: 'bad-bo-create',
-    description: 'BO_CREATE with an unknown flag, size 0 or the UNCACHED cache mode is EINVAL and leaves handle and vpu_addr 0',
-    reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_create_ioctl, ivpu_bo_alloc',
-    run: badBoCreate,
-  },
-  {
-    name: 'bad-bo-lookup',
-    description: 'BO_INFO of an unknown handle is ENOENT with every output field 0; BO_WAIT of one is EINVAL',
-    reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_info_ioctl, ivpu_bo_wait_ioctl',
-    run: badBoLookup,
-  },
-  {
-    name: 'bad-submit',
-    description: 'SUBMIT with the COPY engine, a priority above REALTIME, no buffers or a bad commands_offset is EINVAL, an unknown handle ENOENT',
-    reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_submit_ioctl, ivpu_job_prepare_bos_for_submit, ivpu_cmdq_submit_ioctl',
-    run: badSubmit,
-  },
-  {
-    name: 'basic-context-address-space',
-    description: 'each file has its own NPU address space: the first BO of a fresh file sits at CONTEXT_BASE_ADDRESS, BOs of one file do not overlap',
-    reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_gem_bo_open; ivpu_mmu_context.c: ivpu_mmu_context_insert_node',
-    run: contextAddressSpace,
-  },
-  {
-    name: 'bad-context-limit',
-    description: 'a uid opens at most NUM_CONTEXTS files; the next open is EMFILE, and a close makes room',
-    reference: 'drivers/accel/ivpu/ivpu_drv.c: ivpu_user_limits_get, ivpu_open',
-    timeoutMs: 30_000,
-    run: badContextLimit,
-  },
-  {
-    name: 'bad-reexport-imported',
-    description: 'a PRIME import is a new BO in the importer\'s context; exporting it again is EOPNOTSUPP',
-    reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_gem_prime_import; ivpu_drv.c: ivpu_gem_prime_handle_to_fd',
-    requires: ['prime'],
-    run: badReexportImported,
-  },
-  {
-    name: 'fault-kills-only-context',
-    description: 'an MMU fault aborts the faulting context\'s job, makes its SUBMIT EBADFD, and no other context\'s job nor a device reset',
-    reference: 'drivers/accel/ivpu/ivpu_mmu.c: ivpu_mmu_irq_evtq_handler; ivpu_job.c: ivpu_context_abort_work_fn, ivpu_submit_ioctl',
-    destructive: true,
-    run: faultKillsOnlyContext,
-  },
-  {
-    name: 'engine-error-kills-context',
-    description: 'a job ending in MVNCI_CONTEXT_VIOLATION_HW or PROCESSING_ERR reports that status and kills only its context (EBADFD)',
-    reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_job_handle_engine_error, ivpu_job_signal',
-    destructive: true,
-    run: engineErrorKillsContext,
-  },
-  {
-    name: 'cmdq-destroy-aborts-jobs',
-    description: 'CMDQ_DESTROY ends the queue\'s pending job at once with job_status ABORTED; the queue is then gone (EINVAL, ENOENT)',
-    reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_cmdq_destroy_ioctl, ivpu_cmdq_abort_all_jobs',
-    destructive: true,
-    run: cmdqDestroyAbortsJobs,
-  },
-  {
-    name: 'bo-wait-timeout',
-    description: 'BO_WAIT on a busy BO never gives up before its absolute timeout_ns, and leaves job_status untouched on ETIMEDOUT',
-    reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_wait_ioctl (the extra jiffy); drivers/gpu/drm/drm_utils.c: drm_timeout_abs_to_jiffies',
-    destructive: true,
-    requires: ['job-timeout'],
-    timeoutMs: 60_000,
-    run: boWaitTimeout,
-  },
-  {
-    name: 'hang-kills-context',
-    description: 'a hung job is ABORTED by the heartbeat TDR and counted in debugfs; under the HW scheduler its context is dead (EBADFD); others run on',
-    reference: 'drivers/accel/ivpu/ivpu_pm.c: ivpu_job_timeout_work, ivpu_pm_recovery_work; ivpu_job.c: reset_engine_and_mark_faulty_contexts',
-    destructive: true,
-    requires: ['job-timeout'],
-    timeoutMs: 60_000,
-    run: hangKillsContext,
-  },
+  basicParams,
+  badBoCreate,
+  badBoLookup,
+  badSubmit,
+  contextAddressSpace,
+  badContextLimit,
+  badReexportImported,
+  faultKillsOnlyContext,
+  engineErrorKillsContext,
+  cmdqDestroyAbortsJobs,
+  boWaitTimeout,
+  hangKillsContext,
 ]);

@@ -9,7 +9,7 @@
  * real hardware whatever other processes have loaded.
  */
 import { check, checkEq, doIoctlErr, expectErrno } from '../../harness/testing/assert';
-import { defineFamily, type Subtest, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type Subtest, type TestContext, subtest } from '../../harness/testing/define';
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
 import {
   DRM_CLOEXEC,
@@ -70,7 +70,11 @@ function withEntries<T>(sys: Sys, count: number, size: number, fn: (mem: UserMem
   }
 }
 
-function basicCreateBo(t: TestContext): void {
+const basicCreateBo = subtest({
+  name: 'basic-create-bo',
+  description: 'CREATE_BO makes a PAGE_ALIGN(size) BO, writes only the handle, MMAP_BO gives its fake offset',
+  reference: `${REF}/qaic_data.c qaic_create_bo_ioctl, qaic_mmap_bo_ioctl`,
+}, (t: TestContext): void => {
   const fd = openQaic(t);
   const arg = qaic_create_bo.encode({ size: 1n });
   t.sys.ioctl(fd, QAIC_IOCTL.CREATE_BO.request, arg);
@@ -91,9 +95,13 @@ function basicCreateBo(t: TestContext): void {
     t.sys.munmap(reader);
   }
   expectErrno('EINVAL', () => t.sys.mmap(fd, 8192, PROT_READ, MAP_SHARED, offset), 'mmap of two pages of a one-page BO');
-}
+});
 
-function badBoArgs(t: TestContext): void {
+const badBoArgs = subtest({
+  name: 'bad-bo-args',
+  description: 'CREATE_BO refuses a nonzero pad and a size whose PAGE_ALIGN is 0 (EINVAL, no handle); MMAP_BO of an unknown handle is ENOENT',
+  reference: `${REF}/qaic_data.c qaic_create_bo_ioctl, qaic_mmap_bo_ioctl`,
+}, (t: TestContext): void => {
   const fd = openQaic(t);
   const cases: readonly [bigint, number, string][] = [
     [4096n, 1, 'pad 1'],
@@ -109,9 +117,13 @@ function badBoArgs(t: TestContext): void {
   const arg = qaic_mmap_bo.encode({ handle: 99, offset: 0x1234n });
   doIoctlErr(t.sys, fd, QAIC_IOCTL.MMAP_BO.request, arg, 'ENOENT');
   checkEq(qaic_mmap_bo.decode(arg).offset, 0x1234n, 'offset after MMAP_BO of an unknown handle');
-}
+});
 
-function badAttachSlice(t: TestContext): void {
+const badAttachSlice = subtest({
+  name: 'bad-attach-slice',
+  description: 'ATTACH_SLICE_BO checks count, dir, data and dbc_id before copying the table, then the handle, and refuses a channel the file did not activate',
+  reference: `${REF}/qaic_data.c qaic_attach_slice_bo_ioctl, qaic_validate_req`,
+}, (t: TestContext): void => {
   const fd = openQaic(t);
   const bo = createBo(t.sys, fd, 8192);
   const attach = (hdr: { count: number; dbc_id?: number; handle: number; dir: number }, data: bigint, errno: 'EINVAL' | 'EFAULT' | 'ENOENT', what: string): void => {
@@ -133,9 +145,13 @@ function badAttachSlice(t: TestContext): void {
   // Nothing was sliced: the BO can still be detached from nothing (EINVAL) and closed.
   doIoctlErr(t.sys, fd, QAIC_IOCTL.DETACH_SLICE_BO.request, qaic_detach_slice.encode({ handle: bo }), 'EINVAL');
   gemClose(t.sys, fd, bo);
-}
+});
 
-function badExecute(t: TestContext): void {
+const badExecute = subtest({
+  name: 'bad-execute',
+  description: 'EXECUTE_BO copies its entries first (EFAULT), then refuses a bad dbc_id (EINVAL) and a channel of another user (EPERM)',
+  reference: `${REF}/qaic_data.c __qaic_execute_bo_ioctl`,
+}, (t: TestContext): void => {
   const fd = openQaic(t);
   const bo = createBo(t.sys, fd, 4096);
   const exec = (count: number, dbcId: number, data: bigint, errno: 'EINVAL' | 'EFAULT' | 'EPERM', what: string): void => {
@@ -150,9 +166,13 @@ function badExecute(t: TestContext): void {
     for (const dbc of [0, DBC_NUM - 1]) exec(1, dbc, mem.address, 'EPERM', `channel ${dbc}, not activated by this file`);
   });
   gemClose(t.sys, fd, bo);
-}
+});
 
-function badWait(t: TestContext): void {
+const badWait = subtest({
+  name: 'bad-wait',
+  description: 'WAIT_BO refuses a nonzero pad and a bad dbc_id (EINVAL) and a channel of another user before looking at the handle (EPERM)',
+  reference: `${REF}/qaic_data.c qaic_wait_bo_ioctl`,
+}, (t: TestContext): void => {
   const fd = openQaic(t);
   const bo = createBo(t.sys, fd, 4096);
   const wait = (a: { handle: number; dbc_id: number; pad?: number }, errno: 'EINVAL' | 'EPERM', what: string): void => {
@@ -164,18 +184,27 @@ function badWait(t: TestContext): void {
   wait({ handle: bo, dbc_id: 0 }, 'EPERM', 'own BO, channel not activated by this file');
   wait({ handle: 99, dbc_id: DBC_NUM - 1 }, 'EPERM', 'unknown handle, channel not activated by this file');
   gemClose(t.sys, fd, bo);
-}
+});
 
-function badDetachSlice(t: TestContext): void {
+const badDetachSlice = subtest({
+  name: 'bad-detach-slice',
+  description: 'DETACH_SLICE_BO refuses a nonzero pad (EINVAL), an unknown handle (ENOENT) and a BO with no slices (EINVAL)',
+  reference: `${REF}/qaic_data.c qaic_detach_slice_bo_ioctl`,
+}, (t: TestContext): void => {
   const fd = openQaic(t);
   const bo = createBo(t.sys, fd, 4096);
   doIoctlErr(t.sys, fd, QAIC_IOCTL.DETACH_SLICE_BO.request, qaic_detach_slice.encode({ handle: bo, pad: 1 }), 'EINVAL');
   doIoctlErr(t.sys, fd, QAIC_IOCTL.DETACH_SLICE_BO.request, qaic_detach_slice.encode({ handle: 99 }), 'ENOENT');
   doIoctlErr(t.sys, fd, QAIC_IOCTL.DETACH_SLICE_BO.request, qaic_detach_slice.encode({ handle: bo }), 'EINVAL');
   gemClose(t.sys, fd, bo);
-}
+});
 
-function badMmapImported(t: TestContext): void {
+const badMmapImported = subtest({
+  name: 'bad-mmap-imported',
+  description: 'a BO imported from a dma-buf (qaic imports its own as new objects) cannot be mmapped through the device (EINVAL)',
+  reference: `${REF}/qaic_data.c qaic_gem_prime_import, qaic_gem_object_mmap`,
+  requires: ['prime'],
+}, (t: TestContext): void => {
   const exporter = openQaic(t);
   const importer = t.open();
   const bo = createBo(t.sys, exporter, 4096);
@@ -193,52 +222,16 @@ function badMmapImported(t: TestContext): void {
   } finally {
     t.sys.close(dmabuf);
   }
-}
+});
 
 const SUBTESTS: readonly Subtest[] = [
-  {
-    name: 'basic-create-bo',
-    description: 'CREATE_BO makes a PAGE_ALIGN(size) BO, writes only the handle, MMAP_BO gives its fake offset',
-    reference: `${REF}/qaic_data.c qaic_create_bo_ioctl, qaic_mmap_bo_ioctl`,
-    run: basicCreateBo,
-  },
-  {
-    name: 'bad-bo-args',
-    description: 'CREATE_BO refuses a nonzero pad and a size whose PAGE_ALIGN is 0 (EINVAL, no handle); MMAP_BO of an unknown handle is ENOENT',
-    reference: `${REF}/qaic_data.c qaic_create_bo_ioctl, qaic_mmap_bo_ioctl`,
-    run: badBoArgs,
-  },
-  {
-    name: 'bad-attach-slice',
-    description: 'ATTACH_SLICE_BO checks count, dir, data and dbc_id before copying the table, then the handle, and refuses a channel the file did not activate',
-    reference: `${REF}/qaic_data.c qaic_attach_slice_bo_ioctl, qaic_validate_req`,
-    run: badAttachSlice,
-  },
-  {
-    name: 'bad-execute',
-    description: 'EXECUTE_BO copies its entries first (EFAULT), then refuses a bad dbc_id (EINVAL) and a channel of another user (EPERM)',
-    reference: `${REF}/qaic_data.c __qaic_execute_bo_ioctl`,
-    run: badExecute,
-  },
-  {
-    name: 'bad-wait',
-    description: 'WAIT_BO refuses a nonzero pad and a bad dbc_id (EINVAL) and a channel of another user before looking at the handle (EPERM)',
-    reference: `${REF}/qaic_data.c qaic_wait_bo_ioctl`,
-    run: badWait,
-  },
-  {
-    name: 'bad-detach-slice',
-    description: 'DETACH_SLICE_BO refuses a nonzero pad (EINVAL), an unknown handle (ENOENT) and a BO with no slices (EINVAL)',
-    reference: `${REF}/qaic_data.c qaic_detach_slice_bo_ioctl`,
-    run: badDetachSlice,
-  },
-  {
-    name: 'bad-mmap-imported',
-    description: 'a BO imported from a dma-buf (qaic imports its own as new objects) cannot be mmapped through the device (EINVAL)',
-    reference: `${REF}/qaic_data.c qaic_gem_prime_import, qaic_gem_object_mmap`,
-    requires: ['prime'],
-    run: badMmapImported,
-  },
+  basicCreateBo,
+  badBoArgs,
+  badAttachSlice,
+  badExecute,
+  badWait,
+  badDetachSlice,
+  badMmapImported,
 ];
 
 export default defineFamily('qaic', 'Qualcomm Cloud AI 100: BO and slicing argument checks, DMA bridge channel ownership, imported BOs', SUBTESTS);

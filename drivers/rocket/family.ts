@@ -9,7 +9,7 @@
  */
 import { expectForeignImportRefused } from '../../tests/lib/device';
 import { check, checkEq, doIoctlErr, doIoctlErrAsync, expectErrno } from '../../harness/testing/assert';
-import { defineFamily, type Subtest, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type Subtest, type TestContext, subtest } from '../../harness/testing/define';
 import type { Sys } from '../../harness/sys/types';
 import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
 import { createBo, prepBoAsync, submit, type RocketJobArgs } from './lib';
@@ -39,7 +39,11 @@ async function outBoIdle(t: TestContext, fd: number, handle: number, what: strin
   check(state === 'idle', `${what}: PREP_BO(timeout 0) of the out BO gave ${state}: a job was queued`);
 }
 
-function basicCreateBo(t: TestContext): void {
+const basicCreateBo = subtest({
+  name: 'basic-create-bo',
+  description: 'CREATE_BO gives each BO a page-aligned NPU address from the start of the file\'s own aperture, a handle and an mmap offset',
+  reference: `${REF}/rocket_gem.c rocket_ioctl_create_bo, rocket_drv.c rocket_open`,
+}, (t: TestContext): void => {
   const fd = openRocket(t);
   const a = createBo(t.sys, fd, 4096);
   const b = createBo(t.sys, fd, 1);
@@ -54,9 +58,15 @@ function basicCreateBo(t: TestContext): void {
   // Another file has another IOMMU domain: its addresses start over.
   const other = t.open();
   checkEq(createBo(t.sys, other, 4096).dmaAddress, 0n, 'first BO of a second file');
-}
+});
 
-function badCreateBoApertureFull(t: TestContext): void {
+const badCreateBoApertureFull = subtest({
+  name: 'bad-create-bo-aperture-full',
+  description: 'CREATE_BO beyond the 4 GiB aperture fails with ENOSPC, writes nothing and leaves no handle behind',
+  reference: `${REF}/rocket_gem.c rocket_ioctl_create_bo ("fix UAF via dangling GEM handle in create_bo"), drivers/iommu/rockchip-iommu.c`,
+  // Pins 4 GiB of pages on a real board.
+  destructive: true,
+}, (t: TestContext): void => {
   const fd = openRocket(t);
   // rockchip-iommu's aperture is 4 GiB: four 1 GiB BOs fill it.
   for (let i = 0; i < 4; i++) checkEq(createBo(t.sys, fd, GIB).dmaAddress, BigInt(i) * BigInt(GIB), `1 GiB BO ${i + 1}`);
@@ -71,9 +81,13 @@ function badCreateBoApertureFull(t: TestContext): void {
   const again = createBo(t.sys, fd, 4096);
   checkEq(again.handle, 4, 'handle after freeing the last 1 GiB BO');
   checkEq(again.dmaAddress, 3n * BigInt(GIB), 'address of the freed last GiB');
-}
+});
 
-async function badPrepFiniBo(t: TestContext): Promise<void> {
+const badPrepFiniBo = subtest({
+  name: 'bad-prep-fini-bo',
+  description: 'PREP_BO and FINI_BO refuse a non-zero reserved field (EINVAL) and unknown handles (ENOENT); an idle BO is ready at once',
+  reference: `${REF}/rocket_gem.c rocket_ioctl_prep_bo, rocket_ioctl_fini_bo`,
+}, async (t: TestContext): Promise<void> => {
   const fd = openRocket(t);
   const bo = createBo(t.sys, fd, 4096);
   await doIoctlErrAsync(t.sys, fd, ROCKET_IOCTL.PREP_BO.request, drm_rocket_prep_bo.encode({ handle: bo.handle, reserved: 1 }), 'EINVAL');
@@ -84,7 +98,7 @@ async function badPrepFiniBo(t: TestContext): Promise<void> {
   checkEq(await prepBoAsync(t.sys, fd, bo.handle, 0n), 0, 'PREP_BO of an idle BO, timeout 0');
   checkEq(await prepBoAsync(t.sys, fd, bo.handle, t.sys.monotonicNs() + 1_000_000_000n), 0, 'PREP_BO of an idle BO, 1 s');
   checkEq(t.sys.ioctl(fd, ROCKET_IOCTL.FINI_BO.request, drm_rocket_fini_bo.encode({ handle: bo.handle })), 0, 'FINI_BO of an idle BO');
-}
+});
 
 /** A job the kernel accepts: one task over a zeroed command BO, writing `out`. */
 function wellFormedJob(t: TestContext, fd: number, out: number): RocketJobArgs {
@@ -92,7 +106,11 @@ function wellFormedJob(t: TestContext, fd: number, out: number): RocketJobArgs {
   return { tasks: [{ regcmd: Number(cmd.dmaAddress), regcmdCount: 2 }], inBos: [cmd.handle], outBos: [out] };
 }
 
-async function badSubmitArgs(t: TestContext): Promise<void> {
+const badSubmitArgs = subtest({
+  name: 'bad-submit-args',
+  description: 'SUBMIT refuses a job_struct_size below sizeof(struct drm_rocket_job) or a non-zero reserved field with EINVAL; job_count 0 is a no-op',
+  reference: `${REF}/rocket_job.c rocket_ioctl_submit`,
+}, async (t: TestContext): Promise<void> => {
   const fd = openRocket(t);
   const out = createBo(t.sys, fd, 4096).handle;
   const job = wellFormedJob(t, fd, out);
@@ -101,7 +119,7 @@ async function badSubmitArgs(t: TestContext): Promise<void> {
   expectErrno('EINVAL', () => submit(t.sys, fd, [job], { jobStructSize: drm_rocket_job.size - 1 }), 'job_struct_size below sizeof(struct drm_rocket_job)');
   expectErrno('EINVAL', () => submit(t.sys, fd, [job], { reserved: 1n }), 'reserved 1');
   await outBoIdle(t, fd, out, 'after the refused SUBMITs');
-}
+});
 
 /** SUBMIT drops a job refused for its own arguments (rocket_ioctl_submit ignores the job's result): nothing runs. */
 async function droppedJob(t: TestContext, fd: number, out: number, job: RocketJobArgs, what: string): Promise<void> {
@@ -116,7 +134,11 @@ async function droppedJob(t: TestContext, fd: number, out: number, job: RocketJo
   await outBoIdle(t, fd, out, what);
 }
 
-async function badSubmitJob(t: TestContext): Promise<void> {
+const badSubmitJob = subtest({
+  name: 'bad-submit-job',
+  description: 'a job with no tasks, a short task_struct_size, a task of regcmd_count 0 or an unknown BO handle never runs: its out BO gets no fence',
+  reference: `${REF}/rocket_job.c rocket_ioctl_submit_job, rocket_copy_tasks, drivers/gpu/drm/drm_gem.c drm_gem_objects_lookup`,
+}, async (t: TestContext): Promise<void> => {
   const fd = openRocket(t);
   const out = createBo(t.sys, fd, 4096).handle;
   const good = wellFormedJob(t, fd, out);
@@ -125,9 +147,15 @@ async function badSubmitJob(t: TestContext): Promise<void> {
   await droppedJob(t, fd, out, { ...good, tasks: [{ regcmd: good.tasks[0]?.regcmd ?? 0, regcmdCount: 0 }] }, 'regcmd_count 0');
   await droppedJob(t, fd, out, { ...good, inBos: [...(good.inBos ?? []), 0x7fff] }, 'an unknown in BO handle');
   await droppedJob(t, fd, out, { ...good, outBos: [out, 0x7fff] }, 'an unknown out BO handle');
-}
+});
 
-async function basicSubmitFence(t: TestContext): Promise<void> {
+const basicSubmitFence = subtest({
+  name: 'basic-submit-fence',
+  description: 'a submitted job\'s fence is its out BO\'s WRITE fence: PREP_BO gives EBUSY with timeout 0, ETIMEDOUT after a short wait, 0 once it ends',
+  reference: `${REF}/rocket_job.c rocket_attach_object_fences, rocket_gem.c rocket_ioctl_prep_bo`,
+  // The job's register command list is zeroes: real hardware gets a job it may hang on.
+  destructive: true,
+}, async (t: TestContext): Promise<void> => {
   const fd = openRocket(t);
   const out = createBo(t.sys, fd, 4096).handle;
   submit(t.sys, fd, [wellFormedJob(t, fd, out)]);
@@ -142,60 +170,25 @@ async function basicSubmitFence(t: TestContext): Promise<void> {
   );
   // Done or ended by the 500 ms job timeout: either way the fence signals within a second.
   checkEq(await prepBoAsync(t.sys, fd, out, t.sys.monotonicNs() + 1_000_000_000n), 0, 'PREP_BO within 1 s');
-}
+});
 
-function badImportForeign(t: TestContext): void {
+const badImportForeign = subtest({
+  name: 'bad-import-foreign',
+  description: 'PRIME import of another device\'s dma-buf fails with EINVAL (no gem_prime_import_sg_table)',
+  reference: `drivers/gpu/drm/drm_prime.c drm_gem_prime_import_dev, ${REF}/rocket_drv.c rocket_drm_driver`,
+  requires: ['prime'],
+}, (t: TestContext): void => {
   expectForeignImportRefused(t, openRocket(t));
-}
+});
 
 const SUBTESTS: readonly Subtest[] = [
-  {
-    name: 'basic-create-bo',
-    description: 'CREATE_BO gives each BO a page-aligned NPU address from the start of the file\'s own aperture, a handle and an mmap offset',
-    reference: `${REF}/rocket_gem.c rocket_ioctl_create_bo, rocket_drv.c rocket_open`,
-    run: basicCreateBo,
-  },
-  {
-    name: 'bad-create-bo-aperture-full',
-    description: 'CREATE_BO beyond the 4 GiB aperture fails with ENOSPC, writes nothing and leaves no handle behind',
-    reference: `${REF}/rocket_gem.c rocket_ioctl_create_bo ("fix UAF via dangling GEM handle in create_bo"), drivers/iommu/rockchip-iommu.c`,
-    // Pins 4 GiB of pages on a real board.
-    destructive: true,
-    run: badCreateBoApertureFull,
-  },
-  {
-    name: 'bad-prep-fini-bo',
-    description: 'PREP_BO and FINI_BO refuse a non-zero reserved field (EINVAL) and unknown handles (ENOENT); an idle BO is ready at once',
-    reference: `${REF}/rocket_gem.c rocket_ioctl_prep_bo, rocket_ioctl_fini_bo`,
-    run: badPrepFiniBo,
-  },
-  {
-    name: 'bad-submit-args',
-    description: 'SUBMIT refuses a job_struct_size below sizeof(struct drm_rocket_job) or a non-zero reserved field with EINVAL; job_count 0 is a no-op',
-    reference: `${REF}/rocket_job.c rocket_ioctl_submit`,
-    run: badSubmitArgs,
-  },
-  {
-    name: 'bad-submit-job',
-    description: 'a job with no tasks, a short task_struct_size, a task of regcmd_count 0 or an unknown BO handle never runs: its out BO gets no fence',
-    reference: `${REF}/rocket_job.c rocket_ioctl_submit_job, rocket_copy_tasks, drivers/gpu/drm/drm_gem.c drm_gem_objects_lookup`,
-    run: badSubmitJob,
-  },
-  {
-    name: 'basic-submit-fence',
-    description: 'a submitted job\'s fence is its out BO\'s WRITE fence: PREP_BO gives EBUSY with timeout 0, ETIMEDOUT after a short wait, 0 once it ends',
-    reference: `${REF}/rocket_job.c rocket_attach_object_fences, rocket_gem.c rocket_ioctl_prep_bo`,
-    // The job's register command list is zeroes: real hardware gets a job it may hang on.
-    destructive: true,
-    run: basicSubmitFence,
-  },
-  {
-    name: 'bad-import-foreign',
-    description: 'PRIME import of another device\'s dma-buf fails with EINVAL (no gem_prime_import_sg_table)',
-    reference: `drivers/gpu/drm/drm_prime.c drm_gem_prime_import_dev, ${REF}/rocket_drv.c rocket_drm_driver`,
-    requires: ['prime'],
-    run: badImportForeign,
-  },
+  basicCreateBo,
+  badCreateBoApertureFull,
+  badPrepFiniBo,
+  badSubmitArgs,
+  badSubmitJob,
+  basicSubmitFence,
+  badImportForeign,
 ];
 
 export default defineFamily('rocket', 'Rockchip NPU: per-file NPU addresses, SUBMIT argument checks, PREP_BO/FINI_BO', SUBTESTS);

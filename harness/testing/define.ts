@@ -86,6 +86,17 @@ export interface Subtest {
   run(t: TestContext): Promise<void> | void;
 }
 
+/**
+ * A subtest declared beside its body, as IGT's igt_subtest blocks are:
+ * `const basicFoo = subtest({ name, description, reference, requires }, async (t) => { ... })`,
+ * then listed in order in its family's defineFamily. Annotate the body's
+ * parameter (`t: TestContext`): TypeScript narrows after `t.skip(...)` (a
+ * `never` method) only through an explicitly typed reference.
+ */
+export function subtest(rule: Omit<Subtest, 'run'>, run: Subtest['run']): Subtest {
+  return { ...rule, run };
+}
+
 export interface Family {
   readonly name: string;
   readonly description: string;

@@ -3,7 +3,7 @@
  * driver (IGT's core_getversion, core_auth, drm_read in spirit).
  */
 import { check, checkEq, doIoctlErr, expectErrno } from '../../harness/testing/assert';
-import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type TestContext, subtest } from '../../harness/testing/define';
 import { O_CLOEXEC, O_EXCL, O_RDWR, S_IFCHR, S_IFMT } from '../../harness/sys/constants';
 import { IO, IOWR } from '../../harness/uapi/ioctl';
 import {
@@ -26,7 +26,11 @@ import { openRetry } from '../lib/device';
 /** Past the core table (it ends near 0xd3) and above the driver range [0x40, 0xa0). */
 const UNKNOWN_DRM_NR = 0xff;
 
-async function basicVersion(t: TestContext): Promise<void> {
+const basicVersion = subtest({
+  name: 'basic-version',
+  description: 'DRM_IOCTL_VERSION gives a non-empty name, date and desc, and the name is the bound driver',
+  reference: 'drivers/gpu/drm/drm_ioctl.c: drm_version',
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const v = getVersion(t.sys, fd);
   t.log(`VERSION ${v.major}.${v.minor}.${v.patchlevel} name=${JSON.stringify(v.name)} date=${JSON.stringify(v.date)}`);
@@ -36,9 +40,15 @@ async function basicVersion(t: TestContext): Promise<void> {
   const expected = t.dev.info.driver ?? t.dev.profile.driver;
   const source = t.dev.info.driver ? 'the driver bound in sysfs' : 'the profile';
   checkEq(v.name, expected, `DRM_IOCTL_VERSION name vs ${source}`);
-}
+});
 
-async function basicNode(t: TestContext): Promise<void> {
+const basicNode = subtest({
+  name: 'basic-node',
+  description: 'the node is a char device of major 261 whose minor matches /sys/class/accel/accelN/dev',
+  reference: 'drivers/accel/drm_accel.c: accel_set_device_instance_params',
+  // The accel major 261 and /sys/class/accel belong to accel nodes.
+  requires: ['accel-node'],
+}, async (t: TestContext): Promise<void> => {
   const { info } = t.dev;
   const st = t.sys.fs.stat(info.devnode);
   checkEq(st.mode & S_IFMT, S_IFCHR, `${info.devnode} file type (S_IFCHR)`);
@@ -53,15 +63,23 @@ async function basicNode(t: TestContext): Promise<void> {
   const fst = t.sys.fstat(fd);
   checkEq(fst.rdevMinor, st.rdevMinor, 'fstat of the open node: minor');
   checkEq(fst.rdevMajor, ACCEL_MAJOR, 'fstat of the open node: major');
-}
+});
 
-async function badOpenExcl(t: TestContext): Promise<void> {
+const badOpenExcl = subtest({
+  name: 'bad-open-excl',
+  description: 'open(O_EXCL) of an accel node fails with EBUSY',
+  reference: 'drivers/gpu/drm/drm_file.c: drm_open_helper',
+}, async (t: TestContext): Promise<void> => {
   // Held first, so an exclusive device's EBUSY-while-busy or EAGAIN-while-tearing-down cannot mask the O_EXCL answer.
   await openRetry(t);
   expectErrno('EBUSY', () => t.open(O_RDWR | O_CLOEXEC | O_EXCL), 'open(O_EXCL)');
-}
+});
 
-async function badIoctl(t: TestContext): Promise<void> {
+const badIoctl = subtest({
+  name: 'bad-ioctl',
+  description: 'a non-DRM ioctl type gives ENOTTY and an unknown DRM ioctl number EINVAL',
+  reference: 'drivers/gpu/drm/drm_ioctl.c: drm_ioctl',
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   // drm_ioctl rejects a foreign type before it looks at the number.
   doIoctlErr(t.sys, fd, IOWR('X', 0x00, 16), Buffer.alloc(16), 'ENOTTY');
@@ -70,7 +88,7 @@ async function badIoctl(t: TestContext): Promise<void> {
   doIoctlErr(t.sys, fd, IOWR(DRM_IOCTL_BASE, UNKNOWN_DRM_NR, 16), Buffer.alloc(16), 'EINVAL');
   // A driver-range number past the driver's table (0x9f: last slot, unused by every known accel driver).
   doIoctlErr(t.sys, fd, IOWR(DRM_IOCTL_BASE, DRM_COMMAND_END - 1, 16), Buffer.alloc(16), 'EINVAL');
-}
+});
 
 const CAP_SYS_ADMIN = 21n;
 
@@ -86,7 +104,13 @@ function hasCapSysAdmin(t: TestContext): { has: boolean; source: string } {
   return { has: t.sys.getuid() === 0, source: `uid ${t.sys.getuid()}` };
 }
 
-async function badMaster(t: TestContext): Promise<void> {
+const badMaster = subtest({
+  name: 'bad-master',
+  description: 'an accel file is never master: DRM_MASTER ioctls give EACCES, SET/DROP_MASTER are refused',
+  reference: 'drivers/gpu/drm/drm_ioctl.c: drm_ioctl_permit; drivers/gpu/drm/drm_auth.c: drm_setmaster_ioctl',
+  // drm_open_helper makes the first opener of a primary node master (drm_master_open): the rule is accel's.
+  requires: ['accel-node'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   // An accel file never becomes master (drm_open_helper only calls drm_master_open for primary
   // nodes): DRM_MASTER ioctls fail drm_ioctl_permit with EACCES.
@@ -99,9 +123,16 @@ async function badMaster(t: TestContext): Promise<void> {
   t.log(`CAP_SYS_ADMIN ${admin.has ? 'held' : 'not held'} (${admin.source}): SET/DROP_MASTER expected ${expected}`);
   doIoctlErr(t.sys, fd, DRM_IOCTL_SET_MASTER, undefined, expected);
   doIoctlErr(t.sys, fd, DRM_IOCTL_DROP_MASTER, undefined, expected);
-}
+});
 
-async function basicPrimeCap(t: TestContext): Promise<void> {
+const basicPrimeCap = subtest({
+  name: 'basic-prime-cap',
+  description: 'GET_CAP(DRM_CAP_PRIME) reports import and export exactly when the driver declares PRIME',
+  reference: 'drivers/gpu/drm/drm_ioctl.c: drm_getcap',
+  // A detected profile took `prime` from this very GET_CAP (drivers/registry.ts): comparing
+  // the two could not fail, so only a declared profile is something to hold the kernel to.
+  requires: ['declared-profile'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const value = getCap(t.sys, fd, DRM_CAP_PRIME);
   const both = DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT;
@@ -111,50 +142,13 @@ async function basicPrimeCap(t: TestContext): Promise<void> {
   } else {
     checkEq(value & both, 0n, 'DRM_CAP_PRIME for a driver whose profile declares no PRIME');
   }
-}
+});
 
 export default defineFamily('core', 'DRM core basics every accel node keeps: VERSION, the node, O_EXCL, ioctl decoding, no master', [
-  {
-    name: 'basic-version',
-    description: 'DRM_IOCTL_VERSION gives a non-empty name, date and desc, and the name is the bound driver',
-    reference: 'drivers/gpu/drm/drm_ioctl.c: drm_version',
-    run: basicVersion,
-  },
-  {
-    name: 'basic-node',
-    description: 'the node is a char device of major 261 whose minor matches /sys/class/accel/accelN/dev',
-    reference: 'drivers/accel/drm_accel.c: accel_set_device_instance_params',
-    // The accel major 261 and /sys/class/accel belong to accel nodes.
-    requires: ['accel-node'],
-    run: basicNode,
-  },
-  {
-    name: 'bad-open-excl',
-    description: 'open(O_EXCL) of an accel node fails with EBUSY',
-    reference: 'drivers/gpu/drm/drm_file.c: drm_open_helper',
-    run: badOpenExcl,
-  },
-  {
-    name: 'bad-ioctl',
-    description: 'a non-DRM ioctl type gives ENOTTY and an unknown DRM ioctl number EINVAL',
-    reference: 'drivers/gpu/drm/drm_ioctl.c: drm_ioctl',
-    run: badIoctl,
-  },
-  {
-    name: 'bad-master',
-    description: 'an accel file is never master: DRM_MASTER ioctls give EACCES, SET/DROP_MASTER are refused',
-    reference: 'drivers/gpu/drm/drm_ioctl.c: drm_ioctl_permit; drivers/gpu/drm/drm_auth.c: drm_setmaster_ioctl',
-    // drm_open_helper makes the first opener of a primary node master (drm_master_open): the rule is accel's.
-    requires: ['accel-node'],
-    run: badMaster,
-  },
-  {
-    name: 'basic-prime-cap',
-    description: 'GET_CAP(DRM_CAP_PRIME) reports import and export exactly when the driver declares PRIME',
-    reference: 'drivers/gpu/drm/drm_ioctl.c: drm_getcap',
-    // A detected profile took `prime` from this very GET_CAP (drivers/registry.ts): comparing
-    // the two could not fail, so only a declared profile is something to hold the kernel to.
-    requires: ['declared-profile'],
-    run: basicPrimeCap,
-  },
+  basicVersion,
+  basicNode,
+  badOpenExcl,
+  badIoctl,
+  badMaster,
+  basicPrimeCap,
 ]);

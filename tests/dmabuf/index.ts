@@ -12,7 +12,7 @@ import {
   expectErrno,
   must,
 } from '../../harness/testing/assert';
-import { type DeviceUnderTest, defineFamily, type TestContext } from '../../harness/testing/define';
+import { type DeviceUnderTest, defineFamily, type TestContext, subtest } from '../../harness/testing/define';
 import { meets, type Requirement } from '../../harness/testing/requirements';
 import { MAP_SHARED, O_NONBLOCK, PROT_READ, PROT_WRITE, SEEK_CUR, SEEK_END, SEEK_SET } from '../../harness/sys/constants';
 import { DMA_BUF_IOCTL_SYNC, DMA_BUF_SYNC_END, DMA_BUF_SYNC_RW, DMA_BUF_SYNC_START, dma_buf_sync } from '../../harness/uapi/dma-buf';
@@ -50,7 +50,12 @@ async function deviceChecksum(t: TestContext, device: DeviceUnderTest, fd: numbe
   return r.output.readUInt32LE(0);
 }
 
-async function basicSelfImport(t: TestContext): Promise<void> {
+const basicSelfImport = subtest({
+  name: 'basic-self-import',
+  description: 'importing an exported dma-buf into its own file returns the original handle, every time',
+  reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_fd_to_handle, drm_gem_prime_handle_to_fd',
+  requires: ['prime', 'gem-buffers'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const bo = t.capability('buffers').create(fd, SIZE);
   const dmabuf = exportFd(t, fd, bo.handle);
@@ -61,9 +66,14 @@ async function basicSelfImport(t: TestContext): Promise<void> {
   // obj->dma_buf is reused: a second export is a new fd of the same dma-buf file.
   checkEq(t.sys.fstat(again).ino, t.sys.fstat(dmabuf).ino, 'inode of a re-export vs the first export');
   checkEq(primeImport(t.sys, fd, again), bo.handle, 'import of the re-exported dma-buf');
-}
+});
 
-async function importOtherFile(t: TestContext): Promise<void> {
+const importOtherFile = subtest({
+  name: 'import-other-file',
+  description: 'import into another file gives that file one handle to the same memory, both ways',
+  reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_import (own-device shortcut), drm_prime_add_buf_handle',
+  requires: ['prime', 'second-context', 'gem-buffers', 'buffers.mmap', 'device-address', 'jobs.checksum', 'jobs.fill'],
+}, async (t: TestContext): Promise<void> => {
   const a = await openRetry(t);
   const b = await openRetry(t);
   const { bo, map } = mappedBuffer(t, a, SIZE);
@@ -80,9 +90,14 @@ async function importOtherFile(t: TestContext): Promise<void> {
   const expected = Buffer.from(data);
   expected.fill(0x3c, 0, 4096);
   checkSameBytes(map.bytes.subarray(0, SIZE), expected, 'exporter\'s mapping after the importer\'s FILL');
-}
+});
 
-async function dmabufMmap(t: TestContext): Promise<void> {
+const dmabufMmap = subtest({
+  name: 'dmabuf-mmap',
+  description: 'mmap of the dma-buf shows the object\'s data both ways, refuses a range past its size, and outlives GEM_CLOSE',
+  reference: 'drivers/dma-buf/dma-buf.c: dma_buf_mmap_internal; drivers/gpu/drm/drm_prime.c: drm_gem_dmabuf_mmap',
+  requires: ['prime', 'gem-buffers', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const bo = t.capability('buffers').create(fd, SIZE);
   const map = bufferMmap(t)(fd, bo);
@@ -105,9 +120,14 @@ async function dmabufMmap(t: TestContext): Promise<void> {
   const late = must('mmap of the dma-buf after GEM_CLOSE of the only handle', () => t.sys.mmap(dmabuf, SIZE, PROT_READ, MAP_SHARED, 0n));
   t.defer(() => t.sys.munmap(late));
   checkSameBytes(late.bytes.subarray(0, SIZE), data, 'dma-buf mapping after GEM_CLOSE of the only handle');
-}
+});
 
-async function dmabufOutlivesExporter(t: TestContext): Promise<void> {
+const dmabufOutlivesExporter = subtest({
+  name: 'dmabuf-outlives-exporter',
+  description: 'the dma-buf keeps the memory after GEM_CLOSE and after the exporting file closes',
+  reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_export, drm_gem_dmabuf_release',
+  requires: ['prime', 'gem-buffers', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const bo = t.capability('buffers').create(fd, SIZE);
   const map = bufferMmap(t)(fd, bo);
@@ -128,9 +148,14 @@ async function dmabufOutlivesExporter(t: TestContext): Promise<void> {
   } else {
     t.log('no checksum job or device address: what the device reads is not checked');
   }
-}
+});
 
-async function basicLseek(t: TestContext): Promise<void> {
+const basicLseek = subtest({
+  name: 'basic-lseek',
+  description: 'lseek(SEEK_END, 0) on a dma-buf is its size; other offsets and whences give EINVAL',
+  reference: 'drivers/dma-buf/dma-buf.c: dma_buf_llseek',
+  requires: ['dmabuf'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const bo = t.capability('buffers').create(fd, SIZE);
   const dmabuf = exportDmabuf(t, fd, bo.handle);
@@ -139,9 +164,14 @@ async function basicLseek(t: TestContext): Promise<void> {
   expectErrno('EINVAL', () => t.sys.lseek(dmabuf, 0n, SEEK_CUR), 'lseek(SEEK_CUR, 0)');
   expectErrno('EINVAL', () => t.sys.lseek(dmabuf, 1n, SEEK_END), 'lseek(SEEK_END, 1)');
   expectErrno('EINVAL', () => t.sys.lseek(dmabuf, 4096n, SEEK_SET), 'lseek(SEEK_SET, 4096)');
-}
+});
 
-async function badSyncFlags(t: TestContext): Promise<void> {
+const badSyncFlags = subtest({
+  name: 'bad-sync-flags',
+  description: 'DMA_BUF_IOCTL_SYNC accepts START/END with READ/WRITE and rejects other flags with EINVAL',
+  reference: 'drivers/dma-buf/dma-buf.c: dma_buf_ioctl',
+  requires: ['dmabuf'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const bo = t.capability('buffers').create(fd, SIZE);
   const dmabuf = exportDmabuf(t, fd, bo.handle);
@@ -152,9 +182,14 @@ async function badSyncFlags(t: TestContext): Promise<void> {
   doIoctlErr(t.sys, dmabuf, DMA_BUF_IOCTL_SYNC, sync(DMA_BUF_SYNC_RW | (1n << 63n)), 'EINVAL');
   // Neither READ nor WRITE: dma_buf_ioctl's switch has no case for it.
   doIoctlErr(t.sys, dmabuf, DMA_BUF_IOCTL_SYNC, sync(DMA_BUF_SYNC_START), 'EINVAL');
-}
+});
 
-async function badPrimeFlags(t: TestContext): Promise<void> {
+const badPrimeFlags = subtest({
+  name: 'bad-prime-flags',
+  description: 'PRIME_HANDLE_TO_FD rejects flags beyond DRM_CLOEXEC|DRM_RDWR (EINVAL) and unknown handles (ENOENT)',
+  reference: 'drivers/gpu/drm/drm_prime.c: drm_prime_handle_to_fd_ioctl',
+  requires: ['prime', 'gem-buffers'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const bo = t.capability('buffers').create(fd, SIZE);
   for (const flags of [O_NONBLOCK, DRM_CLOEXEC | DRM_RDWR | 0x1, 0x80000000]) {
@@ -163,9 +198,14 @@ async function badPrimeFlags(t: TestContext): Promise<void> {
   }
   // drm_gem_prime_handle_to_fd: drm_gem_object_lookup fails -> -ENOENT.
   doIoctlErr(t.sys, fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, drm_prime_handle.encode({ handle: 0x10101010, flags: DRM_CLOEXEC }), 'ENOENT');
-}
+});
 
-async function badImport(t: TestContext): Promise<void> {
+const badImport = subtest({
+  name: 'bad-import',
+  description: 'importing a pipe or a memfd gives EINVAL, a closed fd EBADF',
+  reference: 'drivers/dma-buf/dma-buf.c: dma_buf_get',
+  requires: ['prime'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const importArg = (f: number): Buffer => drm_prime_handle.encode({ fd: f });
   const [r, w] = t.sys.pipe();
@@ -181,14 +221,19 @@ async function badImport(t: TestContext): Promise<void> {
   t.sys.close(cr);
   t.sys.close(cw);
   doIoctlErr(t.sys, fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, importArg(cr), 'EBADF');
-}
+});
 
 function refusalText(d: DeviceUnderTest): string {
   const r = d.profile.foreignImportRefused;
   return `${d.label} (${d.profile.driver}: ${r?.errno}, ${r?.reference})`;
 }
 
-async function importOtherDevice(t: TestContext): Promise<void> {
+const importOtherDevice = subtest({
+  name: 'import-other-device',
+  description: 'a dma-buf of one device imported into another shows the same data, also after the exporter let go (importers that refuse foreign dma-bufs are not used)',
+  reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_import_dev',
+  requires: ['prime', 'gem-buffers', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   // A driver without gem_prime_import_sg_table refuses every foreign dma-buf
   // (its family checks the errno); it cannot be this test's importer.
   const primeDevices = t.others.filter((o) => meets(o, ['prime', 'gem-buffers'], t.options));
@@ -222,70 +267,16 @@ async function importOtherDevice(t: TestContext): Promise<void> {
     fnv1a32(data),
     `what ${other.label} reads after the exporter closed its handle and file`,
   );
-}
+});
 
 export default defineFamily('dmabuf', 'PRIME export/import, dma-buf lifetime, lseek, mmap and sync', [
-  {
-    name: 'basic-self-import',
-    description: 'importing an exported dma-buf into its own file returns the original handle, every time',
-    reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_fd_to_handle, drm_gem_prime_handle_to_fd',
-    requires: ['prime', 'gem-buffers'],
-    run: basicSelfImport,
-  },
-  {
-    name: 'import-other-file',
-    description: 'import into another file gives that file one handle to the same memory, both ways',
-    reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_import (own-device shortcut), drm_prime_add_buf_handle',
-    requires: ['prime', 'second-context', 'gem-buffers', 'buffers.mmap', 'device-address', 'jobs.checksum', 'jobs.fill'],
-    run: importOtherFile,
-  },
-  {
-    name: 'dmabuf-mmap',
-    description: 'mmap of the dma-buf shows the object\'s data both ways, refuses a range past its size, and outlives GEM_CLOSE',
-    reference: 'drivers/dma-buf/dma-buf.c: dma_buf_mmap_internal; drivers/gpu/drm/drm_prime.c: drm_gem_dmabuf_mmap',
-    requires: ['prime', 'gem-buffers', 'buffers.mmap'],
-    run: dmabufMmap,
-  },
-  {
-    name: 'dmabuf-outlives-exporter',
-    description: 'the dma-buf keeps the memory after GEM_CLOSE and after the exporting file closes',
-    reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_export, drm_gem_dmabuf_release',
-    requires: ['prime', 'gem-buffers', 'buffers.mmap'],
-    run: dmabufOutlivesExporter,
-  },
-  {
-    name: 'basic-lseek',
-    description: 'lseek(SEEK_END, 0) on a dma-buf is its size; other offsets and whences give EINVAL',
-    reference: 'drivers/dma-buf/dma-buf.c: dma_buf_llseek',
-    requires: ['dmabuf'],
-    run: basicLseek,
-  },
-  {
-    name: 'bad-sync-flags',
-    description: 'DMA_BUF_IOCTL_SYNC accepts START/END with READ/WRITE and rejects other flags with EINVAL',
-    reference: 'drivers/dma-buf/dma-buf.c: dma_buf_ioctl',
-    requires: ['dmabuf'],
-    run: badSyncFlags,
-  },
-  {
-    name: 'bad-prime-flags',
-    description: 'PRIME_HANDLE_TO_FD rejects flags beyond DRM_CLOEXEC|DRM_RDWR (EINVAL) and unknown handles (ENOENT)',
-    reference: 'drivers/gpu/drm/drm_prime.c: drm_prime_handle_to_fd_ioctl',
-    requires: ['prime', 'gem-buffers'],
-    run: badPrimeFlags,
-  },
-  {
-    name: 'bad-import',
-    description: 'importing a pipe or a memfd gives EINVAL, a closed fd EBADF',
-    reference: 'drivers/dma-buf/dma-buf.c: dma_buf_get',
-    requires: ['prime'],
-    run: badImport,
-  },
-  {
-    name: 'import-other-device',
-    description: 'a dma-buf of one device imported into another shows the same data, also after the exporter let go (importers that refuse foreign dma-bufs are not used)',
-    reference: 'drivers/gpu/drm/drm_prime.c: drm_gem_prime_import_dev',
-    requires: ['prime', 'gem-buffers', 'buffers.mmap'],
-    run: importOtherDevice,
-  },
+  basicSelfImport,
+  importOtherFile,
+  dmabufMmap,
+  dmabufOutlivesExporter,
+  basicLseek,
+  badSyncFlags,
+  badPrimeFlags,
+  badImport,
+  importOtherDevice,
 ]);

@@ -5,13 +5,15 @@
  */
 import type { BufferCapability } from '../../drivers/adapter';
 import { check, checkEq, doIoctlErr, expectErrno, must, mustAsync } from '../../harness/testing/assert';
-import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type TestContext, subtest } from '../../harness/testing/define';
 import { O_CLOEXEC, O_RDWR } from '../../harness/sys/constants';
 import { isSysError, type ErrnoName } from '../../harness/sys/errno';
 import type { PeerProcess } from '../../harness/sys/types';
 import { DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_SYNCOBJ_CREATE, DRM_IOCTL_VERSION, drm_gem_close, drm_syncobj_create, drm_version } from '../../harness/uapi/drm';
 import { getVersion } from '../lib/drm';
 import { bufferMmap, needOpenPolicy, openRetry } from '../lib/device';
+
+const REF_RELEASE = 'drivers/gpu/drm/drm_file.c: drm_release; docs/uapi-apu.md: Contexts';
 
 const REOPEN_ROUNDS = 100;
 
@@ -57,14 +59,24 @@ async function peerGemClose(peer: PeerProcess, fd: number, handle: number, who: 
   checkEq(r.ret, 0, `DRM_IOCTL_GEM_CLOSE in ${who}: return value`);
 }
 
-async function basicSecondOpen(t: TestContext): Promise<void> {
+const basicSecondOpen = subtest({
+  name: 'basic-second-open',
+  description: 'a second open succeeds on a shared-policy device and gives EBUSY on an exclusive one',
+  reference: 'docs/uapi-apu.md: Contexts (open policy); drivers/gpu/drm/drm_file.c: drm_open_helper',
+  requires: ['open-policy'],
+}, async (t: TestContext): Promise<void> => {
   await openRetry(t);
   t.log(`policy ${policyText(t)}`);
   if (exclusive(t)) expectBusy(t, 'while the first is held');
   else must('second open of a shared-policy device', () => t.open());
-}
+});
 
-async function sharedContextsIsolated(t: TestContext): Promise<void> {
+const sharedContextsIsolated = subtest({
+  name: 'shared-contexts-isolated',
+  description: 'two open files of a shared device have separate handle tables',
+  reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_open (per-file object_idr)',
+  requires: ['second-context', 'gem-buffers', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const buffers = t.capability('buffers');
   const a = await openRetry(t);
   const b = await openRetry(t);
@@ -78,9 +90,14 @@ async function sharedContextsIsolated(t: TestContext): Promise<void> {
   // B's object survives A's close of the same number.
   const mmap = bufferMmap(t);
   must('mmap of B\'s object after A closed its own', () => t.sys.munmap(mmap(b, boB)));
-}
+});
 
-async function dupSharesContext(t: TestContext): Promise<void> {
+const dupSharesContext = subtest({
+  name: 'dup-shares-context',
+  description: 'a dup sees the same handles and can submit; closing the original while the dup lives keeps an exclusive device busy',
+  reference: REF_RELEASE,
+  requires: ['open-policy'],
+}, async (t: TestContext): Promise<void> => {
   const buffers = optionalBuffers(t, 'handle sharing through the dup');
   if (!buffers && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a dup could be shown to share');
   const fd = await openRetry(t);
@@ -107,7 +124,7 @@ async function dupSharesContext(t: TestContext): Promise<void> {
   t.sys.close(dup);
   dupOpen = false;
   await mustAsync('open after the last fd (the dup) closed', () => openRetry(t));
-}
+});
 
 interface HeldPeer {
   readonly peer: PeerProcess;
@@ -137,7 +154,13 @@ async function checkPeerHolds(t: TestContext, fd: number, held: HeldPeer, who: s
   await mustAsync(`open after ${who} exited`, () => openRetry(t));
 }
 
-async function inheritedFdSharesContext(t: TestContext): Promise<void> {
+const inheritedFdSharesContext = subtest({
+  name: 'inherited-fd-shares-context',
+  description: 'an fd inherited by a child process shares the context and keeps an exclusive device busy until the child exits',
+  reference: REF_RELEASE,
+  timeoutMs: 30_000,
+  requires: ['open-policy'],
+}, async (t: TestContext): Promise<void> => {
   const buffers = optionalBuffers(t, 'handle sharing with the child');
   if (!buffers && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a child could be shown to share');
   const fd = await openRetry(t);
@@ -147,9 +170,15 @@ async function inheritedFdSharesContext(t: TestContext): Promise<void> {
   check(childFd !== undefined, `the child did not inherit fd ${fd}`);
   if (buffers) await checkSharedTable(t, buffers, fd, `child ${child.pid}`, (h) => peerGemClose(child, childFd, h, 'the child'));
   await checkPeerHolds(t, fd, held, 'a child process');
-}
+});
 
-async function passedFdSharesContext(t: TestContext): Promise<void> {
+const passedFdSharesContext = subtest({
+  name: 'passed-fd-shares-context',
+  description: 'an fd passed over a unix socket (SCM_RIGHTS) shares the context and keeps an exclusive device busy',
+  reference: REF_RELEASE,
+  timeoutMs: 30_000,
+  requires: ['open-policy'],
+}, async (t: TestContext): Promise<void> => {
   const buffers = optionalBuffers(t, 'handle sharing with the receiving process');
   if (!buffers && !exclusive(t)) t.skip('shared policy and no adapter with buffers: nothing a peer could be shown to share');
   const fd = await openRetry(t);
@@ -164,14 +193,20 @@ async function passedFdSharesContext(t: TestContext): Promise<void> {
   const peerFd = await mustAsync('recvFd (SCM_RIGHTS) in the peer', () => peer.recvFd(peerSock));
   if (buffers) await checkSharedTable(t, buffers, fd, `peer ${peer.pid} (SCM_RIGHTS)`, (h) => peerGemClose(peer, peerFd, h, 'the peer'));
   await checkPeerHolds(t, fd, held, 'a process that received the fd');
-}
+});
 
 /** Skips unless the device is exclusive: these checks are about who keeps the lock. */
 function needExclusive(t: TestContext): void {
   if (!exclusive(t)) t.skip(`policy ${policyText(t)}: no exclusive lock whose lifetime could be observed`);
 }
 
-async function lastProcessAnywhere(t: TestContext): Promise<void> {
+const lastProcessAnywhere = subtest({
+  name: 'last-process-anywhere',
+  description: 'with the fd in two other processes and the opener\'s closed, an exclusive device stays busy when the first of them exits, free when the second does',
+  reference: REF_RELEASE,
+  timeoutMs: 30_000,
+  requires: ['open-policy'],
+}, async (t: TestContext): Promise<void> => {
   needExclusive(t);
   const fd = await openRetry(t);
   const [mine, theirs] = t.sys.socketpair();
@@ -191,7 +226,7 @@ async function lastProcessAnywhere(t: TestContext): Promise<void> {
   expectBusy(t, 'after the first holder exited while a second process still holds the file');
   await second.exit();
   await mustAsync('open after the last process holding the file exited', () => openRetry(t));
-}
+});
 
 type Holder = 'parent fd' | 'parent dup' | 'child fd';
 
@@ -200,7 +235,13 @@ function permutations<T>(items: readonly T[]): T[][] {
   return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
 }
 
-async function closeEveryOrder(t: TestContext): Promise<void> {
+const closeEveryOrder = subtest({
+  name: 'close-every-order',
+  description: 'an fd, its dup and a child\'s inherited copy closed in each of the 6 orders: an exclusive device stays busy until the last close',
+  reference: REF_RELEASE,
+  timeoutMs: 60_000,
+  requires: ['open-policy'],
+}, async (t: TestContext): Promise<void> => {
   needExclusive(t);
   const orders = permutations<Holder>(['parent fd', 'parent dup', 'child fd']);
   for (const order of orders) {
@@ -231,9 +272,14 @@ async function closeEveryOrder(t: TestContext): Promise<void> {
     await held.exit();
   }
   t.log(`${orders.length} close orders across parent and child`);
-}
+});
 
-async function reopenAfterClose(t: TestContext): Promise<void> {
+const reopenAfterClose = subtest({
+  name: 'reopen-after-close',
+  description: 'after the last close the device opens again, 100 times in a row, each open exclusive again where the policy says so',
+  reference: 'docs/uapi-apu.md: Contexts (EAGAIN while tearing down); drivers/gpu/drm/drm_file.c: drm_release',
+  requires: ['open-policy'],
+}, async (t: TestContext): Promise<void> => {
   for (let i = 0; i < REOPEN_ROUNDS; i++) {
     let fd: number;
     try {
@@ -246,7 +292,7 @@ async function reopenAfterClose(t: TestContext): Promise<void> {
     t.close(fd);
   }
   t.log(`${REOPEN_ROUNDS} open/close rounds`);
-}
+});
 
 /**
  * Kernels that had control minors refused every ioctl not flagged
@@ -257,7 +303,12 @@ async function reopenAfterClose(t: TestContext): Promise<void> {
  */
 const CONTROL_REFUSAL: ErrnoName = 'EACCES';
 
-async function controlNode(t: TestContext): Promise<void> {
+const controlNode = subtest({
+  name: 'control-node',
+  description: 'a declared control node opens beside the accel node and can neither allocate nor submit (EACCES)',
+  reference: 'drivers/gpu/drm/drm_ioctl.c: drm_ioctl_permit (DRM_CONTROL_ALLOW, kernels with control minors)',
+  requires: ['control-node', 'buffers'],
+}, async (t: TestContext): Promise<void> => {
   const node = t.dev.info.drmNodes.find((n) => n.kind === 'control');
   check(node !== undefined, `the profile declares a control node but none shares ${t.dev.info.parent ?? 'the parent'}`);
   const buffers = t.capability('buffers');
@@ -284,76 +335,16 @@ async function controlNode(t: TestContext): Promise<void> {
   } else {
     t.skipPart('job submission through the control node', `adapter '${t.adapter().name}' has no NOP job`);
   }
-}
-
-const REF_RELEASE = 'drivers/gpu/drm/drm_file.c: drm_release; docs/uapi-apu.md: Contexts';
+});
 
 export default defineFamily('exclusive-open', 'the open policy per open file description: dup, inherited and passed fds share one context', [
-  {
-    name: 'basic-second-open',
-    description: 'a second open succeeds on a shared-policy device and gives EBUSY on an exclusive one',
-    reference: 'docs/uapi-apu.md: Contexts (open policy); drivers/gpu/drm/drm_file.c: drm_open_helper',
-    requires: ['open-policy'],
-    run: basicSecondOpen,
-  },
-  {
-    name: 'shared-contexts-isolated',
-    description: 'two open files of a shared device have separate handle tables',
-    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_open (per-file object_idr)',
-    requires: ['second-context', 'gem-buffers', 'buffers.mmap'],
-    run: sharedContextsIsolated,
-  },
-  {
-    name: 'dup-shares-context',
-    description: 'a dup sees the same handles and can submit; closing the original while the dup lives keeps an exclusive device busy',
-    reference: REF_RELEASE,
-    requires: ['open-policy'],
-    run: dupSharesContext,
-  },
-  {
-    name: 'inherited-fd-shares-context',
-    description: 'an fd inherited by a child process shares the context and keeps an exclusive device busy until the child exits',
-    reference: REF_RELEASE,
-    timeoutMs: 30_000,
-    requires: ['open-policy'],
-    run: inheritedFdSharesContext,
-  },
-  {
-    name: 'passed-fd-shares-context',
-    description: 'an fd passed over a unix socket (SCM_RIGHTS) shares the context and keeps an exclusive device busy',
-    reference: REF_RELEASE,
-    timeoutMs: 30_000,
-    requires: ['open-policy'],
-    run: passedFdSharesContext,
-  },
-  {
-    name: 'last-process-anywhere',
-    description: 'with the fd in two other processes and the opener\'s closed, an exclusive device stays busy when the first of them exits, free when the second does',
-    reference: REF_RELEASE,
-    timeoutMs: 30_000,
-    requires: ['open-policy'],
-    run: lastProcessAnywhere,
-  },
-  {
-    name: 'close-every-order',
-    description: 'an fd, its dup and a child\'s inherited copy closed in each of the 6 orders: an exclusive device stays busy until the last close',
-    reference: REF_RELEASE,
-    timeoutMs: 60_000,
-    requires: ['open-policy'],
-    run: closeEveryOrder,
-  },
-  {
-    name: 'reopen-after-close',
-    description: 'after the last close the device opens again, 100 times in a row, each open exclusive again where the policy says so',
-    reference: 'docs/uapi-apu.md: Contexts (EAGAIN while tearing down); drivers/gpu/drm/drm_file.c: drm_release',
-    requires: ['open-policy'],
-    run: reopenAfterClose,
-  },
-  {
-    name: 'control-node',
-    description: 'a declared control node opens beside the accel node and can neither allocate nor submit (EACCES)',
-    reference: 'drivers/gpu/drm/drm_ioctl.c: drm_ioctl_permit (DRM_CONTROL_ALLOW, kernels with control minors)',
-    requires: ['control-node', 'buffers'],
-    run: controlNode,
-  },
+  basicSecondOpen,
+  sharedContextsIsolated,
+  dupSharesContext,
+  inheritedFdSharesContext,
+  passedFdSharesContext,
+  lastProcessAnywhere,
+  closeEveryOrder,
+  reopenAfterClose,
+  controlNode,
 ]);

@@ -4,7 +4,7 @@
  * release at close, fake mmap offsets bound to the files holding a handle.
  */
 import { check, checkBytes, checkEq, checkSameBytes, doIoctlErr, expectErrno, must } from '../../harness/testing/assert';
-import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type TestContext, subtest } from '../../harness/testing/define';
 import { meets } from '../../harness/testing/requirements';
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
 import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
@@ -14,7 +14,12 @@ import { gemClose } from '../lib/drm';
 
 const closeArg = (handle: number): Buffer => drm_gem_close.encode({ handle });
 
-async function basicCreateClose(t: TestContext): Promise<void> {
+const basicCreateClose = subtest({
+  name: 'basic-create-close',
+  description: 'a created object has a non-zero handle; after GEM_CLOSE the handle is gone (EINVAL)',
+  reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_handle_create_tail, drm_gem_close_ioctl',
+  requires: ['gem-buffers'],
+}, async (t: TestContext): Promise<void> => {
   const buffers = t.capability('buffers');
   const fd = await openRetry(t);
   const bo = buffers.create(fd, 4096);
@@ -22,16 +27,25 @@ async function basicCreateClose(t: TestContext): Promise<void> {
   t.log(`handle ${bo.handle}, size ${bo.size}`);
   gemClose(t.sys, fd, bo.handle);
   doIoctlErr(t.sys, fd, DRM_IOCTL_GEM_CLOSE, closeArg(bo.handle), 'EINVAL');
-}
+});
 
-async function badClose(t: TestContext): Promise<void> {
+const badClose = subtest({
+  name: 'bad-close',
+  description: 'GEM_CLOSE of handle 0 or 0x10101010 gives EINVAL',
+  reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_handle_delete',
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   // drm_gem_handle_delete: idr_replace finds no object -> -EINVAL.
   doIoctlErr(t.sys, fd, DRM_IOCTL_GEM_CLOSE, closeArg(0), 'EINVAL');
   doIoctlErr(t.sys, fd, DRM_IOCTL_GEM_CLOSE, closeArg(0x10101010), 'EINVAL');
-}
+});
 
-async function handleReuseLowest(t: TestContext): Promise<void> {
+const handleReuseLowest = subtest({
+  name: 'handle-reuse-lowest',
+  description: 'handles are allocated lowest-free from 1, so a closed handle number is reused first',
+  reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_handle_create_tail (idr_alloc from 1)',
+  requires: ['gem-buffers'],
+}, async (t: TestContext): Promise<void> => {
   const buffers = t.capability('buffers');
   const fd = await openRetry(t);
   const handles = [1, 2, 3, 4].map(() => buffers.create(fd, 4096).handle);
@@ -43,9 +57,14 @@ async function handleReuseLowest(t: TestContext): Promise<void> {
   checkEq(buffers.create(fd, 4096).handle, 2, 'handle after closing 2 and 3');
   checkEq(buffers.create(fd, 4096).handle, 3, 'next handle');
   checkEq(buffers.create(fd, 4096).handle, 5, 'handle once 1..4 are taken again');
-}
+});
 
-async function handlesPerFile(t: TestContext): Promise<void> {
+const handlesPerFile = subtest({
+  name: 'handles-per-file',
+  description: 'a handle of one file is unknown to another file of the same device',
+  reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_open (per-file object_idr)',
+  requires: ['second-context', 'gem-buffers'],
+}, async (t: TestContext): Promise<void> => {
   const buffers = t.capability('buffers');
   const a = await openRetry(t);
   const b = await openRetry(t);
@@ -53,7 +72,7 @@ async function handlesPerFile(t: TestContext): Promise<void> {
   doIoctlErr(t.sys, b, DRM_IOCTL_GEM_CLOSE, closeArg(bo.handle), 'EINVAL');
   // The object is still there for its own file.
   gemClose(t.sys, a, bo.handle);
-}
+});
 
 function readObjectCount(t: TestContext, path: string): number {
   const text = must(`reading ${path}`, () => t.sys.fs.readFile(path).toString('utf8').trim());
@@ -62,7 +81,12 @@ function readObjectCount(t: TestContext, path: string): number {
   return n;
 }
 
-async function closeReleasesObjects(t: TestContext): Promise<void> {
+const closeReleasesObjects = subtest({
+  name: 'close-releases-objects',
+  description: 'closing a file releases every object it held (debugfs object count back to its start)',
+  reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_release; docs/uapi-apu.md: Debugfs',
+  requires: ['debugfs-object-count', 'gem-buffers'],
+}, async (t: TestContext): Promise<void> => {
   const path = `${debugfsDirOf(t.dev)}/${t.dev.profile.debugfsObjectCount as string}`;
   if (!t.sys.fs.exists(path)) t.skip(`${path} is not readable here (debugfs not mounted, or not root)`);
   const buffers = t.capability('buffers');
@@ -72,9 +96,15 @@ async function closeReleasesObjects(t: TestContext): Promise<void> {
   checkEq(readObjectCount(t, path), base + 3, `${path} after creating 3 objects`);
   t.close(fd);
   checkEq(readObjectCount(t, path), base, `${path} after closing the file that held them`);
-}
+});
 
-async function badCreate(t: TestContext): Promise<void> {
+const badCreate = subtest({
+  name: 'bad-create',
+  description: 'creating with size 0, an absurd size or unknown flags gives EINVAL and leaves handle and offset 0',
+  reference: 'docs/uapi-apu.md: GEM_NEW',
+  // Creation errors are checked through the driver's own create ioctl.
+  requires: ['uapi:apu'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const cases: [string, { size: number; flags: number }][] = [
     ['size 0', { size: 0, flags: 0 }],
@@ -88,9 +118,14 @@ async function badCreate(t: TestContext): Promise<void> {
     checkEq(out.handle, 0, `GEM_NEW (${what}) handle after the failure`);
     checkEq(out.offset, 0n, `GEM_NEW (${what}) offset after the failure`);
   }
-}
+});
 
-async function basicMmap(t: TestContext): Promise<void> {
+const basicMmap = subtest({
+  name: 'basic-mmap',
+  description: 'data written through a mapping reads back through another mapping and is what the device reads',
+  reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_mmap',
+  requires: ['gem-buffers', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const size = 3 * 4096;
   const { bo, map } = mappedBuffer(t, fd, size);
@@ -106,9 +141,14 @@ async function basicMmap(t: TestContext): Promise<void> {
   const r = await runJob(t, fd, { kind: 'checksum', src: addr, len: size }, [bo.handle]);
   checkEq(r.status, 'ok', 'CHECKSUM job status');
   checkEq(r.output.readUInt32LE(0), fnv1a32(data), 'CHECKSUM the device computed over what the CPU wrote');
-}
+});
 
-async function badMmapOtherFile(t: TestContext): Promise<void> {
+const badMmapOtherFile = subtest({
+  name: 'bad-mmap-other-file',
+  description: 'mmap of another file\'s fake offset gives EACCES',
+  reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_mmap (drm_vma_node_is_allowed)',
+  requires: ['second-context', 'gem-buffers', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const buffers = t.capability('buffers');
   const a = await openRetry(t);
   const b = await openRetry(t);
@@ -117,9 +157,14 @@ async function badMmapOtherFile(t: TestContext): Promise<void> {
   check(offset !== undefined, `adapter '${t.adapter().name}' maps buffers but gave handle ${bo.handle} no fake offset`);
   // drm_gem_mmap: drm_vma_node_is_allowed fails for a file with no handle -> -EACCES.
   expectErrno('EACCES', () => t.sys.mmap(b, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, offset), 'mmap of another file\'s fake offset');
-}
+});
 
-async function mmapOutlivesClose(t: TestContext): Promise<void> {
+const mmapOutlivesClose = subtest({
+  name: 'mmap-outlives-close',
+  description: 'a mapping keeps its object: after GEM_CLOSE it still shows and takes the data, never another object\'s',
+  reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_vm_open, drm_gem_vm_close',
+  requires: ['gem-buffers', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
   const data = pattern(4096, 2);
@@ -133,70 +178,16 @@ async function mmapOutlivesClose(t: TestContext): Promise<void> {
   map.bytes[0] = 0x5a;
   checkEq(map.bytes[0] as number, 0x5a, 'write through the mapping after GEM_CLOSE');
   for (const o of others) checkBytes(o.map.bytes.subarray(0, 4096), 0xa5, 'new object after a write to the closed one');
-}
+});
 
 export default defineFamily('gem', 'GEM handle lifecycle: per-file handle tables, GEM_CLOSE, release at close, mmap offsets', [
-  {
-    name: 'basic-create-close',
-    description: 'a created object has a non-zero handle; after GEM_CLOSE the handle is gone (EINVAL)',
-    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_handle_create_tail, drm_gem_close_ioctl',
-    requires: ['gem-buffers'],
-    run: basicCreateClose,
-  },
-  {
-    name: 'bad-close',
-    description: 'GEM_CLOSE of handle 0 or 0x10101010 gives EINVAL',
-    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_handle_delete',
-    run: badClose,
-  },
-  {
-    name: 'handle-reuse-lowest',
-    description: 'handles are allocated lowest-free from 1, so a closed handle number is reused first',
-    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_handle_create_tail (idr_alloc from 1)',
-    requires: ['gem-buffers'],
-    run: handleReuseLowest,
-  },
-  {
-    name: 'handles-per-file',
-    description: 'a handle of one file is unknown to another file of the same device',
-    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_open (per-file object_idr)',
-    requires: ['second-context', 'gem-buffers'],
-    run: handlesPerFile,
-  },
-  {
-    name: 'close-releases-objects',
-    description: 'closing a file releases every object it held (debugfs object count back to its start)',
-    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_release; docs/uapi-apu.md: Debugfs',
-    requires: ['debugfs-object-count', 'gem-buffers'],
-    run: closeReleasesObjects,
-  },
-  {
-    name: 'bad-create',
-    description: 'creating with size 0, an absurd size or unknown flags gives EINVAL and leaves handle and offset 0',
-    reference: 'docs/uapi-apu.md: GEM_NEW',
-    // Creation errors are checked through the driver's own create ioctl.
-    requires: ['uapi:apu'],
-    run: badCreate,
-  },
-  {
-    name: 'basic-mmap',
-    description: 'data written through a mapping reads back through another mapping and is what the device reads',
-    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_mmap',
-    requires: ['gem-buffers', 'buffers.mmap'],
-    run: basicMmap,
-  },
-  {
-    name: 'bad-mmap-other-file',
-    description: 'mmap of another file\'s fake offset gives EACCES',
-    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_mmap (drm_vma_node_is_allowed)',
-    requires: ['second-context', 'gem-buffers', 'buffers.mmap'],
-    run: badMmapOtherFile,
-  },
-  {
-    name: 'mmap-outlives-close',
-    description: 'a mapping keeps its object: after GEM_CLOSE it still shows and takes the data, never another object\'s',
-    reference: 'drivers/gpu/drm/drm_gem.c: drm_gem_vm_open, drm_gem_vm_close',
-    requires: ['gem-buffers', 'buffers.mmap'],
-    run: mmapOutlivesClose,
-  },
+  basicCreateClose,
+  badClose,
+  handleReuseLowest,
+  handlesPerFile,
+  closeReleasesObjects,
+  badCreate,
+  basicMmap,
+  badMmapOtherFile,
+  mmapOutlivesClose,
 ]);

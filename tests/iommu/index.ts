@@ -4,7 +4,7 @@
  * refcounted and a read-only object cannot be written by the device.
  */
 import { check, checkBytes, checkEq, checkSameBytes, expectErrno } from '../../harness/testing/assert';
-import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type TestContext, subtest } from '../../harness/testing/define';
 import { APU_PAGE_SIZE } from '../../drivers/apu/uapi';
 import { deviceAddresses, mappedBuffer, pattern, runJob, openRetry } from '../lib/device';
 
@@ -21,7 +21,13 @@ const DOCUMENTED_APERTURES: ReadonlyMap<string, Aperture> = new Map([
 
 const PAGE = BigInt(APU_PAGE_SIZE);
 
-async function contextIsolation(t: TestContext): Promise<void> {
+const contextIsolation = subtest({
+  name: 'context-isolation',
+  description: 'a job of context B copying from context A\'s device address faults and changes neither A\'s memory nor B\'s destination',
+  reference: 'docs/uapi-apu.md: Contexts (own IO page table), Job results (EFAULT)',
+  destructive: true,
+  requires: ['second-context', 'device-address', 'jobs.copy', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const a = await openRetry(t);
   const b = await openRetry(t);
   // A maps a pad object first, so its victim sits above the first address B will get.
@@ -41,9 +47,15 @@ async function contextIsolation(t: TestContext): Promise<void> {
   checkEq(r.status, 'fault', `context B copying from context A's device address 0x${src.toString(16)}`);
   checkSameBytes(victim.map.bytes.subarray(0, 4096), secret, 'context A\'s memory');
   checkBytes(dst.map.bytes.subarray(0, 4096), 0x11, 'context B\'s destination');
-}
+});
 
-async function unmapFaults(t: TestContext): Promise<void> {
+const unmapFaults = subtest({
+  name: 'unmap-faults',
+  description: 'after GEM_IOMMU_UNMAP a job touching the address faults and writes nothing',
+  reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP / GEM_IOMMU_UNMAP',
+  destructive: true,
+  requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const deviceMap = t.capability('deviceMap');
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
@@ -54,9 +66,14 @@ async function unmapFaults(t: TestContext): Promise<void> {
   deviceMap.unmap(fd, [bo.handle]);
   checkEq((await runJob(t, fd, { kind: 'fill', dst, len: 4096, value: 0x99 }, [bo.handle])).status, 'fault', 'FILL after UNMAP');
   checkBytes(map.bytes.subarray(0, 4096), 0x42, 'buffer after the FILL through the unmapped address');
-}
+});
 
-async function badMapUnknown(t: TestContext): Promise<void> {
+const badMapUnknown = subtest({
+  name: 'bad-map-unknown',
+  description: 'mapping an unknown handle gives ENOENT and maps nothing of its batch',
+  reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP',
+  requires: ['iommu', 'device-map'],
+}, async (t: TestContext): Promise<void> => {
   const deviceMap = t.capability('deviceMap');
   const fd = await openRetry(t);
   const bo = t.capability('buffers').create(fd, 4096);
@@ -64,9 +81,14 @@ async function badMapUnknown(t: TestContext): Promise<void> {
   // All or nothing: a batch with one unknown handle maps nothing, so unmapping the good one misses.
   expectErrno('ENOENT', () => deviceMap.map(fd, [bo.handle, 0x10101010]), 'GEM_IOMMU_MAP of a known and an unknown handle');
   expectErrno('EINVAL', () => deviceMap.unmap(fd, [bo.handle]), 'GEM_IOMMU_UNMAP of an object the failed batch must not have mapped');
-}
+});
 
-async function basicAddresses(t: TestContext): Promise<void> {
+const basicAddresses = subtest({
+  name: 'basic-addresses',
+  description: 'device addresses are page aligned, inside the aperture, non-overlapping, and stable for a re-mapped object',
+  reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP',
+  requires: ['iommu', 'device-map'],
+}, async (t: TestContext): Promise<void> => {
   const deviceMap = t.capability('deviceMap');
   const buffers = t.capability('buffers');
   const fd = await openRetry(t);
@@ -92,9 +114,15 @@ async function basicAddresses(t: TestContext): Promise<void> {
   }
   const [again] = deviceMap.map(fd, [(bos[0] as { handle: number }).handle]);
   checkEq(again as bigint, addrs[0] as bigint, 'address of an object mapped a second time');
-}
+});
 
-async function mapTwiceRefcounted(t: TestContext): Promise<void> {
+const mapTwiceRefcounted = subtest({
+  name: 'map-twice-refcounted',
+  description: 'mapping an object twice gives the same address and it stays mapped until the second unmap',
+  reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP (one more reference)',
+  destructive: true,
+  requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const deviceMap = t.capability('deviceMap');
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
@@ -108,9 +136,15 @@ async function mapTwiceRefcounted(t: TestContext): Promise<void> {
   deviceMap.unmap(fd, [bo.handle]);
   checkEq((await runJob(t, fd, { kind: 'fill', dst, len: 4096, value: 0x22 }, [bo.handle])).status, 'fault', 'FILL after the last unmap');
   checkBytes(map.bytes.subarray(0, 4096), 0x21, 'buffer after the FILL through the fully unmapped address');
-}
+});
 
-async function roWriteFaults(t: TestContext): Promise<void> {
+const roWriteFaults = subtest({
+  name: 'ro-write-faults',
+  description: 'the device reads a read-only object but a write through its mapping faults and changes nothing',
+  reference: 'docs/uapi-apu.md: GEM_NEW (APU_BO_DEVICE_RO)',
+  destructive: true,
+  requires: ['iommu', 'device-address', 'jobs.fill', 'jobs.checksum', 'buffers.device-ro', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096, { deviceReadOnly: true });
   const data = pattern(4096, 12);
@@ -121,9 +155,16 @@ async function roWriteFaults(t: TestContext): Promise<void> {
   checkEq(read.status, 'ok', 'CHECKSUM (a device read) of a read-only object');
   checkEq((await runJob(t, fd, { kind: 'fill', dst, len: 4096, value: 0xee }, [bo.handle])).status, 'fault', 'FILL of a device-read-only object');
   checkSameBytes(map.bytes.subarray(0, 4096), data, 'read-only object after the faulting FILL');
-}
+});
 
-async function faultNoPartialWrite(t: TestContext): Promise<void> {
+const faultNoPartialWrite = subtest({
+  name: 'fault-no-partial-write',
+  description: 'a FILL that faults on its second page writes nothing to its first',
+  reference: 'docs/uapi-apu.md: Firmware commands (every page checked before any is touched)',
+  destructive: true,
+  // Needs the explicit map: the only mapping of a fresh context has an unmapped page after it.
+  requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
   const [addr] = t.capability('deviceMap').map(fd, [bo.handle]);
@@ -131,9 +172,15 @@ async function faultNoPartialWrite(t: TestContext): Promise<void> {
   const r = await runJob(t, fd, { kind: 'fill', dst: addr as bigint, len: 2 * 4096, value: 0x7e }, [bo.handle]);
   checkEq(r.status, 'fault', 'FILL running off the end of the only mapping');
   checkBytes(map.bytes.subarray(0, 4096), 0, 'the mapped page of a FILL that faulted on the next page');
-}
+});
 
-async function faultNextJobRuns(t: TestContext): Promise<void> {
+const faultNextJobRuns = subtest({
+  name: 'fault-next-job-runs',
+  description: 'after a faulting job the next job of the context runs and completes',
+  reference: 'docs/uapi-apu.md: Job results',
+  destructive: true,
+  requires: ['iommu', 'device-address', 'jobs.fill', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const { bo, map } = mappedBuffer(t, fd, 4096);
   const [addr] = deviceAddresses(t, fd, [bo.handle]);
@@ -141,7 +188,7 @@ async function faultNextJobRuns(t: TestContext): Promise<void> {
   checkEq((await runJob(t, fd, { kind: 'fill', dst: 0n, len: 4096, value: 1 })).status, 'fault', 'FILL at device address 0');
   checkEq((await runJob(t, fd, { kind: 'fill', dst: addr as bigint, len: 4096, value: 0x5c }, [bo.handle])).status, 'ok', 'FILL after a fault');
   checkBytes(map.bytes.subarray(0, 4096), 0x5c, 'buffer filled by the job after the fault');
-}
+});
 
 /** The pages a rule is checked on: first, middle and last of an object of `pages` pages. */
 function probePages(pages: number): number[] {
@@ -183,7 +230,13 @@ function mapBatch(t: TestContext, fd: number, objs: readonly SizedObject[]): voi
   objs.forEach((o, i) => (o.addr = addrs[i] as bigint));
 }
 
-async function unmapEveryPage(t: TestContext): Promise<void> {
+const unmapEveryPage = subtest({
+  name: 'unmap-every-page',
+  description: 'after GEM_IOMMU_UNMAP of a 5-page object a FILL of its first, middle or last page faults and writes nothing',
+  reference: 'docs/uapi-apu.md: GEM_IOMMU_UNMAP; drivers/iommu/iommu.c: iommu_unmap (the whole range)',
+  destructive: true,
+  requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const o = sizedObject(t, fd, 5);
   mapBatch(t, fd, [o]);
@@ -193,9 +246,15 @@ async function unmapEveryPage(t: TestContext): Promise<void> {
   t.capability('deviceMap').unmap(fd, [o.handle]);
   // Pages that were never filled stay 0; check the filled ones keep 0x42.
   await expectAllPagesFault(t, fd, o, 0x42, 'an unmapped 5-page object');
-}
+});
 
-async function unmapBatchEveryObject(t: TestContext): Promise<void> {
+const unmapBatchEveryObject = subtest({
+  name: 'unmap-batch-every-object',
+  description: 'one GEM_IOMMU_UNMAP of a 1-page and a 4-page object, in both orders, unmaps every page of both',
+  reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP / GEM_IOMMU_UNMAP (each handle of the array)',
+  destructive: true,
+  requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const deviceMap = t.capability('deviceMap');
   const fd = await openRetry(t);
   // Both orders: the small object first, then the large one first.
@@ -209,9 +268,15 @@ async function unmapBatchEveryObject(t: TestContext): Promise<void> {
     deviceMap.unmap(fd, objs.map((o) => o.handle));
     for (const [i, o] of objs.entries()) await expectAllPagesFault(t, fd, o, 0x42, `object ${i} (${o.pages} pages) of the unmapped ${label}`);
   }
-}
+});
 
-async function mapTwiceRefcountedBatch(t: TestContext): Promise<void> {
+const mapTwiceRefcountedBatch = subtest({
+  name: 'map-twice-refcounted-batch',
+  description: 'a 1-page and a 4-page object, each mapped alone and then both in one call (both orders), stay mapped on every page until the second batch unmap',
+  reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP (one more reference per handle of the array)',
+  destructive: true,
+  requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const deviceMap = t.capability('deviceMap');
   const fd = await openRetry(t);
   for (const sizes of [[1, 4], [4, 1]]) {
@@ -233,7 +298,7 @@ async function mapTwiceRefcountedBatch(t: TestContext): Promise<void> {
     deviceMap.unmap(fd, handles);
     for (const [i, o] of objs.entries()) await expectAllPagesFault(t, fd, o, 0x21, `object ${i} (${o.pages} pages) of the ${label} after the last unmap`);
   }
-}
+});
 
 /** The read-only object faults on every probed page and keeps `data`; the writable one takes a FILL on each. */
 async function checkFlagsPerPage(t: TestContext, fd: number, ro: SizedObject, rw: SizedObject, data: Buffer, label: string): Promise<void> {
@@ -247,7 +312,13 @@ async function checkFlagsPerPage(t: TestContext, fd: number, ro: SizedObject, rw
   }
 }
 
-async function roEveryPage(t: TestContext): Promise<void> {
+const roEveryPage = subtest({
+  name: 'ro-every-page',
+  description: 'a FILL of the first, middle or last page of a 5-page read-only object faults; the device still reads it all',
+  reference: 'docs/uapi-apu.md: GEM_NEW (APU_BO_DEVICE_RO); drivers/iommu/io-pgtable-arm.c: arm_lpae_prot_to_pte (per PTE)',
+  destructive: true,
+  requires: ['iommu', 'device-map', 'jobs.fill', 'jobs.checksum', 'buffers.device-ro', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const ro = sizedObject(t, fd, 5, true);
   const data = pattern(ro.pages * APU_PAGE_SIZE, 13);
@@ -259,9 +330,15 @@ async function roEveryPage(t: TestContext): Promise<void> {
     checkEq(await fillPage(t, fd, ro.addr, page, 0xee, [ro.handle]), 'fault', `FILL of the ${pageName(page, ro.pages)} of a read-only object`);
   }
   checkSameBytes(ro.bytes.subarray(0, data.length), data, 'read-only object after the faulting FILLs');
-}
+});
 
-async function roMixedBatch(t: TestContext): Promise<void> {
+const roMixedBatch = subtest({
+  name: 'ro-mixed-batch',
+  description: 'one GEM_IOMMU_MAP of a read-only and a writable object of different sizes, in both orders, honours each object\'s flag on every page',
+  reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP, GEM_NEW (APU_BO_DEVICE_RO per object)',
+  destructive: true,
+  requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.device-ro', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   // Both orders, objects of different sizes: the flag is each object's, not the batch's.
   for (const roFirst of [false, true]) {
@@ -273,9 +350,15 @@ async function roMixedBatch(t: TestContext): Promise<void> {
     mapBatch(t, fd, roFirst ? [ro, rw] : [rw, ro]);
     await checkFlagsPerPage(t, fd, ro, rw, data, label);
   }
-}
+});
 
-async function faultHoleNoPartialWrite(t: TestContext): Promise<void> {
+const faultHoleNoPartialWrite = subtest({
+  name: 'fault-hole-no-partial-write',
+  description: 'a FILL over three pages whose middle one is unmapped faults and writes neither the page before nor the page after the hole',
+  reference: 'docs/uapi-apu.md: Firmware commands (every page checked before any is touched)',
+  destructive: true,
+  requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const objs = [1, 1, 1].map(() => sizedObject(t, fd, 1));
   mapBatch(t, fd, objs);
@@ -288,121 +371,24 @@ async function faultHoleNoPartialWrite(t: TestContext): Promise<void> {
   checkEq(r.status, 'fault', 'FILL across an unmapped middle page');
   checkBytes(a.bytes.subarray(0, APU_PAGE_SIZE), 0, 'the page before the hole');
   checkBytes(c.bytes.subarray(0, APU_PAGE_SIZE), 0, 'the page after the hole');
-}
+});
 
 // Every subtest that makes the device take an MMU fault on purpose is `destructive`: on real
 // accelerators a fault often ends in device recovery (an engine or device reset, a firmware
 // reload), so real devices run them only with --allow-destructive, like the hang tests.
 export default defineFamily('iommu', 'per-context IO address spaces: faults touch no memory, unmap works, mappings refcounted, read-only honoured', [
-  {
-    name: 'context-isolation',
-    description: 'a job of context B copying from context A\'s device address faults and changes neither A\'s memory nor B\'s destination',
-    reference: 'docs/uapi-apu.md: Contexts (own IO page table), Job results (EFAULT)',
-    destructive: true,
-    requires: ['second-context', 'device-address', 'jobs.copy', 'buffers.mmap'],
-    run: contextIsolation,
-  },
-  {
-    name: 'unmap-faults',
-    description: 'after GEM_IOMMU_UNMAP a job touching the address faults and writes nothing',
-    reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP / GEM_IOMMU_UNMAP',
-    destructive: true,
-    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
-    run: unmapFaults,
-  },
-  {
-    name: 'bad-map-unknown',
-    description: 'mapping an unknown handle gives ENOENT and maps nothing of its batch',
-    reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP',
-    requires: ['iommu', 'device-map'],
-    run: badMapUnknown,
-  },
-  {
-    name: 'basic-addresses',
-    description: 'device addresses are page aligned, inside the aperture, non-overlapping, and stable for a re-mapped object',
-    reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP',
-    requires: ['iommu', 'device-map'],
-    run: basicAddresses,
-  },
-  {
-    name: 'map-twice-refcounted',
-    description: 'mapping an object twice gives the same address and it stays mapped until the second unmap',
-    reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP (one more reference)',
-    destructive: true,
-    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
-    run: mapTwiceRefcounted,
-  },
-  {
-    name: 'ro-write-faults',
-    description: 'the device reads a read-only object but a write through its mapping faults and changes nothing',
-    reference: 'docs/uapi-apu.md: GEM_NEW (APU_BO_DEVICE_RO)',
-    destructive: true,
-    requires: ['iommu', 'device-address', 'jobs.fill', 'jobs.checksum', 'buffers.device-ro', 'buffers.mmap'],
-    run: roWriteFaults,
-  },
-  {
-    name: 'unmap-every-page',
-    description: 'after GEM_IOMMU_UNMAP of a 5-page object a FILL of its first, middle or last page faults and writes nothing',
-    reference: 'docs/uapi-apu.md: GEM_IOMMU_UNMAP; drivers/iommu/iommu.c: iommu_unmap (the whole range)',
-    destructive: true,
-    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
-    run: unmapEveryPage,
-  },
-  {
-    name: 'unmap-batch-every-object',
-    description: 'one GEM_IOMMU_UNMAP of a 1-page and a 4-page object, in both orders, unmaps every page of both',
-    reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP / GEM_IOMMU_UNMAP (each handle of the array)',
-    destructive: true,
-    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
-    run: unmapBatchEveryObject,
-  },
-  {
-    name: 'map-twice-refcounted-batch',
-    description: 'a 1-page and a 4-page object, each mapped alone and then both in one call (both orders), stay mapped on every page until the second batch unmap',
-    reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP (one more reference per handle of the array)',
-    destructive: true,
-    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
-    run: mapTwiceRefcountedBatch,
-  },
-  {
-    name: 'ro-every-page',
-    description: 'a FILL of the first, middle or last page of a 5-page read-only object faults; the device still reads it all',
-    reference: 'docs/uapi-apu.md: GEM_NEW (APU_BO_DEVICE_RO); drivers/iommu/io-pgtable-arm.c: arm_lpae_prot_to_pte (per PTE)',
-    destructive: true,
-    requires: ['iommu', 'device-map', 'jobs.fill', 'jobs.checksum', 'buffers.device-ro', 'buffers.mmap'],
-    run: roEveryPage,
-  },
-  {
-    name: 'ro-mixed-batch',
-    description: 'one GEM_IOMMU_MAP of a read-only and a writable object of different sizes, in both orders, honours each object\'s flag on every page',
-    reference: 'docs/uapi-apu.md: GEM_IOMMU_MAP, GEM_NEW (APU_BO_DEVICE_RO per object)',
-    destructive: true,
-    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.device-ro', 'buffers.mmap'],
-    run: roMixedBatch,
-  },
-  {
-    name: 'fault-no-partial-write',
-    description: 'a FILL that faults on its second page writes nothing to its first',
-    reference: 'docs/uapi-apu.md: Firmware commands (every page checked before any is touched)',
-    destructive: true,
-    // Needs the explicit map: the only mapping of a fresh context has an unmapped page after it.
-    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
-    run: faultNoPartialWrite,
-  },
-  {
-    name: 'fault-hole-no-partial-write',
-    description: 'a FILL over three pages whose middle one is unmapped faults and writes neither the page before nor the page after the hole',
-    reference: 'docs/uapi-apu.md: Firmware commands (every page checked before any is touched)',
-    destructive: true,
-    requires: ['iommu', 'device-map', 'jobs.fill', 'buffers.mmap'],
-    run: faultHoleNoPartialWrite,
-  },
-  {
-    name: 'fault-next-job-runs',
-    description: 'after a faulting job the next job of the context runs and completes',
-    reference: 'docs/uapi-apu.md: Job results',
-    destructive: true,
-    requires: ['iommu', 'device-address', 'jobs.fill', 'buffers.mmap'],
-    run: faultNextJobRuns,
-  },
+  contextIsolation,
+  unmapFaults,
+  badMapUnknown,
+  basicAddresses,
+  mapTwiceRefcounted,
+  roWriteFaults,
+  unmapEveryPage,
+  unmapBatchEveryObject,
+  mapTwiceRefcountedBatch,
+  roEveryPage,
+  roMixedBatch,
+  faultNoPartialWrite,
+  faultHoleNoPartialWrite,
+  faultNextJobRuns,
 ]);
