@@ -254,6 +254,41 @@ export class GpuScheduler<P> {
     else onIdle();
   }
 
+  /**
+   * drm_sched_entity_destroy of a driver that keeps jobs already handed to
+   * the hardware (ethosu_job_close): the entity's queued jobs are killed
+   * (drm_sched_entity_kill, ESRCH), its running job stays on the pending list.
+   */
+  killEntityQueued(entity: SchedEntity): void {
+    entity.killed = true;
+    const mine = this.queue.filter((j) => j.entity === entity);
+    this.queue = this.queue.filter((j) => j.entity !== entity);
+    for (const j of mine) this.finish(j, ESRCH);
+  }
+
+  /**
+   * drm_sched_fini (scheduler/sched_main.c, 7.3): dispatch stops for good and
+   * the timeout work is cancelled; with `cancelJob` (a driver that implements
+   * drm_sched_backend_ops.cancel_job) the pending job is cancelled and freed
+   * (drm_sched_cancel_remaining_jobs). Returns how many jobs are left on the
+   * pending list: the caller warns "Tearing down scheduler while jobs are
+   * pending!" as drm_sched_fini does, and their BO references leak.
+   */
+  fini(cancelJob: boolean): number {
+    this.wedged = true;
+    this.tdrTimer?.cancel();
+    this.tdrTimer = null;
+    this.recoveryTimer?.cancel();
+    this.recoveryTimer = null;
+    const r = this.running;
+    if (!r) return 0;
+    if (!cancelJob) return 1;
+    this.running = null;
+    r.hw.stop();
+    this.finish(r.job, ECANCELED);
+    return 0;
+  }
+
   /** Stops dispatching for good (a wedged device). */
   wedge(): void {
     this.wedged = true;
