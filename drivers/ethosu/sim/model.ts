@@ -56,6 +56,7 @@ export const ETHOSU_DEFECTS = {
   'open-once': { layer: 'driver', rule: 'the first open marks the device busy for good: every later open fails with EBUSY' },
   'mmap-copy': { layer: 'driver', rule: 'each mmap shows its own snapshot of the BO instead of the BO\'s pages' },
   'prime-import-foreign-ok': { layer: 'driver', rule: 'PRIME import of another device\'s dma-buf succeeds although the driver cannot attach it' },
+  'unbind-keeps-node': { layer: 'driver', rule: 'ethosu_remove skips drm_dev_unregister: the accel node outlives the unbind' },
 } as const satisfies Record<string, DefectInfo>;
 
 function intParam(params: Readonly<Record<string, string>>, name: keyof typeof ETHOSU_NPU_DEFAULTS): number {
@@ -115,12 +116,12 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
         file.driverPriv = f;
       },
       // ethosu_postclose -> ethosu_job_close (drm_sched_entity_destroy) + ethosu_perfmon_close_file.
-      // The entity goes; a job it already handed to the NPU stays on the scheduler's pending list
-      // until it completes or times out (ethosu has no cancel on close).
+      // Nothing is cancelled: the file's jobs go to the NPU in turn and stay on the scheduler's
+      // pending list until they complete or time out (GpuScheduler.closeEntity).
       postclose: (_drm, file) => {
         const d = device();
         const f = file.driverPriv as EthosuFile;
-        d.sched.killEntityQueued(f.entity);
+        d.sched.closeEntity(f.entity);
         for (const p of f.perfmons.values()) perfmonDelete(d, p);
         f.perfmons.clear();
       },
@@ -150,7 +151,7 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
  */
 function remove(kernel: DrmRegistrar, drm: DrmDevice): void {
   const dev = drm.devPrivate as EthosuDevice;
-  kernel.unregisterDrmDevice(drm);
+  if (!dev.has('unbind-keeps-node')) kernel.unregisterDrmDevice(drm);
   if (dev.sched.fini(dev.cancelJob) > 0) kernel.log.devWarn(ETHOSU_DRIVER, drm.parentName, 'Tearing down scheduler while jobs are pending!');
   kernel.putDrmDevice(drm);
 }

@@ -123,6 +123,8 @@ export class SchedEntity {
   consecutiveTimeouts = 0;
   banned = false;
   killed = false;
+  /** Its file was closed; its queued jobs still go to the hardware (closeEntity). */
+  closed = false;
   constructor(readonly id: number, readonly label: string) {}
 }
 
@@ -255,15 +257,15 @@ export class GpuScheduler<P> {
   }
 
   /**
-   * drm_sched_entity_destroy of a driver that keeps jobs already handed to
-   * the hardware (ethosu_job_close): the entity's queued jobs are killed
-   * (drm_sched_entity_kill, ESRCH), its running job stays on the pending list.
+   * drm_sched_entity_destroy on a plain close (ethosu_job_close): nothing is
+   * cancelled. drm_sched_entity_flush waits until the entity's queued jobs
+   * have been handed to the hardware, and they then stay on the pending list
+   * until they complete or time out. The simulated close does not block:
+   * the entity's queued jobs still run in turn, and `fini` counts them as
+   * pending, where the real close would have put them.
    */
-  killEntityQueued(entity: SchedEntity): void {
-    entity.killed = true;
-    const mine = this.queue.filter((j) => j.entity === entity);
-    this.queue = this.queue.filter((j) => j.entity !== entity);
-    for (const j of mine) this.finish(j, ESRCH);
+  closeEntity(entity: SchedEntity): void {
+    entity.closed = true;
   }
 
   /**
@@ -281,11 +283,14 @@ export class GpuScheduler<P> {
     this.recoveryTimer?.cancel();
     this.recoveryTimer = null;
     const r = this.running;
-    if (!r) return 0;
-    if (!cancelJob) return 1;
-    this.running = null;
-    r.hw.stop();
-    this.finish(r.job, ECANCELED);
+    const pending = [...(r ? [r.job] : []), ...this.queue.filter((j) => j.entity.closed)];
+    if (!cancelJob) return pending.length;
+    if (r) {
+      this.running = null;
+      r.hw.stop();
+    }
+    this.queue = this.queue.filter((j) => !pending.includes(j));
+    for (const j of pending) this.finish(j, ECANCELED);
     return 0;
   }
 
