@@ -19,6 +19,10 @@ export interface DefectProof {
   readonly defect: string;
   /** The model the defect is injected into: a bundled model name or a fixture plugin path. */
   readonly sim: string;
+  /** Model parameters the proof boots with besides the defect (`npu=silent&cancel_job=1`). */
+  readonly params?: string;
+  /** Environment the adapter reads during the proof (ACCEL_ETHOSU_NPU=silent declares a never-completing NPU). */
+  readonly env?: Readonly<Record<string, string>>;
   /** Full names (accel@family@subtest) that must fail on that device. */
   readonly mustFail: readonly string[];
 }

@@ -30,7 +30,10 @@ import {
   dmaRegionParam,
   stopStream,
 } from './cmdstream';
-import { boCreate, boMmapOffset, cmdstreamCreate, submit } from './lib';
+import { boCreate, boMmapOffset, cmdstreamCreate, npuInfo, submit } from './lib';
+import { bind, findBinding, isBound, unbind, waitForPath } from './unbind';
+import { judge, KernelLog } from '../../harness/runner/kmsg';
+import { check } from '../../harness/testing/assert';
 import { ETHOSU_DRIVER } from './profile';
 import {
   DRM_ETHOSU_BO_NO_MMAP,
@@ -174,6 +177,52 @@ function badImportForeign(t: TestContext): void {
   expectForeignImportRefused(t, openEthosu(t));
 }
 
+/** How long the accel node may take to come back after a bind (devtmpfs creates it during probe). */
+const REBIND_NODE_MS = 5000;
+
+async function unbindPendingClose(t: TestContext): Promise<void> {
+  const fd = openEthosu(t);
+  const node = t.dev.info.devnode;
+  const binding = findBinding(t.sys, node);
+  if ('problem' in binding) t.skip(binding.problem);
+  const opened = KernelLog.openSys(t.sys);
+  if ('problem' in opened) t.skip(`${opened.problem}: the rule is about the kernel log`);
+  const log = opened.log;
+  t.defer(() => log.close());
+  // Whatever fails below, the device must not be left without its driver.
+  t.defer(async () => {
+    if (isBound(t.sys, binding)) return;
+    bind(t.sys, binding);
+    await waitForPath(t.sys, node, REBIND_NODE_MS);
+  });
+  const mark = log.mark();
+
+  // On an NPU that completes nothing (jobs.hang), this job stays on the scheduler's pending list.
+  const cmd = cmdstreamCreate(t.sys, fd, dmaCopyStream({ region: 0, offset: 0 }, { region: 1, offset: 0 }, 4096));
+  const src = boCreate(t.sys, fd, 4096).handle;
+  const dst = boCreate(t.sys, fd, 4096).handle;
+  submit(t.sys, fd, [{ cmdBo: cmd, regions: { 0: src, 1: dst } }]);
+  t.close(fd);
+  // At once: the job's 500 ms timeout must not have ended it before the driver goes.
+  unbind(t.sys, binding);
+  check(!isBound(t.sys, binding), `${binding.device} is still bound to ${binding.driverDir} after unbind`);
+  check(!t.sys.fs.exists(node), `${node} is still there after the unbind (drm_dev_unregister removes it)`);
+
+  bind(t.sys, binding);
+  check(await waitForPath(t.sys, node, REBIND_NODE_MS), `${node} did not come back within ${REBIND_NODE_MS} ms of the bind`);
+  const again = t.open();
+  checkEq(npuInfo(t.sys, again).sram_size > 0, true, 'DEV_QUERY answers on the rebound device');
+
+  const captured = log.since(mark);
+  const verdict = judge(captured);
+  for (const line of verdict.text.split('\n').filter((l) => l !== '')) t.log(line);
+  const warnings = captured.records.filter((r) => r.level <= 4).length;
+  check(
+    !verdict.flagged,
+    `the unbind with a pending job was not clean: ${warnings} warning record(s), taint ${captured.taintBefore ?? '?'} -> ${captured.taintAfter ?? '?'}`,
+  );
+}
+
 const SUBTESTS: readonly Subtest[] = [
   {
     name: 'bad-bo-create',
@@ -222,6 +271,14 @@ const SUBTESTS: readonly Subtest[] = [
     description: 'PERFMON_CREATE refuses more event counters than struct drm_ethosu_perfmon_create holds',
     reference: `${REF}/ethosu_perfmon.c ethosu_ioctl_perfmon_create, include/uapi/drm/ethosu_accel.h`,
     run: badPerfmonCounters,
+  },
+  {
+    name: 'unbind-pending-close',
+    description: 'a driver unbound while a closed file\'s job is still pending tears down without a warning, and binds again',
+    reference: `${REF}/ethosu_drv.c ethosu_remove, drivers/gpu/drm/scheduler/sched_main.c drm_sched_fini, drivers/gpu/drm/drm_mm.c drm_mm_takedown`,
+    destructive: true,
+    requires: ['jobs.hang'],
+    run: unbindPendingClose,
   },
   {
     name: 'bad-import-foreign',

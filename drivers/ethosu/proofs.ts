@@ -24,4 +24,13 @@ export const ETHOSU_PROOFS: readonly DefectProof[] = [
   p('cmdstream-bo-as-region-ok', 'accel@ethosu@bad-submit-cmdstream-as-region'),
   p('perfmon-ncounters-unchecked', 'accel@ethosu@bad-perfmon-counters'),
   p('prime-import-foreign-ok', 'accel@ethosu@bad-import-foreign'),
+  // On a model with the fix (cancel_job=1) the test passes (drivers/ethosu/sim/ethosu.spec.ts);
+  // unmodified, the model fails it on the kernel log, as 7.3 does.
+  {
+    defect: 'unbind-keeps-node',
+    sim: 'ethosu',
+    params: 'npu=silent&cancel_job=1',
+    env: { ACCEL_ETHOSU_NPU: 'silent' },
+    mustFail: ['accel@ethosu@unbind-pending-close'],
+  },
 ];

@@ -198,10 +198,24 @@ export function bootSimMachine(specs: readonly string[]): SimMachine {
     let minor: number;
     const instance = instances.get(model.name) ?? 0;
     instances.set(model.name, instance + 1);
+    const config = { params: p.params, defects: p.defects, instance };
+    let drm;
     try {
-      minor = model.probe(kernel, { params: p.params, defects: p.defects, instance }).accelIndex;
+      drm = model.probe(kernel, config);
     } catch (e) {
       throw new SimSpecError(`sim:${spec}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    minor = drm.accelIndex;
+    const remove = model.remove;
+    if (remove) {
+      // The driver core may unbind the device and probe it again with the same configuration.
+      let bound = drm;
+      kernel.platform.add(model.driverName, drm.parentName, {
+        probe: () => {
+          bound = model.probe(kernel, config);
+        },
+        remove: () => remove(kernel, bound),
+      });
     }
     const profile = model.profile;
     if (p.isPlugin && profile) registerProfile(model.driverName, (sys) => profile(sys));

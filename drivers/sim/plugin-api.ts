@@ -70,6 +70,13 @@ export interface SimDriverModel {
   readonly defects?: Readonly<Record<string, DefectInfo>>;
   /** Registers one device with the kernel; throws an Error for unusable parameters. */
   probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice;
+  /**
+   * The platform driver's remove, then its devres (an unbind through sysfs).
+   * A model with one gets /sys/bus/platform/drivers/<driver>/{bind,unbind}
+   * (drivers/sim/kernel/driver-core.ts); without, it has none, as a driver
+   * with suppress_bind_attrs.
+   */
+  remove?(kernel: DrmRegistrar, dev: DrmDevice): void;
   /** The profile of devices of this driver; without one, the harness detects it. */
   profile?(sys: Sys): DriverProfile;
 }

@@ -131,7 +131,9 @@ export async function runDevice(job: DeviceJob, ctx: DeviceRunContext): Promise<
       const mark = job.kernelLog?.mark();
       const outcome = await worker.run(t.name, timeoutMs, control.stopped);
       const partial = toResult(job.label, t, outcome, timeoutMs, start, control);
-      const dmesg = job.kernelLog && mark ? judge(job.kernelLog.since(mark)) : { flagged: false, text: '' };
+      // A simulated device's log comes from its worker; a real one's from the machine's /dev/kmsg.
+      const captured = outcome.kind === 'result' && outcome.kernelLog ? outcome.kernelLog : job.kernelLog && mark ? job.kernelLog.since(mark) : null;
+      const dmesg = captured ? judge(captured) : { flagged: false, text: '' };
       const status = withDmesg(partial.status, dmesg.flagged);
       const message = dmesg.flagged && dmesg.reason ? [partial.message, dmesg.reason].filter(Boolean).join('; ') : partial.message;
       const result: TestResult = { ...partial, status, dmesg: dmesg.text, ...(message !== undefined ? { message } : {}) };

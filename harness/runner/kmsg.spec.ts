@@ -8,6 +8,7 @@ import { cleanupFixtures, fixtureRequest, freshFixtureState } from './fixtures/r
 import { judge, KernelLog, parseRecord } from './kmsg';
 import { prepareRun } from './prepare';
 import { runSession } from './session-run';
+import { bootSimMachine } from '../../drivers/sim/machine';
 
 describe('kernel log capture', function () {
   this.timeout(30_000);
@@ -42,6 +43,25 @@ describe('kernel log capture', function () {
     } finally {
       log.close();
     }
+  });
+
+  it('reads a simulated kernel\'s log through its Sys: only records after the mark, the WARN and its taint', () => {
+    const m = bootSimMachine(['apu']);
+    m.kernel.log.printk(6, 'before the mark');
+    const opened = KernelLog.openSys(m.sys);
+    if (!('log' in opened)) throw new Error(opened.problem);
+    const mark = opened.log.mark();
+    m.kernel.log.warn({ file: 'drivers/gpu/drm/drm_mm.c', line: 965, func: 'drm_mm_takedown' }, 'Memory manager not clean during takedown.', 'sim');
+    const c = opened.log.since(mark);
+    expect(c.records.map((r) => r.text)).to.deep.equal([
+      '------------[ cut here ]------------',
+      'Memory manager not clean during takedown.',
+      'WARNING: drivers/gpu/drm/drm_mm.c:965 at drm_mm_takedown, CPU#0: sim',
+      '---[ end trace 0000000000000000 ]---',
+    ]);
+    expect([c.taintBefore, c.taintAfter]).to.deep.equal([0, 512]);
+    expect(judge(c).flagged).to.equal(true);
+    opened.log.close();
   });
 
   it('flags a taint change and passes a quiet log', () => {

@@ -1,10 +1,15 @@
 /**
- * Kernel log capture for real devices: the records of /dev/kmsg that
- * appeared while a test ran, and the kernel's taint before and after.
+ * Kernel log capture: the records of /dev/kmsg that appeared while a test
+ * ran, and the kernel's taint before and after; of the machine's kernel
+ * (read by the runner) or of a simulated one (read through its Sys by the
+ * worker, drivers/sim/kernel/printk.ts).
  * Reads are non-blocking and start from the log's current end, so a
  * long-running machine's old warnings are never blamed on a test.
  */
 import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
+import { O_CLOEXEC, O_NONBLOCK, O_RDONLY } from '../sys/constants';
+import { isSysError } from '../sys/errno';
+import type { Sys } from '../sys/types';
 
 export interface KmsgRecord {
   readonly seq: number;
@@ -48,15 +53,75 @@ export function parseRecord(raw: string): KmsgRecord | null {
   return { seq: Number(seq), level: p & 7, usec: Number(usec), text };
 }
 
+/** Where records come from: /dev/kmsg through node (the runner) or through a Sys (a test, a simulated kernel). */
+interface KmsgSource {
+  /** One record into `buf`: its length, 'again' when none is left, 'lost' when records were overwritten (EPIPE). */
+  read(buf: Buffer): number | 'again' | 'lost';
+  taint(): number | null;
+  close(): void;
+}
+
+function nodeSource(fd: number, paths: KernelLogPaths): KmsgSource {
+  let open = true;
+  return {
+    read(buf) {
+      try {
+        return readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') return 'lost';
+        if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 'again';
+        throw e;
+      }
+    },
+    taint() {
+      try {
+        return Number(readFileSync(paths.tainted, 'utf8').trim());
+      } catch {
+        return null;
+      }
+    },
+    close() {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+}
+
+function sysSource(sys: Sys, fd: number, paths: KernelLogPaths): KmsgSource {
+  let open = true;
+  return {
+    read(buf) {
+      try {
+        const got = sys.read(fd, buf.length);
+        got.copy(buf);
+        return got.length;
+      } catch (e) {
+        if (isSysError(e, 'EPIPE')) return 'lost';
+        if (isSysError(e, 'EAGAIN')) return 'again';
+        throw e;
+      }
+    },
+    taint() {
+      try {
+        return Number(sys.fs.readFile(paths.tainted).toString('utf8').trim());
+      } catch {
+        return null;
+      }
+    },
+    close() {
+      if (open) sys.close(fd);
+      open = false;
+    },
+  };
+}
+
 export class KernelLog {
   private readonly records: KmsgRecord[] = [];
   private lastSeq = -1;
   private readonly buf = Buffer.alloc(8192);
 
-  private constructor(
-    private fd: number | null,
-    private readonly paths: KernelLogPaths,
-  ) {
+  private constructor(private readonly source: KmsgSource) {
     this.drain();
     this.records.length = 0;
   }
@@ -65,26 +130,28 @@ export class KernelLog {
   static open(paths: KernelLogPaths = DEFAULT_PATHS): { log: KernelLog } | { problem: string } {
     try {
       const fd = openSync(paths.kmsg, constants.O_RDONLY | constants.O_NONBLOCK);
-      return { log: new KernelLog(fd, paths) };
+      return { log: new KernelLog(nodeSource(fd, paths)) };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'error';
       return { problem: `cannot read the kernel log ${paths.kmsg} (${code}): dmesg-warn/dmesg-fail will not be reported` };
     }
   }
 
+  /** The same log read through a Sys: a real kernel's from a test, or a simulated kernel's. */
+  static openSys(sys: Sys, paths: KernelLogPaths = DEFAULT_PATHS): { log: KernelLog } | { problem: string } {
+    try {
+      const fd = sys.open(paths.kmsg, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      return { log: new KernelLog(sysSource(sys, fd, paths)) };
+    } catch (e) {
+      return { problem: `cannot read the kernel log ${paths.kmsg} (${e instanceof Error ? e.message : String(e)})` };
+    }
+  }
+
   private drain(): void {
-    if (this.fd === null) return;
     for (;;) {
-      let n: number;
-      try {
-        n = readSync(this.fd, this.buf, 0, this.buf.length, null);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE') continue; // records were overwritten before we read them
-        if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return;
-        throw e;
-      }
-      if (n <= 0) return;
+      const n = this.source.read(this.buf);
+      if (n === 'lost') continue; // records were overwritten before we read them
+      if (n === 'again' || n <= 0) return;
       const rec = parseRecord(this.buf.toString('utf8', 0, n));
       if (!rec || rec.seq <= this.lastSeq) continue;
       this.lastSeq = rec.seq;
@@ -92,28 +159,19 @@ export class KernelLog {
     }
   }
 
-  private taint(): number | null {
-    try {
-      return Number(readFileSync(this.paths.tainted, 'utf8').trim());
-    } catch {
-      return null;
-    }
-  }
-
   mark(): Mark {
     this.drain();
     if (this.records.length > KEEP) this.records.splice(0, this.records.length - KEEP);
-    return { seq: this.lastSeq, taint: this.taint() };
+    return { seq: this.lastSeq, taint: this.source.taint() };
   }
 
   since(mark: Mark): Captured {
     this.drain();
-    return { records: this.records.filter((r) => r.seq > mark.seq), taintBefore: mark.taint, taintAfter: this.taint() };
+    return { records: this.records.filter((r) => r.seq > mark.seq), taintBefore: mark.taint, taintAfter: this.source.taint() };
   }
 
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+    this.source.close();
   }
 }
 

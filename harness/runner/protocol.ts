@@ -1,6 +1,7 @@
 /** Messages between the runner and a worker child, over the fork IPC channel. */
 import type { RunOptions } from '../testing/define';
 import type { SubtestResult } from '../testing/execute';
+import type { Captured } from './kmsg';
 
 export interface Health {
   readonly online: boolean;
@@ -25,7 +26,14 @@ export type ToWorker = WorkerInit | { readonly type: 'run'; readonly name: strin
 export type FromWorker =
   | { readonly type: 'ready'; readonly health: Health }
   | { readonly type: 'started'; readonly name: string }
-  | { readonly type: 'result'; readonly name: string; readonly outcome: SubtestResult; readonly health: Health }
+  | {
+      readonly type: 'result';
+      readonly name: string;
+      readonly outcome: SubtestResult;
+      readonly health: Health;
+      /** A simulated device's kernel log while the test ran (its kernel lives in the worker). */
+      readonly kernelLog?: Captured;
+    }
   | { readonly type: 'fatal'; readonly message: string };
 
 export function isFromWorker(m: unknown): m is FromWorker {

@@ -71,6 +71,7 @@ describe('drm-ci expectations', () => {
     expect(classify('accel@gem@flaky', 'timeout', e).verdict).to.equal('expected');
     expect(classify('accel@gem@other', 'fail', e).verdict).to.equal('unexpected');
     expect(classify('accel@gem@other', 'skip', e).verdict).to.equal('expected');
+    expect(classify('accel@gem@a', 'skip', e)).to.deep.equal({ verdict: 'expected', note: 'listed as Fail; skipped, so not judged' });
     expect(classify('accel@gem@other', 'pass', e).verdict).to.equal('expected');
   });
 });

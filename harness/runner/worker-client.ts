@@ -8,10 +8,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { extname, join } from 'node:path';
 import type { FromWorker, Health, WorkerInit } from './protocol';
 import { isFromWorker, outputEndMarker } from './protocol';
+import type { Captured } from './kmsg';
 import type { SubtestResult } from '../testing/execute';
 
 export type RunOutcome =
-  | { readonly kind: 'result'; readonly outcome: SubtestResult; readonly health: Health; readonly out: string; readonly err: string }
+  | { readonly kind: 'result'; readonly outcome: SubtestResult; readonly health: Health; readonly out: string; readonly err: string; readonly kernelLog?: Captured }
   | { readonly kind: 'timeout'; readonly out: string; readonly err: string; readonly killedWith: NodeJS.Signals }
   | { readonly kind: 'crash'; readonly reason: string; readonly out: string; readonly err: string }
   | { readonly kind: 'stopped'; readonly reason: string; readonly out: string; readonly err: string };
@@ -95,7 +96,8 @@ export class WorkerClient {
       const marker = outputEndMarker(name);
       await this.outputUpTo(marker);
       const upTo = (s: string): string => (s.includes(marker) ? s.slice(0, s.indexOf(marker)) : s);
-      return { kind: 'result', outcome: r.value.outcome, health: r.value.health, out: upTo(this.out), err: upTo(this.err) };
+      const log = r.value.kernelLog;
+      return { kind: 'result', outcome: r.value.outcome, health: r.value.health, out: upTo(this.out), err: upTo(this.err), ...(log ? { kernelLog: log } : {}) };
     }
     if (r.kind === 'timeout') {
       const killedWith = await this.stop();

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { DeviceUnderTest } from '../testing/define';
 import { deviceHealth } from './health';
+import { KernelLog } from './kmsg';
 import { outputEndMarker, type FromWorker, type ToWorker, type WorkerInit } from './protocol';
 import { loadSuite, type OpenedSession, type SuiteProvider } from './suite';
 
@@ -18,6 +19,8 @@ interface State {
   readonly suite: SuiteProvider;
   readonly session: OpenedSession;
   readonly dut: DeviceUnderTest;
+  /** A simulated device's kernel log, read here because its kernel lives in this process. */
+  readonly simLog: KernelLog | null;
 }
 
 let state: State | null = null;
@@ -28,7 +31,8 @@ async function start(init: WorkerInit): Promise<void> {
   const session = await suite.openSession(init.deviceFilter);
   const dut = session.devices.find((d) => d.label === init.label);
   if (!dut) throw new Error(`device ${init.label} is not in the session any more`);
-  state = { init, suite, session, dut };
+  const opened = dut.simulated ? KernelLog.openSys(dut.sys) : null;
+  state = { init, suite, session, dut, simLog: opened && 'log' in opened ? opened.log : null };
   send({ type: 'ready', health: await deviceHealth(dut, init.recoveryMs) });
 }
 
@@ -40,11 +44,13 @@ async function run(name: string): Promise<void> {
   if (!family || !subtest) throw new Error(`no test named ${name}`);
   send({ type: 'started', name });
   const others = state.session.devices.filter((d) => d !== state?.dut);
+  const mark = state.simLog?.mark();
   const outcome = await state.suite.runSubtest({ family, subtest, dev: state.dut, others, options: state.init.runOptions });
+  const kernelLog = mark ? state.simLog?.since(mark) : undefined;
   const health = await deviceHealth(state.dut, state.init.recoveryMs);
   process.stdout.write(outputEndMarker(name));
   process.stderr.write(outputEndMarker(name));
-  send({ type: 'result', name, outcome, health });
+  send({ type: 'result', name, outcome, health, ...(kernelLog ? { kernelLog } : {}) });
 }
 
 /** A failure of the harness side (session, bad name), not of a test: the runner reports it. */

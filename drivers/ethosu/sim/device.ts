@@ -63,6 +63,8 @@ export class EthosuDevice {
   readonly sched: GpuScheduler<EthosuJob>;
   /** ethosu_device.global_perfmon. */
   globalPerfmon: Perfmon | null = null;
+  /** The driver has drm_sched_backend_ops.cancel_job (model parameter cancel_job=1; 7.3's ethosu has not). */
+  cancelJob = false;
   /** Set at the first open (only the open-once defect looks at it). */
   openedOnce = false;
   /** perfmon_state.active: the perfmon programmed in the PMU, until another job switches it or it is stopped. */

@@ -2,7 +2,11 @@ import { expect } from 'chai';
 import { bootSimMachine } from '../../sim/machine';
 import type { Sys } from '../../../harness/sys/types';
 import { isSysError } from '../../../harness/sys/errno';
-import { MAP_SHARED, O_CLOEXEC, O_RDWR, PROT_READ } from '../../../harness/sys/constants';
+import { MAP_SHARED, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, PROT_READ } from '../../../harness/sys/constants';
+import { openSession } from '../../../harness/session';
+import type { DeviceUnderTest, Subtest } from '../../../harness/testing/define';
+import { runSubtest, type SubtestResult } from '../../../harness/testing/execute';
+import family from '../family';
 import { DRM_CLOEXEC, DRM_IOCTL_PRIME_FD_TO_HANDLE, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_RDWR, drm_prime_handle } from '../../../harness/uapi/drm';
 import { DMA_BUF_IOCTL_EXPORT_SYNC_FILE, DMA_BUF_SYNC_READ, SYNC_IOC_FILE_INFO, dma_buf_export_sync_file, sync_file_info } from '../../../harness/uapi/dma-buf';
 import {
@@ -277,5 +281,111 @@ describe('ethosu/sim: defects', () => {
     ).to.equal('success');
     expect(run('cmdstream-overflow-unchecked', (sys, fd) => errnoOf(() => cmdstreamCreate(sys, fd, Uint32Array.from(OVERFLOW))))).to.equal('success');
     expect(run('perfmon-ncounters-unchecked', (sys, fd) => errnoOf(() => sys.ioctl(fd, ETHOSU_IOCTL.PERFMON_CREATE.request, drm_ethosu_perfmon_create.encode({ ncounters: 9 }))))).to.equal('success');
+  });
+});
+
+describe('ethosu/sim: unbind through sysfs (ethosu_remove)', () => {
+  const DRIVER = '/sys/bus/platform/drivers/ethosu';
+  const write = (sys: Sys, path: string, value: string): string =>
+    errnoOf(() => {
+      const fd = sys.open(path, O_WRONLY | O_CLOEXEC);
+      try {
+        sys.write(fd, Buffer.from(value));
+      } finally {
+        sys.close(fd);
+      }
+    });
+  const logText = (sys: Sys): string[] => {
+    const fd = sys.open('/dev/kmsg', O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    const lines: string[] = [];
+    for (;;) {
+      try {
+        lines.push(sys.read(fd, 8192).toString().split(';').slice(1).join(';').trimEnd());
+      } catch (e) {
+        if (isSysError(e, 'EAGAIN')) break;
+        throw e;
+      }
+    }
+    sys.close(fd);
+    return lines;
+  };
+  const taint = (sys: Sys): number => Number(sys.fs.readFile('/proc/sys/kernel/tainted').toString());
+  /** Submits the DMA job, closes the file, unbinds, binds; returns the kernel log. */
+  const pendingCloseUnbind = (spec: string): { sys: Sys; log: string[] } => {
+    const { sys, fd } = boot(spec);
+    const cmd = cmdstreamCreate(sys, fd, COPY);
+    submit(sys, fd, [{ cmdBo: cmd, regions: { 0: boCreate(sys, fd, 4096).handle, 1: boCreate(sys, fd, 4096).handle } }]);
+    sys.close(fd);
+    expect(write(sys, `${DRIVER}/unbind`, '7ff00000.npu\n')).to.equal('success');
+    expect(sys.fs.exists('/dev/accel/accel0')).to.equal(false);
+    expect(write(sys, `${DRIVER}/bind`, '7ff00000.npu')).to.equal('success');
+    expect(sys.fs.exists('/dev/accel/accel0'), 'the node comes back at minor 0').to.equal(true);
+    return { sys, log: logText(sys) };
+  };
+
+  it('bind/unbind: ENODEV for an unknown or unbound device, EBUSY binding a bound one; the node goes and comes back', () => {
+    const { sys, fd } = boot('ethosu');
+    sys.close(fd);
+    expect(write(sys, `${DRIVER}/unbind`, 'nope.npu')).to.equal('ENODEV');
+    expect(write(sys, `${DRIVER}/bind`, '7ff00000.npu')).to.equal('EBUSY');
+    expect(write(sys, `${DRIVER}/unbind`, '7ff00000.npu')).to.equal('success');
+    expect(sys.fs.exists(`${DRIVER}/7ff00000.npu`)).to.equal(false);
+    expect(sys.fs.exists('/sys/class/accel/accel0')).to.equal(false);
+    expect(write(sys, `${DRIVER}/unbind`, '7ff00000.npu')).to.equal('ENODEV');
+    expect(write(sys, `${DRIVER}/bind`, '7ff00000.npu')).to.equal('success');
+    expect(sys.fs.realpath('/sys/class/accel/accel0/device/driver')).to.equal(DRIVER);
+    const again = sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC);
+    expect(npuInfo(sys, again).sram_size).to.equal(64 * 1024);
+    // Nothing was pending: a clean teardown.
+    expect(logText(sys)).to.deep.equal([]);
+    expect(taint(sys)).to.equal(0);
+  });
+
+  it('a silent NPU: the pending job leaks as in 7.3: the drm_sched_fini warning, the drm_mm_takedown WARN, taint W', () => {
+    const { sys, log } = pendingCloseUnbind('ethosu?npu=silent');
+    expect(log).to.deep.equal([
+      'ethosu 7ff00000.npu: Tearing down scheduler while jobs are pending!',
+      '------------[ cut here ]------------',
+      'Memory manager not clean during takedown.',
+      'WARNING: drivers/gpu/drm/drm_mm.c:965 at drm_mm_takedown [drm], CPU#0: sim',
+      '---[ end trace 0000000000000000 ]---',
+    ]);
+    expect(taint(sys)).to.equal(512);
+  });
+
+  it('with cancel_job=1 (the fix drm_sched_fini offers) the pending job is cancelled and the teardown is clean', () => {
+    const { sys, log } = pendingCloseUnbind('ethosu?npu=silent&cancel_job=1');
+    expect(log).to.deep.equal([]);
+    expect(taint(sys)).to.equal(0);
+  });
+
+  it('a completing NPU has finished the job before the unbind: clean', () => {
+    const { sys, log } = pendingCloseUnbind('ethosu?npu=completing');
+    expect(log).to.deep.equal([]);
+    expect(taint(sys)).to.equal(0);
+  });
+
+  it('accel@ethosu@unbind-pending-close fails on the unmodified silent model, passes with cancel_job=1, skips on a completing NPU', async () => {
+    const test = family.subtests.find((s) => s.name === 'unbind-pending-close');
+    expect(test).to.not.equal(undefined);
+    const run = async (spec: string, npu: string): Promise<SubtestResult> => {
+      const before = process.env.ACCEL_ETHOSU_NPU;
+      process.env.ACCEL_ETHOSU_NPU = npu;
+      const s = await openSession({ device: spec, env: {} });
+      try {
+        return await runSubtest(test as Subtest, s.devices[0] as DeviceUnderTest, [], { allowDestructive: true });
+      } finally {
+        s.close();
+        if (before === undefined) delete process.env.ACCEL_ETHOSU_NPU;
+        else process.env.ACCEL_ETHOSU_NPU = before;
+      }
+    };
+    const bug = await run('sim:ethosu?npu=silent', 'silent');
+    expect(bug.status).to.equal('fail');
+    expect(bug.message).to.equal('the unbind with a pending job was not clean: 5 warning record(s), taint 0 -> 512');
+    expect(bug.log.join('\n')).to.match(/WARNING: drivers\/gpu\/drm\/drm_mm\.c:965 at drm_mm_takedown/);
+    expect((await run('sim:ethosu?npu=silent&cancel_job=1', 'silent')).status).to.equal('pass');
+    const done = await run('sim:ethosu?npu=completing', 'completing');
+    expect([done.status, done.message]).to.deep.equal(['skip', "needs jobs.hang: adapter 'ethosu' has no hang job"]);
   });
 });

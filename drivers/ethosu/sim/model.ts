@@ -12,6 +12,12 @@
  *                          r1p0 U85 with 256 MACs)
  *   sram_size              bytes of the mmio-sram pool (default 64 KiB)
  *   pmu_counters           PMCR.NUM_EVENT_CNT (default 8)
+ *   cancel_job=0|1         1: the driver implements drm_sched_backend_ops.cancel_job,
+ *                          so an unbind cancels a pending job instead of leaking it
+ *                          (a fix 7.3's ethosu does not have; see `remove` below)
+ *
+ * An unbind through sysfs runs ethosu_remove (`remove`): the model reproduces
+ * the 7.3 teardown bug of docs/upstream-bugs.md.
  */
 import type { DrmDevice, DrmRegistrar } from '../../sim/kernel/drm/driver';
 import { SysError } from '../../../harness/sys/errno';
@@ -34,6 +40,7 @@ export const ETHOSU_NPU_DEFAULTS = {
   config: String(0x8),
   sram_size: String(64 * 1024),
   pmu_counters: '8',
+  cancel_job: '0',
 } as const;
 
 export const ETHOSU_DEFECTS = {
@@ -49,6 +56,7 @@ export const ETHOSU_DEFECTS = {
   'open-once': { layer: 'driver', rule: 'the first open marks the device busy for good: every later open fails with EBUSY' },
   'mmap-copy': { layer: 'driver', rule: 'each mmap shows its own snapshot of the BO instead of the BO\'s pages' },
   'prime-import-foreign-ok': { layer: 'driver', rule: 'PRIME import of another device\'s dma-buf succeeds although the driver cannot attach it' },
+  'unbind-keeps-node': { layer: 'driver', rule: 'ethosu_remove skips drm_dev_unregister: the accel node outlives the unbind' },
 } as const satisfies Record<string, DefectInfo>;
 
 function intParam(params: Readonly<Record<string, string>>, name: keyof typeof ETHOSU_NPU_DEFAULTS): number {
@@ -56,6 +64,12 @@ function intParam(params: Readonly<Record<string, string>>, name: keyof typeof E
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`${name}=${text}: not a 32-bit register value`);
   return n;
+}
+
+function flagParam(params: Readonly<Record<string, string>>, name: 'cancel_job'): boolean {
+  const text = params[name] ?? ETHOSU_NPU_DEFAULTS[name];
+  if (text !== '0' && text !== '1') throw new Error(`${name}=${text}: 0 or 1`);
+  return text === '1';
 }
 
 function personality(params: Readonly<Record<string, string>>): NpuPersonality {
@@ -102,10 +116,12 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
         file.driverPriv = f;
       },
       // ethosu_postclose -> ethosu_job_close (drm_sched_entity_destroy) + ethosu_perfmon_close_file.
+      // Nothing is cancelled: the file's jobs go to the NPU in turn and stay on the scheduler's
+      // pending list until they complete or time out (GpuScheduler.closeEntity).
       postclose: (_drm, file) => {
         const d = device();
         const f = file.driverPriv as EthosuFile;
-        d.sched.killEntity(f.entity, 0n, () => undefined);
+        d.sched.closeEntity(f.entity);
         for (const p of f.perfmons.values()) perfmonDelete(d, p);
         f.perfmons.clear();
       },
@@ -119,8 +135,25 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
     },
   );
   dev = new EthosuDevice(drm, npu, mode, config.defects);
+  dev.cancelJob = flagParam(config.params, 'cancel_job');
   drm.devPrivate = dev;
   return drm;
+}
+
+/**
+ * ethosu_remove (ethosu_drv.c), then the devres of the unbind: drm_dev_unregister;
+ * ethosu_job_fini -> drm_sched_fini, which in 7.3 only warns about jobs still
+ * pending ("Tearing down scheduler while jobs are pending!", sched_main.c)
+ * since ethosu_sched_ops has no cancel_job: the job and its BO references
+ * leak; then devm_drm_dev_init_release -> drm_dev_put -> drm_managed_release
+ * -> drm_mm_takedown WARNs "Memory manager not clean during takedown." for
+ * the leaked BOs' fake offsets (the simulated core's DrmDrv.put).
+ */
+function remove(kernel: DrmRegistrar, drm: DrmDevice): void {
+  const dev = drm.devPrivate as EthosuDevice;
+  if (!dev.has('unbind-keeps-node')) kernel.unregisterDrmDevice(drm);
+  if (dev.sched.fini(dev.cancelJob) > 0) kernel.log.devWarn(ETHOSU_DRIVER, drm.parentName, 'Tearing down scheduler while jobs are pending!');
+  kernel.putDrmDevice(drm);
 }
 
 export const SIM_ETHOSU: SimDriverModel = {
@@ -130,5 +163,6 @@ export const SIM_ETHOSU: SimDriverModel = {
   params: ETHOSU_NPU_DEFAULTS,
   defects: ETHOSU_DEFECTS,
   probe,
+  remove,
   profile: (sys) => ethosuProfile(sys),
 };

@@ -8,14 +8,16 @@ import { SysError } from '../../../harness/sys/errno';
 import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, O_CREAT, O_DIRECTORY, S_IFCHR } from '../../../harness/sys/constants';
 import { Accounting } from './accounting';
 import { VirtualClock } from './clock';
-import type { DrmDeviceImpl } from './drm/device';
+import { DrmDeviceImpl } from './drm/device';
 import type { DriverCdev, DrmDevice, DrmDriver, DrmRegisterOptions, DrmRegistrar } from './drm/driver';
 import { IoctlCtx } from './drm/ctx';
 import { DrmDrv, type ChrdevOpen } from './drm/drv';
 import type { KernelServices } from './services';
 import { Task, type Credentials } from './task';
 import { KFile, type FileOperations, type InodeInfo } from './vfs/file';
-import { attrOps, dirOps, stdioOps } from './vfs/nodefile';
+import { attrOps, dirOps, stdioOps, storeAttrOps } from './vfs/nodefile';
+import { KernelLogBuffer, kmsgFops } from './printk';
+import { PlatformBus } from './driver-core';
 import { FsTree } from './vfs/tree';
 import { anonInode } from './vfs/anon';
 
@@ -54,6 +56,12 @@ export interface KernelStats {
   readonly bugs: readonly string[];
 }
 
+/** A device of the simulated DRM core (the DrmDevice interface is what models hold). */
+function asImpl(dev: DrmDevice): DrmDeviceImpl {
+  if (!(dev instanceof DrmDeviceImpl)) throw new TypeError(`${dev.parentName}: not a DRM device of the simulated core`);
+  return dev;
+}
+
 export class SimKernel implements DrmRegistrar, KernelServices {
   readonly clock = new VirtualClock();
   readonly acct = new Accounting();
@@ -63,6 +71,10 @@ export class SimKernel implements DrmRegistrar, KernelServices {
   private nextPid = 1000;
   /** drm.ko: registration of DRM devices and their minors. */
   readonly drm = new DrmDrv(this);
+  /** The kernel log (/dev/kmsg) and taint (/proc/sys/kernel/tainted). */
+  readonly log = new KernelLogBuffer(this.clock);
+  /** The platform bus's driver core: sysfs bind/unbind of the drivers that allow it. */
+  readonly platform = new PlatformBus(this.fs, this.log);
 
   constructor() {
     for (const d of [
@@ -85,12 +97,20 @@ export class SimKernel implements DrmRegistrar, KernelServices {
       () => `root:x:0:\nvideo:x:${VIDEO_GID}:sim\nrender:x:${RENDER_GID}:sim\nsim:x:${DEFAULT_UID}:\n`,
       0o644,
     );
+    // mem_class's kmsg device (drivers/char/mem.c devlist: 1:11, 0644).
+    this.fs.addChr('/dev/kmsg', 1, 11, 0o644, 0, 0);
+    this.addChrdev(1, 11, (_task, flags, inode) => this.newFile(kmsgFops(this.log), inode, flags));
+    this.fs.addFile('/proc/sys/kernel/tainted', () => `${this.log.taint}\n`, 0o644);
     this.fs.addFile('/proc/version', () => 'Linux version 6.12.0-sim (accel-conformance simulated kernel)\n');
   }
 
   /** register_chrdev_region + cdev_add for one MAJOR:MINOR. */
   addChrdev(major: number, minor: number, open: ChrdevOpen): void {
     this.chrdevs.set(`${major}:${minor}`, open);
+  }
+
+  removeChrdev(major: number, minor: number): void {
+    this.chrdevs.delete(`${major}:${minor}`);
   }
 
   newFile(fop: FileOperations, inode: InodeInfo, flags: number): KFile {
@@ -175,7 +195,7 @@ export class SimKernel implements DrmRegistrar, KernelServices {
         if ((flags & O_ACCMODE) !== O_RDONLY) throw SysError.of('EISDIR', 'open', path);
         return this.newFile(dirOps, inode, flags);
       case 'file': {
-        const f = this.newFile(attrOps, inode, flags);
+        const f = this.newFile(n.store ? storeAttrOps(n.store) : attrOps, inode, flags);
         f.privateData = n.read();
         return f;
       }
@@ -194,6 +214,14 @@ export class SimKernel implements DrmRegistrar, KernelServices {
 
   registerDrmDriver(driver: DrmDriver, options: DrmRegisterOptions): DrmDevice {
     return this.drm.register(driver, options);
+  }
+
+  unregisterDrmDevice(dev: DrmDevice): void {
+    this.drm.unregister(asImpl(dev));
+  }
+
+  putDrmDevice(dev: DrmDevice): void {
+    this.drm.put(asImpl(dev));
   }
 
   /** Dynamic majors by chrdev region name (fs/char_dev.c find_dynamic_major: from 254 down). */

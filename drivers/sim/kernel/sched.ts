@@ -123,6 +123,8 @@ export class SchedEntity {
   consecutiveTimeouts = 0;
   banned = false;
   killed = false;
+  /** Its file was closed; its queued jobs still go to the hardware (closeEntity). */
+  closed = false;
   constructor(readonly id: number, readonly label: string) {}
 }
 
@@ -252,6 +254,44 @@ export class GpuScheduler<P> {
     }
     if (stopNs > 0n) this.clock.after(stopNs, onIdle);
     else onIdle();
+  }
+
+  /**
+   * drm_sched_entity_destroy on a plain close (ethosu_job_close): nothing is
+   * cancelled. drm_sched_entity_flush waits until the entity's queued jobs
+   * have been handed to the hardware, and they then stay on the pending list
+   * until they complete or time out. The simulated close does not block:
+   * the entity's queued jobs still run in turn, and `fini` counts them as
+   * pending, where the real close would have put them.
+   */
+  closeEntity(entity: SchedEntity): void {
+    entity.closed = true;
+  }
+
+  /**
+   * drm_sched_fini (scheduler/sched_main.c, 7.3): dispatch stops for good and
+   * the timeout work is cancelled; with `cancelJob` (a driver that implements
+   * drm_sched_backend_ops.cancel_job) the pending job is cancelled and freed
+   * (drm_sched_cancel_remaining_jobs). Returns how many jobs are left on the
+   * pending list: the caller warns "Tearing down scheduler while jobs are
+   * pending!" as drm_sched_fini does, and their BO references leak.
+   */
+  fini(cancelJob: boolean): number {
+    this.wedged = true;
+    this.tdrTimer?.cancel();
+    this.tdrTimer = null;
+    this.recoveryTimer?.cancel();
+    this.recoveryTimer = null;
+    const r = this.running;
+    const pending = [...(r ? [r.job] : []), ...this.queue.filter((j) => j.entity.closed)];
+    if (!cancelJob) return pending.length;
+    if (r) {
+      this.running = null;
+      r.hw.stop();
+    }
+    this.queue = this.queue.filter((j) => !pending.includes(j));
+    for (const j of pending) this.finish(j, ECANCELED);
+    return 0;
   }
 
   /** Stops dispatching for good (a wedged device). */

@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { expectedFailures, splitWarnings } from './phase-check';
 
 const here = __dirname;
 const scripts = ['fetch.sh', 'mkinitramfs.sh', 'run.sh', 'lane.sh'];
@@ -124,5 +125,42 @@ describe('kernel lane, arm64 (ethosu)', () => {
       expect(out).to.match(/npu-regs@7ffe0000 \{[^}]*no-map;/s);
       expect(out).to.match(/sram@7fff0000 \{[^}]*compatible = "mmio-sram";/s);
     });
+  });
+});
+
+describe('arm64 lane: the per-phase verdicts with expected failures (phase-check.ts)', () => {
+  const dmesgOfTest = [
+    '<4>[104.665986] ethosu 7ffe0000.npu: Tearing down scheduler while jobs are pending!',
+    '<4>[104.676049] Memory manager not clean during takedown.',
+    '<4>[104.676490] WARNING: drivers/gpu/drm/drm_mm.c:965 at drm_mm_takedown+0x30/0x48 [drm], CPU#0: node/229',
+  ].join('\n');
+  const results = JSON.stringify({
+    tests: {
+      'accel@ethosu@unbind-pending-close': { result: 'dmesg-fail', dmesg: dmesgOfTest },
+      'accel@gem@basic-create': { result: 'pass', dmesg: '' },
+      'accel@gem@bad-close': { result: 'fail', dmesg: '<4>[50.000000] WARNING: not listed' },
+    },
+  });
+
+  it('a failure is expected only when ethosu\'s shipped expectations list it with that status', () => {
+    const exp = { fails: new Map([['accel@ethosu@unbind-pending-close', 'Fail' as const]]), flakes: [], skips: [], sources: [] };
+    const expected = expectedFailures(results, 'results.json', exp);
+    expect([...expected.keys()]).to.deep.equal(['accel@ethosu@unbind-pending-close']);
+    expect(expected.get('accel@ethosu@unbind-pending-close')).to.equal(dmesgOfTest);
+  });
+
+  it('a warning line is accepted only when an expected failure captured that very record (time and text)', () => {
+    const dmesg = [
+      '[   16.306663] ethosu 7ffe0000.npu: Ethos-U NPU, arch v2.0.0',
+      '[  104.665986] ethosu 7ffe0000.npu: Tearing down scheduler while jobs are pending!',
+      '[  104.676049] Memory manager not clean during takedown.',
+      '[  104.676490] WARNING: drivers/gpu/drm/drm_mm.c:965 at drm_mm_takedown+0x30/0x48 [drm], CPU#0: node/229',
+      // The same text at another time (a later teardown, rmmod) is not the test's.
+      '[  230.000001] Memory manager not clean during takedown.',
+      '[   50.000000] WARNING: not listed',
+    ].join('\n');
+    const split = splitWarnings(dmesg, [dmesgOfTest]);
+    expect(split.accepted).to.have.length(3);
+    expect(split.unexpected).to.deep.equal(['[  230.000001] Memory manager not clean during takedown.', '[   50.000000] WARNING: not listed']);
   });
 });

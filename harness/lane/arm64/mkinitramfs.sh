@@ -16,7 +16,7 @@
 #            the per-phase command of this run.
 #
 # Usage: mkinitramfs.sh --prepared DIR --repo DIR --cmd-file FILE --out FILE
-#                       [--phases "silent completing"] [--repro 0|1]
+#                       [--phases "silent completing"]
 #                       [--guest-timeout SEC]
 
 set -euo pipefail
@@ -24,7 +24,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 
-prep='' repo='' cmdfile='' out='' phases='silent completing' repro=1 guest_timeout=0
+prep='' repo='' cmdfile='' out='' phases='silent completing' guest_timeout=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--prepared) prep=$2; shift 2 ;;
@@ -32,7 +32,6 @@ while [ $# -gt 0 ]; do
 	--cmd-file) cmdfile=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--phases) phases=$2; shift 2 ;;
-	--repro) repro=$2; shift 2 ;;
 	--guest-timeout) guest_timeout=$2; shift 2 ;;
 	*) lane_die "arm64/mkinitramfs.sh: unknown argument $1" ;;
 	esac
@@ -128,7 +127,6 @@ cp "$cmdfile" "$l/lane/cmd"
 {
 	printf 'KVER=%s\n' "$kver"
 	printf 'PHASES=%s\n' "'$phases'"
-	printf 'REPRO=%s\n' "$repro"
 	printf 'GUEST_TIMEOUT=%s\n' "$guest_timeout"
 } >"$l/lane/config"
 lane_mkcpio "$l" >"$work/lane.cpio"

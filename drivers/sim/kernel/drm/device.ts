@@ -75,6 +75,22 @@ export class DrmDeviceImpl implements DrmDevice {
     return this.kernel.acct;
   }
 
+  private onIdle: (() => void) | null = null;
+
+  /** Runs `fn` now if no file is open, else at the last file's release (drm_dev_put's last reference). */
+  releaseWhenIdle(fn: () => void): void {
+    if (this.fileList.length === 0) fn();
+    else this.onIdle = fn;
+  }
+
+  /** drm_file_free's end: the file dropped its device reference. */
+  fileReleased(): void {
+    if (this.fileList.length > 0 || !this.onIdle) return;
+    const fn = this.onIdle;
+    this.onIdle = null;
+    fn();
+  }
+
   allocClientId(): number {
     return this.nextClientId++;
   }

@@ -10,6 +10,7 @@
  */
 import { DRM_COMMAND_BASE, DRM_COMMAND_END, DRM_IOCTL_BASE_CODE } from '../../../../harness/uapi/drm';
 import type { IoctlDecl } from '../../../../harness/uapi/ioctl';
+import type { KernelLogBuffer } from '../printk';
 import type { VirtualClock } from '../clock';
 import type { DrmCoreHookInstaller } from './core-hooks';
 import type { DmaFence } from '../dma-buf/dma-fence';
@@ -418,4 +419,10 @@ export interface DrmRegistrar {
    * in drm_minor_alloc).
    */
   registerDrmDriver(driver: DrmDriver, options: DrmRegisterOptions): DrmDevice;
+  /** drm_dev_unregister (a driver's remove): the device's nodes go; open files keep it. */
+  unregisterDrmDevice(dev: DrmDevice): void;
+  /** The devres drm_dev_put at the end of an unbind (devm_drm_dev_alloc): released once no file is open. */
+  putDrmDevice(dev: DrmDevice): void;
+  /** The kernel log a driver's dev_warn/WARN writes to. */
+  readonly log: KernelLogBuffer;
 }

@@ -11,6 +11,7 @@ import { ACCEL_MAJOR, ACCEL_MAX_MINORS, DRM_COMMAND_BASE, DRM_COMMAND_END, DRM_I
 import { decodeIoctl } from '../../../../harness/uapi/ioctl';
 import { Hooks } from '../hooks';
 import type { KernelServices } from '../services';
+import type { KernelLogBuffer } from '../printk';
 import type { Task } from '../task';
 import type { InodeInfo, KFile } from '../vfs/file';
 import type { FsTree } from '../vfs/tree';
@@ -33,6 +34,9 @@ export type ChrdevOpen = (task: Task, flags: number, inode: InodeInfo) => KFile;
 export interface DrvHost extends KernelServices {
   readonly fs: FsTree;
   addChrdev(major: number, minor: number, open: ChrdevOpen): void;
+  /** cdev_del: opening the number is ENXIO again. */
+  removeChrdev(major: number, minor: number): void;
+  readonly log: KernelLogBuffer;
 }
 
 export class DrmDrv {
@@ -42,6 +46,8 @@ export class DrmDrv {
   private readonly controlMinors = new Set<number>();
   /** Hooks of code every driver shares (drm_dev_init): a change stays for every later registration. */
   private readonly kernelHooks = new Hooks<DrmKernelHooks>(KERNEL_HOOK_DEFAULTS);
+  /** What drm_dev_unregister undoes per device: its minors' nodes, class devices and debugfs. */
+  private readonly registered = new Map<DrmDeviceImpl, (() => void)[]>();
 
   constructor(private readonly host: DrvHost) {}
 
@@ -61,8 +67,12 @@ export class DrmDrv {
     this.kernelHooks.call.devInit(driver.features);
     if (!(driver.features & DRIVER_COMPUTE_ACCEL)) throw SysError.of('EINVAL', 'drm_dev_register', 'the simulator only hosts accel drivers');
     checkIoctlTable(driver);
+    const fs = this.host.fs;
     const parentPath = `/sys/devices/platform/${options.parentName}`;
-    if (this.host.fs.exists(parentPath)) throw SysError.of('EEXIST', 'platform_device_add', options.parentName);
+    // A platform device stays after its driver is unbound (no `driver` link): probing it again is a bind.
+    if (this.host.fs.exists(parentPath) && this.host.fs.exists(`${parentPath}/driver`)) {
+      throw SysError.of('EEXIST', 'platform_device_add', options.parentName);
+    }
     // drm_minor_alloc: xa_alloc in [0, ACCEL_MAX_MINORS), lowest free; full is EBUSY.
     let index = 0;
     while (this.accelMinors.has(index)) index++;
@@ -83,6 +93,7 @@ export class DrmDrv {
       coreIoctls,
     );
     this.devices.push(dev);
+    this.registered.set(dev, [() => fs.remove(`/sys/kernel/debug/accel/${dev.parentName}`)]);
     this.populateParent(dev, parentPath);
     this.addMinor(dev, 'accel', ACCEL_MAJOR, index, parentPath);
     const requested: ExtraMinor[] = options.controlNode ? ['control'] : [];
@@ -104,6 +115,34 @@ export class DrmDrv {
     }
     this.populateDebugfs(dev);
     return dev;
+  }
+
+  /**
+   * drm_dev_unregister: the minors' nodes, class devices, chrdevs and
+   * debugfs go, so the device can no longer be opened; open files keep it.
+   */
+  unregister(dev: DrmDeviceImpl): void {
+    for (const undo of this.registered.get(dev) ?? []) undo();
+    this.registered.delete(dev);
+    const i = this.devices.indexOf(dev);
+    if (i >= 0) this.devices.splice(i, 1);
+  }
+
+  /**
+   * The devres drm_dev_put of devm_drm_dev_alloc: once no file holds the
+   * device, drm_managed_release runs: drm_gem_init_release ->
+   * drm_vma_offset_manager_destroy -> drm_mm_takedown (drm_mm.c), which
+   * WARNs when a GEM object still holds a fake offset (an object leaked by
+   * its driver), then drm_minor_free frees the minors.
+   */
+  put(dev: DrmDeviceImpl): void {
+    dev.releaseWhenIdle(() => {
+      if (dev.vmaManager.size > 0) {
+        this.host.log.warn({ file: 'drivers/gpu/drm/drm_mm.c', line: 965, func: 'drm_mm_takedown [drm]' }, 'Memory manager not clean during takedown.', 'sim');
+      }
+      this.accelMinors.delete(dev.accelIndex);
+      if (dev.renderIndex !== null) this.renderMinors.delete(dev.renderIndex);
+    });
   }
 
   private hookSet(hooks: Hooks<DrmCoreHooks>, coreIoctls: Map<string, CoreIoctlFunc>): DrmCoreHookSet {
@@ -161,6 +200,13 @@ export class DrmDrv {
     fs.addSymlink(`/sys/class/${cls}/${name}`, `../../devices/platform/${dev.parentName}/${cls}/${name}`);
     fs.addChr(`/dev/${devname}`, major, minor, 0o660, 0, RENDER_GID);
     this.host.addChrdev(major, minor, (task, flags, inode) => drmOpen(this.host, dev, type, inode, task, flags));
+    this.registered.get(dev)?.push(() => {
+      fs.remove(`/dev/${devname}`);
+      this.host.removeChrdev(major, minor);
+      fs.remove(`/sys/class/${cls}/${name}`);
+      fs.remove(dir);
+      if (type === 'control') this.controlMinors.delete(minor);
+    });
   }
 
   /**

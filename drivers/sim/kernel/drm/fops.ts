@@ -26,6 +26,7 @@ function drmFileFree(file: DrmFileImpl): void {
   if (dev.driver.features & DRIVER_GEM) gemReleaseFile(file);
   dev.acct.remove('drm_file', file);
   dev.driver.postclose?.(dev, file);
+  dev.fileReleased();
 }
 
 export const drmFops: FileOperations = {

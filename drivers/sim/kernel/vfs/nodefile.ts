@@ -28,6 +28,11 @@ export const attrOps: FileOperations = {
   },
 };
 
+/** A sysfs attribute with a store(): each write(2) is one store call (kernfs_fop_write_iter). */
+export function storeAttrOps(store: (data: Buffer) => number): FileOperations {
+  return { ...attrOps, kind: 'attr', write: (_file, data) => store(data) };
+}
+
 export const dirOps: FileOperations = {
   kind: 'dir',
   read() {

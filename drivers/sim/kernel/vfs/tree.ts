@@ -24,6 +24,8 @@ export interface DirNode extends Base {
 export interface FileNode extends Base {
   readonly type: 'file';
   read(): Buffer;
+  /** A sysfs attribute's store(): bytes accepted, or a thrown SysError. Absent: writes fail (EACCES). */
+  readonly store?: (data: Buffer) => number;
 }
 export interface LinkNode extends Base {
   readonly type: 'link';
@@ -62,8 +64,8 @@ export class FsTree implements FsView {
     return [this.mkdirp(parts.join('/')), name];
   }
 
-  /** A read-only file whose content is computed at each read (sysfs show, debugfs). */
-  addFile(path: string, read: () => string | Buffer, mode = 0o444): FileNode {
+  /** A file whose content is computed at each read (sysfs show, debugfs); with `store`, a writable attribute. */
+  addFile(path: string, read: () => string | Buffer, mode = 0o444, store?: (data: Buffer) => number): FileNode {
     const [dir, name] = this.parentOf(path);
     const node: FileNode = {
       type: 'file',
@@ -75,6 +77,7 @@ export class FsTree implements FsView {
         const v = read();
         return typeof v === 'string' ? Buffer.from(v) : v;
       },
+      ...(store ? { store } : {}),
     };
     dir.children.set(name, node);
     return node;

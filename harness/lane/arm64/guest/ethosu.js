@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Raw ethosu ioctls for the arm64 lane guest (koffi into libc; structs laid
- * out by hand after include/uapi/drm/ethosu_accel.h). Two commands:
+ * out by hand after include/uapi/drm/ethosu_accel.h). One command:
  *
  *   node /lane/ethosu.js probe silent|completing
  *       Proves the register personality is what the phase claims: submits
@@ -11,11 +11,8 @@
  *       through the timeout (ethosu_job_timedout), so the wait lasts at least
  *       that long. Exit 0 when the timing matches, 1 when not.
  *
- *   node /lane/ethosu.js pending-close
- *       The teardown bug: submit a job that never completes (silent NPU),
- *       close the file, and unload the module at once (delete_module, as
- *       rmmod does). The caller reads the kernel log. Exit 0 when every
- *       step ran.
+ * The teardown bug this lane found (unbinding or unloading ethosu with a
+ * closed file's job pending) is the suite's accel@ethosu@unbind-pending-close.
  */
 'use strict';
 
@@ -125,28 +122,9 @@ function probe(personality) {
   }
 }
 
-/*
- * delete_module(2) straight from this process: a busybox rmmod is a fork and
- * an exec, which under TCG on a loaded host can outlast the 500 ms the job
- * stays in flight, and then the bug does not show.
- */
-const NR_DELETE_MODULE = 106; // arm64, include/uapi/asm-generic/unistd.h
-const O_NONBLOCK = 0o4000;
-const syscall = lib.func('long syscall(long nr, ...)');
-
-function pendingClose() {
-  const fd = fs.openSync('/dev/accel/accel0', 'r+');
-  submitDma(fd);
-  fs.closeSync(fd);
-  const r = syscall(NR_DELETE_MODULE, 'str', 'ethosu', 'uint', O_NONBLOCK);
-  console.log(`pending-close: job submitted, file closed, delete_module("ethosu") = ${r}${r !== 0 ? ` (errno ${errnoOf()})` : ''}`);
-  return 0;
-}
-
 const [cmd, arg] = process.argv.slice(2);
 if (cmd === 'probe' && (arg === 'silent' || arg === 'completing')) process.exitCode = probe(arg);
-else if (cmd === 'pending-close') process.exitCode = pendingClose();
 else {
-  console.error('usage: ethosu.js probe silent|completing | pending-close');
+  console.error('usage: ethosu.js probe silent|completing');
   process.exitCode = 2;
 }
