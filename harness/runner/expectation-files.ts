@@ -48,6 +48,7 @@ export function expectationsFor(saved: SavedRun, label: string): Expectations {
     flakes: [...own.flakes, ...user.flakes],
     skips: [...own.skips, ...user.skips],
     sources: [...own.sources, ...user.sources],
+    skipNotJudged: new Set([...own.fails.keys()].filter((name) => !user.fails.has(name))),
   };
 }
 

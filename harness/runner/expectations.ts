@@ -47,6 +47,14 @@ export interface Expectations {
   readonly flakes: readonly RegExp[];
   readonly skips: readonly RegExp[];
   readonly sources: readonly string[];
+  /**
+   * Listed failures from the lists shipped per driver (not the user's): they
+   * hold for every board of the driver, and where the test cannot run here (a
+   * working NPU gives no never-completing job, no --allow-destructive) a skip
+   * judges nothing. A user's own list is about this machine, so a skip of
+   * one of its entries stays drm-ci's unexpected result.
+   */
+  readonly skipNotJudged?: ReadonlySet<string>;
 }
 
 /** `family@subtest` is shorthand for `accel@family@subtest` wherever a test is named. */
@@ -117,9 +125,8 @@ export interface Classified {
 /**
  * A result is unexpected when it fails without being listed, when it is
  * listed with another result, or when a listed failure now passes (drm-ci's
- * UnexpectedPass: the list must be updated, so the run fails). A listed test
- * that skips is expected: the lists ship per driver, not per board, and a
- * skip says the rule could not be checked here.
+ * UnexpectedPass: the list must be updated, so the run fails). A test of a
+ * driver's shipped list that skips is expected (Expectations.skipNotJudged).
  */
 export function classify(name: string, status: Status, exp: Expectations): Classified {
   if (exp.flakes.some((re) => re.test(name))) return { verdict: 'expected', note: 'listed as a flake' };
@@ -127,9 +134,9 @@ export function classify(name: string, status: Status, exp: Expectations): Class
   const got = toCiStatus(status);
   if (listed !== undefined) {
     if (listed === got) return { verdict: 'expected', note: `expected ${listed}` };
-    // A skip judges nothing: a listed failure whose test cannot run on this device (no never-completing
-    // job on a working NPU, no --allow-destructive) is neither confirmed nor contradicted.
-    if (status === 'skip') return { verdict: 'expected', note: `listed as ${listed}; skipped, so not judged` };
+    if (status === 'skip' && exp.skipNotJudged?.has(name)) {
+      return { verdict: 'expected', note: `listed as ${listed} for the driver; skipped here, so not judged` };
+    }
     if (status === 'pass') return { verdict: 'unexpected', note: `unexpected pass: listed as ${listed}, remove it` };
     return { verdict: 'unexpected', note: `expected ${listed}, got ${got}` };
   }

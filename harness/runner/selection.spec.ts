@@ -71,7 +71,12 @@ describe('drm-ci expectations', () => {
     expect(classify('accel@gem@flaky', 'timeout', e).verdict).to.equal('expected');
     expect(classify('accel@gem@other', 'fail', e).verdict).to.equal('unexpected');
     expect(classify('accel@gem@other', 'skip', e).verdict).to.equal('expected');
-    expect(classify('accel@gem@a', 'skip', e)).to.deep.equal({ verdict: 'expected', note: 'listed as Fail; skipped, so not judged' });
+    // The user's own list: a listed failure that skips is drm-ci's UnexpectedImprovement(Skip).
+    expect(classify('accel@gem@a', 'skip', e)).to.deep.equal({ verdict: 'unexpected', note: 'expected Fail, got Skip' });
+    // A driver's shipped list holds for every board: a skip there is not judged.
+    const shipped = { ...e, skipNotJudged: new Set(['accel@gem@a']) };
+    expect(classify('accel@gem@a', 'skip', shipped)).to.deep.equal({ verdict: 'expected', note: 'listed as Fail for the driver; skipped here, so not judged' });
+    expect(classify('accel@gem@c', 'skip', shipped).verdict).to.equal('unexpected');
     expect(classify('accel@gem@other', 'pass', e).verdict).to.equal('expected');
   });
 });
