@@ -235,6 +235,8 @@ export interface DrmSyncobj {
   readonly fence: DmaFence | null;
   /** drm_syncobj_replace_fence: waiters on the syncobj see the new fence. */
   replaceFence(fence: DmaFence | null): void;
+  /** drm_syncobj_add_point: `fence` becomes timeline point `point` (a dma_fence_chain link over the current fence). */
+  addPoint(fence: DmaFence, point: bigint): void;
   get(): void;
   put(): void;
 }
@@ -334,6 +336,13 @@ export interface DrmDevice {
 
   /** drm_syncobj_find: the syncobj with a NEW reference (put it), or null (drivers answer ENOENT). */
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null;
+  /**
+   * drm_syncobj_create(flags 0, no fence) + drm_syncobj_get_handle: a new
+   * syncobj with a handle in `file` (the handle holds one reference, the
+   * returned syncobj the caller's: drop it with put()), as a driver making one
+   * for user space (amdxdna's per-context syncobj, aie2_ctx_syncobj_create).
+   */
+  syncobjCreate(file: DrmFile): { readonly handle: number; readonly syncobj: DrmSyncobj };
 
   /**
    * A driver's own dma-buf exporter (dma_buf_export with its dma_buf_ops, then
