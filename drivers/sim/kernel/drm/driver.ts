@@ -186,6 +186,11 @@ export interface VmArea {
   memory: Buffer | null;
   /** Set by the mmap op: vm_ops->close, run at munmap or exit (drops what the op took). */
   close: (() => void) | null;
+  /**
+   * Set by the mmap op that needs vma->vm_start (known to the kernel before
+   * the op; here only once the region is placed): called with the start.
+   */
+  mapped?: ((start: bigint) => void) | null;
 }
 
 /** Per-object ops (struct drm_gem_object_funcs). */
