@@ -5,7 +5,8 @@
  */
 import { defineDriverModule } from '../driver-module';
 import type { SimDriverModel } from '../sim/plugin-api';
-import { AMDXDNA_DRIVER, amdxdnaProfile } from './profile';
+import { createAmdxdnaAdapter } from './adapter';
+import { AMDXDNA_ADAPTER_NAME, AMDXDNA_DRIVER, amdxdnaProfile } from './profile';
 import { AMDXDNA_UAPI } from './uapi';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -14,6 +15,7 @@ const model = (): SimDriverModel => (require('./sim/model') as typeof import('./
 export default defineDriverModule({
   name: 'amdxdna',
   profiles: { [AMDXDNA_DRIVER]: (sys) => amdxdnaProfile(sys) },
+  adapters: { [AMDXDNA_ADAPTER_NAME]: (sys) => createAmdxdnaAdapter(sys) },
   simModels: { amdxdna: model },
   uapi: [AMDXDNA_UAPI],
 });
