@@ -29,36 +29,26 @@ import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
 import type { Mapping, Sys } from '../../harness/sys/types';
 import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
 import {
-  AIE2_HEAP_SIZE,
   ERT_CMD_STATE_ABORT,
   ERT_CMD_STATE_COMPLETED,
   ERT_CMD_STATE_TIMEOUT,
   boInfo,
   cmdState,
-  configCu,
   createBo,
-  createHwctx,
   execCmd,
+  setUpFile,
+  type FileSetup,
   waitSeqAsync,
   writeStartCu,
   type Hwctx,
 } from './lib';
 import { MODELLED_HANG_PDI, MODELLED_NOP_PDI } from './pdi';
 import { AMDXDNA_ADAPTER_NAME } from './profile';
-import { AMDXDNA_BO_CMD, AMDXDNA_BO_DEV, AMDXDNA_BO_DEV_HEAP, AMDXDNA_BO_SHARE } from './uapi';
+import { AMDXDNA_BO_CMD, AMDXDNA_BO_SHARE } from './uapi';
 
 const PAGE_SIZE = 4096;
 const EIO = 5;
 
-interface FileSetup {
-  readonly heap: number;
-  /** The heap's mmap offset: a different file reusing the fd number has other objects. */
-  readonly heapOffset: bigint;
-  readonly heapMap: Mapping;
-  readonly hwctx: Hwctx;
-  /** CU index per job kind. */
-  readonly cu: Partial<Record<JobKind, number>>;
-}
 
 interface XdnaSubmitted extends SubmittedJob {
   readonly hwctx: Hwctx;
@@ -72,7 +62,7 @@ function gemClose(sys: Sys, fd: number, handle: number): void {
 }
 
 /** The PDIs the options name (or, on a simulated machine, the modelled ones), by job kind. */
-function pdis(sys: Sys, env: NodeJS.ProcessEnv): Partial<Record<JobKind, Buffer>> {
+export function amdxdnaPdis(sys: Sys, env: NodeJS.ProcessEnv = process.env): Partial<Record<JobKind, Buffer>> {
   const read = (path: string | undefined, modelled: Buffer): Buffer | undefined => {
     if (path) return sys.fs.readFile(path);
     return sys.kind === 'sim' ? modelled : undefined;
@@ -100,7 +90,7 @@ export function createAmdxdnaAdapter(sys: Sys, env: NodeJS.ProcessEnv = process.
       gemClose(sys, fd, handle);
     },
   };
-  const images = pdis(sys, env);
+  const images = amdxdnaPdis(sys, env);
   const kinds: ReadonlySet<JobKind> = new Set(Object.keys(images) as JobKind[]);
   const adapter: DriverAdapter = { name: AMDXDNA_ADAPTER_NAME, buffers };
   if (kinds.size === 0) return adapter;
@@ -116,24 +106,7 @@ export function createAmdxdnaAdapter(sys: Sys, env: NodeJS.ProcessEnv = process.
       }
       setups.delete(fd);
     }
-    const heap = createBo(sys, fd, AIE2_HEAP_SIZE, AMDXDNA_BO_DEV_HEAP);
-    const heapInfo = boInfo(sys, fd, heap);
-    // DEV BOs need the heap mapped (amdxdna_init_dev_bo: EAGAIN while its uva is unknown).
-    const heapMap = sys.mmap(fd, AIE2_HEAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, heapInfo.mapOffset);
-    const heapBase = boInfo(sys, fd, heap).xdnaAddr;
-    const cuBos: number[] = [];
-    const cu: Partial<Record<JobKind, number>> = {};
-    for (const kind of kinds) {
-      const image = images[kind] as Buffer;
-      const bo = createBo(sys, fd, Math.max(image.length, 1), AMDXDNA_BO_DEV);
-      // The PDI goes into the heap where the DEV BO lives: a DEV BO has no mapping of its own.
-      image.copy(heapMap.bytes, Number(boInfo(sys, fd, bo).xdnaAddr - heapBase));
-      cu[kind] = cuBos.length;
-      cuBos.push(bo);
-    }
-    const hwctx = createHwctx(sys, fd);
-    configCu(sys, fd, hwctx.handle, cuBos);
-    const s: FileSetup = { heap, heapOffset: heapInfo.mapOffset, heapMap, hwctx, cu };
+    const s = setUpFile(sys, fd, [...kinds].map((k) => [k, images[k] as Buffer]));
     setups.set(fd, s);
     return s;
   };

@@ -8,6 +8,8 @@ import type { SimDriverModel } from '../sim/plugin-api';
 import { createAmdxdnaAdapter } from './adapter';
 import { AMDXDNA_ADAPTER_NAME, AMDXDNA_DRIVER, amdxdnaProfile } from './profile';
 import { AMDXDNA_UAPI } from './uapi';
+import family from './family';
+import { AMDXDNA_PROOFS } from './proofs';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const model = (): SimDriverModel => (require('./sim/model') as typeof import('./sim/model')).SIM_AMDXDNA;
@@ -17,5 +19,7 @@ export default defineDriverModule({
   profiles: { [AMDXDNA_DRIVER]: (sys) => amdxdnaProfile(sys) },
   adapters: { [AMDXDNA_ADAPTER_NAME]: (sys) => createAmdxdnaAdapter(sys) },
   simModels: { amdxdna: model },
+  families: [family],
+  proofs: AMDXDNA_PROOFS,
   uapi: [AMDXDNA_UAPI],
 });

@@ -5,9 +5,12 @@
  * (struct amdxdna_cmd: a header word, CU masks, payload) is the one
  * drivers/accel/amdxdna/amdxdna_ctx.h defines and XRT writes.
  */
-import type { Sys } from '../../harness/sys/types';
+import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
+import type { Mapping, Sys } from '../../harness/sys/types';
 import { DRM_CORE_IOCTLS, drm_syncobj_timeline_wait } from '../../harness/uapi/drm';
 import {
+  AMDXDNA_BO_DEV,
+  AMDXDNA_BO_DEV_HEAP,
   AMDXDNA_BO_SHARE,
   AMDXDNA_CMD_SUBMIT_EXEC_BUF,
   AMDXDNA_IOCTL,
@@ -144,4 +147,39 @@ export function waitSeqAsync(sys: Sys, fd: number, syncobj: number, seq: bigint,
   mem.bytes.writeBigUInt64LE(seq, 8);
   const arg = drm_syncobj_timeline_wait.encode({ handles: mem.address, points: mem.address + 8n, count_handles: 1, timeout_nsec: deadlineNs });
   return sys.ioctlAsync(fd, DRM_CORE_IOCTLS.SYNCOBJ_TIMELINE_WAIT.request, arg).finally(() => sys.free(mem));
+}
+
+/** What a file needs before it can run commands (XRT does it once per process and xclbin). */
+export interface FileSetup {
+  readonly heap: number;
+  /** The heap's mmap offset: identifies the object device-wide. */
+  readonly heapOffset: bigint;
+  readonly heapMap: Mapping;
+  readonly hwctx: Hwctx;
+  /** CU index by name (the PDI loaded on it). */
+  readonly cu: Readonly<Record<string, number>>;
+}
+
+/**
+ * A 64 MiB heap (DEV_HEAP, mapped: DEV BOs need its user address), one DEV
+ * BO per PDI holding the image (written through the heap mapping: a DEV BO
+ * has none of its own), a one-column context and CONFIG_CU with CU i
+ * running PDI i.
+ */
+export function setUpFile(sys: Sys, fd: number, pdis: readonly (readonly [string, Buffer])[]): FileSetup {
+  const heap = createBo(sys, fd, AIE2_HEAP_SIZE, AMDXDNA_BO_DEV_HEAP);
+  const heapOffset = boInfo(sys, fd, heap).mapOffset;
+  const heapMap = sys.mmap(fd, AIE2_HEAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, heapOffset);
+  const heapBase = boInfo(sys, fd, heap).xdnaAddr;
+  const cuBos: number[] = [];
+  const cu: Record<string, number> = {};
+  for (const [name, image] of pdis) {
+    const bo = createBo(sys, fd, Math.max(image.length, 1), AMDXDNA_BO_DEV);
+    image.copy(heapMap.bytes, Number(boInfo(sys, fd, bo).xdnaAddr - heapBase));
+    cu[name] = cuBos.length;
+    cuBos.push(bo);
+  }
+  const hwctx = createHwctx(sys, fd);
+  if (cuBos.length) configCu(sys, fd, hwctx.handle, cuBos);
+  return { heap, heapOffset, heapMap, hwctx, cu };
 }

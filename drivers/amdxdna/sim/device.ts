@@ -217,7 +217,8 @@ export class XdnaDevice {
     const seq = ctx.seq++;
     const fence = new DmaFence(`hwctx.${ctx.client.pid}.${ctx.id}`);
     for (const a of args) a.resv.add(fence, 'write');
-    ctx.syncobj.addPoint(fence, seq);
+    if (this.has('syncobj-point-missing')) ctx.syncobj.replaceFence(fence);
+    else ctx.syncobj.addPoint(fence, seq);
     const job: XdnaJob = { seq, cmdBo, args, fence, cu: cuIndex(cmdBo), timedOut: false, done: false };
     ctx.inflight.push(job);
     this.runJob(ctx, job);

@@ -110,11 +110,11 @@ function newBo(type: XdnaBo['type'], internal: boolean, client: XdnaClient | nul
 }
 
 /** amdxdna_gem_add_bo_usage, at the first handle (amdxdna_gem_obj_open); DEV BOs count as heap usage only. */
-export function addBoUsage(obj: GemObject, client: XdnaClient): void {
+export function addBoUsage(obj: GemObject, client: XdnaClient, cmdExternal = false): void {
   const bo = xdnaBo(obj);
   if (bo.type === 'dev') return;
   client.totalBoUsage += obj.size;
-  if (bo.internal) client.totalIntBoUsage += obj.size;
+  if (bo.internal && !(cmdExternal && bo.type === 'share')) client.totalIntBoUsage += obj.size;
 }
 
 /** amdxdna_drm_create_share_bo (the shmem case): SHARE, CMD and the heap's pages. */
@@ -127,7 +127,7 @@ function createShareBo(dev: XdnaDevice, a: ReturnType<typeof amdxdna_drm_create_
       const b = xdnaBo(o);
       if (b.client) return;
       b.client = clientOf(f);
-      addBoUsage(o, b.client);
+      addBoUsage(o, b.client, dev.has('bo-usage-cmd-external'));
     },
     mmap: (o) => {
       if (dev.has('mmap-copy')) return Buffer.from(o.memory);
@@ -305,7 +305,7 @@ const syncBo: Handler = (dev, data, file) => {
     if (a.direction === SYNC_DIRECT_FROM_DEVICE) {
       // amdxdna_hwctx_sync_debug_bo: the context the BO is assigned to as debug BO, none for other BOs.
       const ctx = client.hwctxs.get(bo.assignedHwctx);
-      if (!ctx) fail('EINVAL', 'FROM_DEVICE on a BO assigned to no context as debug BO');
+      if (!ctx && !dev.has('sync-bo-from-device-ok')) fail('EINVAL', 'FROM_DEVICE on a BO assigned to no context as debug BO');
     }
   } finally {
     obj.put();
@@ -314,6 +314,16 @@ const syncBo: Handler = (dev, data, file) => {
 };
 
 /* ---- contexts (amdxdna_ctx.c, aie2_ctx.c) ---- */
+
+/** xa_load(&client->hwctx_xa, id): the file's own contexts only. */
+function findHwctx(dev: XdnaDevice, client: XdnaClient, id: number): XdnaHwctx | undefined {
+  if (!dev.has('hwctx-any-file')) return client.hwctxs.get(id);
+  for (const c of dev.clients) {
+    const h = c.hwctxs.get(id);
+    if (h) return h;
+  }
+  return undefined;
+}
 
 /** aie2_hwctx_col_list: num_tiles / core rows columns, each start a multiple of the width (COL_ALIGN_NATURE). */
 function colCount(numTiles: number): number {
@@ -349,7 +359,8 @@ const createHwctx: Handler = (dev, data, file, ctx) => {
   // xa_alloc_cyclic in [1, MAX_HWCTX_ID]: ids go round, the lowest free at or after next.
   let id = 0;
   for (let i = 0; i < MAX_HWCTX_ID; i++) {
-    const cand = ((client.nextHwctxId - 1 + i) % MAX_HWCTX_ID) + 1;
+    const from = dev.has('hwctx-id-lowest') ? 1 : client.nextHwctxId;
+    const cand = ((from - 1 + i) % MAX_HWCTX_ID) + 1;
     if (!client.hwctxs.has(cand)) {
       id = cand;
       break;
@@ -395,9 +406,9 @@ const destroyHwctx: Handler = (dev, data, file, ctx) => {
   const a = amdxdna_drm_destroy_hwctx.decode(data);
   const client = clientOf(file);
   if (a.pad) fail('EINVAL', 'pad');
-  const hwctx = client.hwctxs.get(a.handle);
+  const hwctx = findHwctx(dev, client, a.handle);
   if (!hwctx) return fail('EINVAL', `no context ${a.handle}`);
-  client.hwctxs.delete(a.handle);
+  hwctx.client.hwctxs.delete(a.handle);
   // aie2_hwctx_wait_for_idle: up to 2 s for the last command, under dev_lock (the TDR handler waits for it).
   hwctx.tdrHeld = true;
   const last = hwctx.syncobj.fence;
@@ -431,7 +442,7 @@ const configHwctx: Handler = (dev, data, file, ctx) => {
     default:
       return fail('EINVAL', `config type ${a.param_type}`);
   }
-  const hwctx = client.hwctxs.get(a.handle);
+  const hwctx = findHwctx(dev, client, a.handle);
   if (!hwctx) return fail('EINVAL', `no context ${a.handle}`);
   if (buf) return configCu(dev, hwctx, file, buf, a.param_val_size);
   return configDebugBo(dev, hwctx, file, Number(a.param_val & 0xffffffffn), a.param_type === DRM_AMDXDNA_HWCTX_ASSIGN_DBG_BUF);
@@ -441,7 +452,7 @@ const configHwctx: Handler = (dev, data, file, ctx) => {
 function configCu(dev: XdnaDevice, hwctx: XdnaHwctx, file: DrmFile, buf: Buffer, size: number): number {
   const head = amdxdna_hwctx_param_config_cu.decode(buf);
   if (head.pad.some((p) => p !== 0)) fail('EINVAL', 'config pad');
-  if (hwctx.cus) fail('EINVAL', 'CUs are configured already');
+  if (hwctx.cus && !dev.has('cu-reconfig-ok')) fail('EINVAL', 'CUs are configured already');
   if (!head.num_cus) fail('EINVAL', 'num_cus 0');
   const total = amdxdna_hwctx_param_config_cu.size + head.num_cus * amdxdna_cu_config.size;
   if (total > size) fail('EINVAL', 'CU config larger than size');
@@ -526,7 +537,7 @@ const execCmd: Handler = (dev, data, file, ctx) => {
     }
     args.push(o);
   }
-  const hwctx = client.hwctxs.get(a.hwctx);
+  const hwctx = findHwctx(dev, client, a.hwctx);
   if (!hwctx) {
     release();
     for (const x of args) x.put();
@@ -729,7 +740,7 @@ const setState: Handler = (dev, data, _file, ctx) => {
     case DRM_AMDXDNA_SET_POWER_MODE: {
       const p = amdxdna_drm_set_power_mode.decode(ctx.copyFromUser(a.buffer, amdxdna_drm_set_power_mode.size));
       if (p.pad.some((x) => x !== 0)) fail('EINVAL', 'pad');
-      if (p.power_mode > POWER_MODE_TURBO) fail('EINVAL', `power mode ${p.power_mode}`);
+      if (p.power_mode > POWER_MODE_TURBO && !dev.has('power-mode-unchecked')) fail('EINVAL', `power mode ${p.power_mode}`);
       dev.powerMode = p.power_mode;
       return 0;
     }
