@@ -28,7 +28,7 @@ export const AMDXDNA_PROOFS: readonly DefectProof[] = [
   p('cu-reconfig-ok', 'accel@amdxdna@bad-config-cu'),
   p('sync-bo-from-device-ok', 'accel@amdxdna@bad-sync-bo'),
   p('wait-cmd-supported', 'accel@amdxdna@bad-wait-cmd'),
-  p('syncobj-point-missing', 'accel@amdxdna@basic-exec-seq', 'accel@sched@hang-timeout'),
+  p('syncobj-point-missing', 'accel@amdxdna@basic-exec-seq'),
   p('prime-import-same-object', 'accel@amdxdna@basic-prime-import-new-object'),
   p('bo-usage-cmd-external', 'accel@amdxdna@bad-get-array'),
   p('power-mode-unchecked', 'accel@amdxdna@bad-set-state'),

@@ -101,8 +101,9 @@ export class DrmSyncobjImpl implements DrmSyncobj {
     };
     fence.onSignal(settle);
     prev?.chain.onSignal(settle);
-    this.setCurrent(chain);
+    // The link first: waiters woken by setCurrent resolve their points against it.
     this.head = link;
+    this.setCurrent(chain);
   }
 
   /**
