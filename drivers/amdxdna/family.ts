@@ -489,7 +489,7 @@ const SUBTESTS: readonly Subtest[] = [
   {
     name: 'hang-timeout-state',
     description: 'the TDR marks the command that hung TIMEOUT and the one behind it ABORT, no earlier than tdr_timeout_ms; the restarted context runs the next command',
-    reference: `${REF}/aie2_ctx.c aie2_sched_job_timedout, aie2_set_cmd_timeout, aie2_hwctx_restart ("Fix incorrect command state for timed out job", 6.18)`,
+    reference: `${REF}/aie2_ctx.c aie2_sched_job_timedout, aie2_set_cmd_timeout, aie2_hwctx_restart ("Fix incorrect command state for timed out job", stable 6.17.13)`,
     destructive: true,
     requires: ['job-timeout', 'jobs.hang', 'jobs'],
     run: hangTimeoutState,
@@ -497,7 +497,7 @@ const SUBTESTS: readonly Subtest[] = [
   {
     name: 'destroy-aborts-pending',
     description: 'DESTROY_HWCTX with a command that never completes returns (after at most 2 s) with the command marked ABORT, and the handle is gone',
-    reference: `${REF}/aie2_ctx.c aie2_hwctx_fini, aie2_hwctx_wait_for_idle ("Fix dma_fence leak when job is canceled", 6.18)`,
+    reference: `${REF}/aie2_ctx.c aie2_hwctx_fini, aie2_hwctx_wait_for_idle, amdxdna_mailbox.c mailbox_release_msg`,
     destructive: true,
     requires: ['jobs.hang'],
     run: destroyAbortsPending,

@@ -2,7 +2,7 @@
  * Proof that every test running on sim:amdxdna can fail there: the core's
  * defects for the generic families (they live in the simulated DRM core,
  * which amdxdna uses as every driver does), the model's own defects for the
- * rest and for the accel@amdxdna family. Three re-create bugs fixed
+ * rest and for the accel@amdxdna family. Two re-create bugs fixed
  * upstream (docs/upstream-bugs.md).
  */
 import type { DefectProof } from '../driver-module';
@@ -14,9 +14,9 @@ export const AMDXDNA_PROOFS: readonly DefectProof[] = [
   ...coreDefectProofs('amdxdna'),
   // the amdxdna model: bugs fixed upstream
   p('timeout-state-abort', 'accel@amdxdna@hang-timeout-state', 'accel@sched@hang-timeout', 'accel@sched@hang-ten-in-a-row'),
-  p('cancel-fence-leak', 'accel@amdxdna@destroy-aborts-pending'),
   p('exec-no-cmd-bo-ok', 'accel@amdxdna@bad-exec-cmd'),
   // the amdxdna model: the rest of its rules
+  p('destroy-keeps-pending', 'accel@amdxdna@destroy-aborts-pending'),
   p('open-once', 'accel@exclusive-open@basic-second-open', 'accel@exclusive-open@reopen-after-close'),
   p('mmap-copy', 'accel@gem@basic-mmap'),
   p('create-bo-flags-ok', 'accel@amdxdna@bad-create-bo'),

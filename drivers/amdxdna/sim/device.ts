@@ -264,7 +264,7 @@ export class XdnaDevice {
   private respond(ctx: XdnaHwctx, job: XdnaJob, how: 'ok' | 'error' | 'released'): void {
     if (job.done) return;
     if (job.timedOut) {
-      // aie2_set_cmd_timeout; before 6.18 (defect) every command of the stopped channel said ABORT.
+      // aie2_set_cmd_timeout; before the Dec 2025 fix (defect) every command of the stopped channel said ABORT.
       this.setCmdState(job.cmdBo, this.has('timeout-state-abort') ? ERT_CMD_STATE_ABORT : ERT_CMD_STATE_TIMEOUT, true);
     } else if (how === 'released') this.setCmdState(job.cmdBo, ERT_CMD_STATE_ABORT, true);
     else if (how === 'ok') this.setCmdState(job.cmdBo, ERT_CMD_STATE_COMPLETED, false);
@@ -331,15 +331,13 @@ export class XdnaDevice {
   finiHwctx(ctx: XdnaHwctx): void {
     ctx.tdr?.cancel();
     ctx.tdr = null;
-    if (this.has('cancel-fence-leak')) {
-      // Before 6.18 a canceled job's fence and references were never put (aie2_sched_job_free skipped them).
+    if (this.has('destroy-keeps-pending')) {
+      // The defect: the firmware context is not destroyed, its commands are dropped unanswered
+      // (their headers keep the NEW that run_job wrote).
       ctx.destroyed = true;
       ctx.running?.timer?.cancel();
       ctx.running = null;
-      for (const job of ctx.inflight) {
-        job.done = true;
-        this.setCmdState(job.cmdBo, ERT_CMD_STATE_ABORT, true);
-      }
+      for (const job of [...ctx.inflight]) this.finish(ctx, job);
     } else {
       this.stopFirmware(ctx);
       ctx.destroyed = true;

@@ -416,10 +416,6 @@ const destroyHwctx: Handler = (dev, data, file, ctx) => {
   if (last) last.onSignal(() => ctx.clock.kick());
   return ctx.sleep(() => !last || last.signaled, deadline, () => {
     dev.finiHwctx(hwctx);
-    if (dev.has('cancel-fence-leak') && hwctx.inflight.length > 0) {
-      // wait_event(job_free_cnt == job_submit_cnt) never returns: the simulator reports the endless wait.
-      fail('EINTR', 'aie2_hwctx_fini waits forever for the canceled jobs to be freed');
-    }
     return 0;
   });
 };

@@ -28,15 +28,15 @@ export const AMDXDNA_PARAMS = {
 export const AMDXDNA_DEFECTS = {
   'timeout-state-abort': {
     layer: 'driver',
-    rule: 'a timed-out command is marked ABORT instead of TIMEOUT (before 6.18 "accel/amdxdna: Fix incorrect command state for timed out job")',
+    rule: 'a timed-out command is marked ABORT instead of TIMEOUT (before "accel/amdxdna: Fix incorrect command state for timed out job", stable 6.17.13)',
   },
-  'cancel-fence-leak': {
+  'destroy-keeps-pending': {
     layer: 'driver',
-    rule: 'commands canceled by a context teardown are never freed, so DESTROY_HWCTX waits for them forever (before 6.18 "accel/amdxdna: Fix dma_fence leak when job is canceled")',
+    rule: 'DESTROY_HWCTX frees the context without stopping its firmware context: a command still running is never marked ABORT',
   },
   'exec-no-cmd-bo-ok': {
     layer: 'driver',
-    rule: 'EXEC_CMD accepts a user command without a command BO (before 7.x "accel/amdxdna: reject user command submission without a command BO")',
+    rule: 'EXEC_CMD accepts a user command without a command BO (before "accel/amdxdna: reject user command submission without a command BO", in 7.3)',
   },
   'hwctx-id-lowest': { layer: 'driver', rule: 'context handles reuse the lowest free id instead of going round (xa_alloc instead of xa_alloc_cyclic)' },
   'hwctx-any-file': { layer: 'driver', rule: 'a context handle of another file is accepted (one context table for the device)' },
