@@ -258,6 +258,7 @@ export class SimSys implements Sys {
       vma.close?.();
       f.put();
     });
+    vma.mapped?.(region.start);
     return { address: region.start, length, bytes: memory.subarray(0, length) };
   }
 

@@ -132,7 +132,7 @@ export const drmModeDestroyDumb: CoreIoctlFunc = () => {
   throw SysError.of('ENOSYS', 'ioctl', 'driver has no dumb_create');
 };
 
-/** Timeline syncobj ioctls: EOPNOTSUPP without DRIVER_SYNCOBJ_TIMELINE; not modelled with it. */
+/** Timeline syncobj ioctls other than TIMELINE_WAIT (syncobj.ts): EOPNOTSUPP without DRIVER_SYNCOBJ_TIMELINE; not modelled with it. */
 export const drmSyncobjTimeline: CoreIoctlFunc = (dev) => {
   if (!(dev.driver.features & DRIVER_SYNCOBJ_TIMELINE)) throw SysError.of('EOPNOTSUPP', 'ioctl', 'no DRIVER_SYNCOBJ_TIMELINE');
   throw SysError.of('EOPNOTSUPP', 'ioctl', 'timeline syncobjs are not modelled by the simulator');

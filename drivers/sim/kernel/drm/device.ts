@@ -18,7 +18,7 @@ import { IoctlCtx } from './ctx';
 import { dmaBufExport } from './prime';
 import { Idr } from './idr';
 import type { Dispatch } from './ioctl';
-import { syncobjFind } from './syncobj';
+import { DrmSyncobjImpl, syncobjFind } from './syncobj';
 import { VmaOffsetManager, type VmaNode } from './vma-manager';
 
 /** Largest object the simulated shmem will back (a guard against garbage sizes eating host memory). */
@@ -172,6 +172,13 @@ export class DrmDeviceImpl implements DrmDevice {
 
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null {
     return syncobjFind(asFile(file), handle);
+  }
+
+  syncobjCreate(file: DrmFile): { readonly handle: number; readonly syncobj: DrmSyncobj } {
+    const s = new DrmSyncobjImpl(this.kernel);
+    // drm_syncobj_get_handle: the handle takes its own reference.
+    s.get();
+    return { handle: asFile(file).syncobjIdr.alloc(s), syncobj: s };
   }
 
   dmaBufExportFd(obj: GemObject, flags: number, ops: DriverDmaBufExport, ctx: IoctlContext): number {

@@ -187,6 +187,11 @@ export interface VmArea {
   memory: Buffer | null;
   /** Set by the mmap op: vm_ops->close, run at munmap or exit (drops what the op took). */
   close: (() => void) | null;
+  /**
+   * Set by the mmap op that needs vma->vm_start (known to the kernel before
+   * the op; here only once the region is placed): called with the start.
+   */
+  mapped?: ((start: bigint) => void) | null;
 }
 
 /** Per-object ops (struct drm_gem_object_funcs). */
@@ -236,6 +241,8 @@ export interface DrmSyncobj {
   readonly fence: DmaFence | null;
   /** drm_syncobj_replace_fence: waiters on the syncobj see the new fence. */
   replaceFence(fence: DmaFence | null): void;
+  /** drm_syncobj_add_point: `fence` becomes timeline point `point` (a dma_fence_chain link over the current fence). */
+  addPoint(fence: DmaFence, point: bigint): void;
   get(): void;
   put(): void;
 }
@@ -335,6 +342,13 @@ export interface DrmDevice {
 
   /** drm_syncobj_find: the syncobj with a NEW reference (put it), or null (drivers answer ENOENT). */
   syncobjFind(file: DrmFile, handle: number): DrmSyncobj | null;
+  /**
+   * drm_syncobj_create(flags 0, no fence) + drm_syncobj_get_handle: a new
+   * syncobj with a handle in `file` (the handle holds one reference, the
+   * returned syncobj the caller's: drop it with put()), as a driver making one
+   * for user space (amdxdna's per-context syncobj, aie2_ctx_syncobj_create).
+   */
+  syncobjCreate(file: DrmFile): { readonly handle: number; readonly syncobj: DrmSyncobj };
 
   /**
    * A driver's own dma-buf exporter (dma_buf_export with its dma_buf_ops, then

@@ -29,6 +29,7 @@ import {
   syncobjHandleToFdIoctl,
   syncobjResetIoctl,
   syncobjSignalIoctl,
+  syncobjTimelineWaitIoctl,
   syncobjWaitIoctl,
 } from './syncobj';
 
@@ -121,7 +122,7 @@ const CORE_IOCTLS: readonly CoreIoctlDesc[] = [
   def(D.MODE_LIST_LESSEES, DRM_MASTER, core.drmModeNoKms),
   def(D.MODE_GET_LEASE, DRM_MASTER, core.drmModeNoKms),
   def(D.MODE_REVOKE_LEASE, DRM_MASTER, core.drmModeNoKms),
-  def(D.SYNCOBJ_TIMELINE_WAIT, DRM_RENDER_ALLOW, core.drmSyncobjTimeline),
+  def(D.SYNCOBJ_TIMELINE_WAIT, DRM_RENDER_ALLOW, syncobjTimelineWaitIoctl),
   def(D.SYNCOBJ_QUERY, DRM_RENDER_ALLOW, core.drmSyncobjTimeline),
   def(D.SYNCOBJ_TRANSFER, DRM_RENDER_ALLOW, core.drmSyncobjTimeline),
   def(D.SYNCOBJ_TIMELINE_SIGNAL, DRM_RENDER_ALLOW, core.drmSyncobjTimeline),

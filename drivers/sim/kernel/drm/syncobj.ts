@@ -1,7 +1,10 @@
 /**
  * Sync objects (drivers/gpu/drm/drm_syncobj.c): a per-file handle table of
  * containers for one dma_fence, exportable as syncobj fds or sync_files.
- * Timeline points are not modelled (point 0 only).
+ * Timeline points exist as far as a driver adds them (drm_syncobj_add_point,
+ * as amdxdna does per command) and DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT waits on
+ * them; the other timeline ioctls (QUERY, TRANSFER, TIMELINE_SIGNAL, point
+ * import/export) are not modelled.
  */
 import { SysError } from '../../../../harness/sys/errno';
 import { O_RDONLY, S_IFREG } from '../../../../harness/sys/constants';
@@ -19,6 +22,7 @@ import {
   drm_syncobj_destroy,
   drm_syncobj_handle_current as k_drm_syncobj_handle,
   drm_syncobj_wait_current as k_drm_syncobj_wait,
+  drm_syncobj_timeline_wait_current as k_drm_syncobj_timeline_wait,
 } from '../../../../harness/uapi/drm';
 import { DmaFence } from '../dma-buf/dma-fence';
 import type { KernelServices } from '../services';
@@ -28,15 +32,32 @@ import type { FileOperations, KFile } from '../vfs/file';
 import type { IoctlCtx } from './ctx';
 import type { DrmDeviceImpl } from './device';
 import type { DrmSyncobj } from './driver';
-import { DRIVER_SYNCOBJ } from './driver';
+import { DRIVER_SYNCOBJ, DRIVER_SYNCOBJ_TIMELINE } from './driver';
 import type { DrmFileImpl } from './file';
 
 let syncobjSeq = 0;
+let chainContextSeq = 0;
+
+/**
+ * One link of a dma_fence_chain (drivers/dma-buf/dma-fence-chain.c): the
+ * point's own fence, and the chain fence that signals once it and every
+ * earlier link signalled (dma_fence_chain_signaled walks the whole chain).
+ */
+interface ChainLink {
+  readonly seqno: bigint;
+  readonly prevSeqno: bigint;
+  /** dma_fence_chain_init: links of one timeline share a context; an unordered point starts a new one. */
+  readonly context: number;
+  readonly prev: ChainLink | null;
+  readonly chain: DmaFence;
+}
 
 export class DrmSyncobjImpl implements DrmSyncobj {
   readonly id = ++syncobjSeq;
   private count = 1;
   private current: DmaFence | null = null;
+  /** The chain link `current` is, when the last fence came from drm_syncobj_add_point. */
+  private head: ChainLink | null = null;
   private freed = false;
   /** syncobj->cb_list: WAIT_FOR_SUBMIT waiters learning of a new fence. */
   readonly watchers = new Set<() => void>();
@@ -53,6 +74,54 @@ export class DrmSyncobjImpl implements DrmSyncobj {
 
   /** drm_syncobj_replace_fence. */
   replaceFence(fence: DmaFence | null): void {
+    this.head = null;
+    this.setCurrent(fence);
+  }
+
+  /**
+   * drm_syncobj_add_point: a new chain link for `point` over the current
+   * fence (dma_fence_chain_init: same context and prev_seqno when `point` is
+   * later than the current link, else a new context with seqno
+   * max(prev, point)), made the syncobj's fence.
+   */
+  addPoint(fence: DmaFence, point: bigint): void {
+    const prev = this.head;
+    const ordered = prev !== null && point > prev.seqno;
+    const chain = new DmaFence('dma_fence_chain');
+    const link: ChainLink = {
+      seqno: ordered || prev === null ? point : prev.seqno > point ? prev.seqno : point,
+      prevSeqno: ordered && prev ? prev.seqno : 0n,
+      context: ordered && prev ? prev.context : ++chainContextSeq,
+      prev,
+      chain,
+    };
+    // The chain fence signals when the point's fence and every earlier link did.
+    const settle = (): void => {
+      if (fence.signaled && (!prev || prev.chain.signaled)) chain.signal();
+    };
+    fence.onSignal(settle);
+    prev?.chain.onSignal(settle);
+    // The link first: waiters woken by setCurrent resolve their points against it.
+    this.head = link;
+    this.setCurrent(chain);
+  }
+
+  /**
+   * drm_syncobj_fence_get + dma_fence_chain_find_seqno: the fence to wait on
+   * for `point` (0: the current fence), null when there is no fence or the
+   * point was not added yet (the kernel's -EINVAL).
+   */
+  fenceForPoint(point: bigint): DmaFence | null {
+    if (point === 0n) return this.current;
+    const head = this.head;
+    if (!head || head.seqno < point) return null;
+    // dma_fence_chain_for_each from the head: stop at the first link of another context or with prev_seqno < point.
+    let link: ChainLink = head;
+    while (link.context === head.context && link.prevSeqno >= point && link.prev) link = link.prev;
+    return link.chain;
+  }
+
+  private setCurrent(fence: DmaFence | null): void {
     this.current = fence;
     // A copy: a watcher removes itself while being called.
     if (this.watchers.size > 0) for (const w of [...this.watchers]) w();
@@ -282,6 +351,93 @@ export function syncobjWaitIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFile
   const now = ctx.clock.nowNs();
   const timeout = W.timeout_nsec.get(data);
   const deadline = timeout === 0n || timeout <= now ? now : timeout;
+  return ctx.sleep(done, deadline, (ok) => {
+    for (const u of unwatch) u();
+    return finish(ok);
+  });
+}
+
+/** DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE (include/uapi/drm/drm.h): wait for the point to exist, not to signal. */
+const WAIT_AVAILABLE = 1 << 2;
+
+/**
+ * drm_syncobj_timeline_wait_ioctl + drm_syncobj_array_wait_timeout with
+ * points: EOPNOTSUPP without DRIVER_SYNCOBJ_TIMELINE, EINVAL for unknown
+ * flags, 0 for no handles, ENOENT / EFAULT from the handle array, EFAULT
+ * from the points; an entry whose point is not there yet
+ * (dma_fence_chain_find_seqno fails) is EINVAL unless WAIT_FOR_SUBMIT or
+ * WAIT_AVAILABLE, which wait for it; WAIT_AVAILABLE counts an entry as done
+ * once its point exists. Timeouts and first_signaled as SYNCOBJ_WAIT.
+ */
+export function syncobjTimelineWaitIoctl(dev: DrmDeviceImpl, data: Buffer, file: DrmFileImpl, ctx: IoctlCtx): number | Promise<number> {
+  if (!(dev.driver.features & DRIVER_SYNCOBJ_TIMELINE)) throw SysError.of('EOPNOTSUPP', 'ioctl', 'no DRIVER_SYNCOBJ_TIMELINE');
+  const W = k_drm_syncobj_timeline_wait.member;
+  const flags = W.flags.get(data);
+  const possible = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT | WAIT_AVAILABLE | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE;
+  if (flags & ~possible) throw SysError.of('EINVAL', 'ioctl', 'SYNCOBJ_TIMELINE_WAIT flags');
+  const count = W.count_handles.get(data);
+  if (count === 0) return 0;
+  const syncobjs = arrayFind(file, ctx, W.handles.get(data), count);
+  const release = (): void => {
+    for (const s of syncobjs) s.put();
+  };
+  let points: bigint[];
+  try {
+    const raw = ctx.task.mm.copyFromUser(W.points.get(data), 8 * count);
+    points = Array.from({ length: count }, (_, i) => raw.readBigUInt64LE(8 * i));
+  } catch (e) {
+    release();
+    throw e;
+  }
+  const waitAll = (flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL) !== 0;
+  const available = (flags & WAIT_AVAILABLE) !== 0;
+  const patient = (flags & (DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT | WAIT_AVAILABLE)) !== 0;
+  const entries = syncobjs.map((s, i) => s.fenceForPoint(points[i] as bigint));
+  if (!patient && entries.some((f) => f === null)) {
+    release();
+    throw SysError.of('EINVAL', 'ioctl', 'a point is not submitted (not WAIT_FOR_SUBMIT)');
+  }
+  let first = 0xffffffff;
+  const isDone = (i: number): boolean => {
+    const f = entries[i];
+    return f !== null && f !== undefined && (available || f.signaled);
+  };
+  const done = (): boolean => {
+    let n = 0;
+    for (let i = 0; i < entries.length; i++) {
+      if (!isDone(i)) continue;
+      if (n === 0) first = i;
+      n++;
+      if (!waitAll) return true;
+    }
+    return n === entries.length;
+  };
+  const finish = (ok: boolean): number => {
+    release();
+    if (!ok) throw SysError.of('ETIME', 'ioctl', 'SYNCOBJ_TIMELINE_WAIT timed out');
+    W.first_signaled.set(data, first >>> 0);
+    return 0;
+  };
+  if (done()) return finish(true);
+  // A point added later (syncobj_wait_syncobj_func): re-resolve the entries that had none.
+  const unwatch: (() => void)[] = [];
+  const kick = (): void => ctx.clock.kick();
+  syncobjs.forEach((s, i) => {
+    const w = (): void => {
+      if (entries[i]) return;
+      const f = s.fenceForPoint(points[i] as bigint);
+      if (f) {
+        entries[i] = f;
+        f.onSignal(kick);
+      }
+    };
+    s.watchers.add(w);
+    unwatch.push(() => s.watchers.delete(w));
+  });
+  for (const f of entries) f?.onSignal(kick);
+  const now = ctx.clock.nowNs();
+  const timeout = W.timeout_nsec.get(data);
+  const deadline = timeout <= now ? now : timeout;
   return ctx.sleep(done, deadline, (ok) => {
     for (const u of unwatch) u();
     return finish(ok);

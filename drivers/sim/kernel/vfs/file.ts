@@ -26,6 +26,8 @@ export interface VmaRequest {
   readonly flags: number;
   memory: Buffer | null;
   close: (() => void) | null;
+  /** Told the mapping's start address once placed (an op that records vm_start). */
+  mapped?: ((start: bigint) => void) | null;
 }
 
 /** The caller of a file op: its task (for copy_from_user and fd installs) and mode. */
