@@ -8,7 +8,7 @@
  * argument checks of every ioctl (drivers/accel/amdxdna, read at 7.3).
  */
 import { check, checkEq, doIoctlErr, doIoctlErrAsync, expectErrno, must, mustAsync } from '../../harness/testing/assert';
-import { defineFamily, type Subtest, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type Subtest, type TestContext, subtest } from '../../harness/testing/define';
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
 import type { Mapping, Sys } from '../../harness/sys/types';
 import {
@@ -122,7 +122,11 @@ function waitSeq(t: TestContext, fd: number, syncobj: number, seq: bigint, ms: n
 const STATE_NAMES: Record<number, string> = { 1: 'NEW', 4: 'COMPLETED', 5: 'ERROR', 6: 'ABORT', 8: 'TIMEOUT' };
 const stateName = (s: number): string => STATE_NAMES[s] ?? `state ${s}`;
 
-function basicHeapDevBo(t: TestContext): void {
+const basicHeapDevBo = subtest({
+  name: 'basic-heap-dev-bo',
+  description: 'a file\'s first heap sits at AIE2_DEVM_BASE; DEV BOs need it mapped (EAGAIN before), sit 32 KiB aligned inside it, at its user address plus their offset, and have no mmap offset',
+  reference: `${REF}/amdxdna_gem.c amdxdna_drm_create_dev_heap_bo, amdxdna_gem_heap_alloc, amdxdna_init_dev_bo, amdxdna_drm_get_bo_info_ioctl`,
+}, (t: TestContext): void => {
   const fd = openXdna(t);
   const heap = createBo(t.sys, fd, AIE2_HEAP_SIZE, AMDXDNA_BO_DEV_HEAP);
   const info = boInfo(t.sys, fd, heap);
@@ -142,9 +146,13 @@ function basicHeapDevBo(t: TestContext): void {
   checkEq(b.xdnaAddr % DEV_BO_ALIGN, 0n, 'second DEV BO address modulo 32 KiB');
   check(a.xdnaAddr !== b.xdnaAddr, 'two DEV BOs share no address');
   checkEq(a.vaddr - map.address, a.xdnaAddr - DEVM_BASE, 'a DEV BO\'s user address is its heap offset in the heap mapping');
-}
+});
 
-function badCreateBo(t: TestContext): void {
+const badCreateBo = subtest({
+  name: 'bad-create-bo',
+  description: 'CREATE_BO refuses flags, unknown types, size 0 and heaps not in 64 MiB units with EINVAL, a DEV BO with no heap with EAGAIN, and leaves no handle',
+  reference: `${REF}/amdxdna_gem.c amdxdna_drm_create_bo_ioctl, amdxdna_drm_create_dev_heap_bo, amdxdna_init_dev_bo`,
+}, (t: TestContext): void => {
   const fd = openXdna(t);
   const create = (fields: Partial<ReturnType<typeof amdxdna_drm_create_bo.decode>>): Buffer => amdxdna_drm_create_bo.encode(fields);
   const req = AMDXDNA_IOCTL.CREATE_BO.request;
@@ -158,9 +166,13 @@ function badCreateBo(t: TestContext): void {
   // No heap: a DEV BO has nowhere to live.
   doIoctlErr(t.sys, fd, req, create({ size: 4096n, type: AMDXDNA_BO_DEV }), 'EAGAIN');
   expectErrno('EINVAL', () => gemClose(t.sys, fd, 1), 'GEM_CLOSE of handle 1: no failed CREATE_BO left a handle');
-}
+});
 
-function badHwctxArgs(t: TestContext): void {
+const badHwctxArgs = subtest({
+  name: 'bad-hwctx-args',
+  description: 'CREATE_HWCTX: EINVAL for ext, EFAULT for no QoS, ENOENT with no heap, EINVAL for a tile count that makes no column; contexts are per file: another file\'s handle is EINVAL everywhere',
+  reference: `${REF}/amdxdna_ctx.c amdxdna_drm_create_hwctx_ioctl, amdxdna_drm_destroy_hwctx_ioctl, amdxdna_cmd_submit, aie2_ctx.c aie2_hwctx_init, aie2_hwctx_col_list`,
+}, (t: TestContext): void => {
   const fd = openXdna(t);
   const req = AMDXDNA_IOCTL.CREATE_HWCTX.request;
   const qos = t.sys.alloc(amdxdna_qos_info.size);
@@ -186,9 +198,13 @@ function badHwctxArgs(t: TestContext): void {
   doIoctlErr(t.sys, fd, AMDXDNA_IOCTL.DESTROY_HWCTX.request, amdxdna_drm_destroy_hwctx.encode({ handle: mine.handle, pad: 1 }), 'EINVAL');
   doIoctlErr(t.sys, fd, AMDXDNA_IOCTL.DESTROY_HWCTX.request, amdxdna_drm_destroy_hwctx.encode({ handle: mine.handle + 1 }), 'EINVAL');
   must('DESTROY_HWCTX of the file\'s own context', () => destroyHwctx(t.sys, fd, mine.handle));
-}
+});
 
-function basicHwctxIds(t: TestContext): void {
+const basicHwctxIds = subtest({
+  name: 'basic-hwctx-ids',
+  description: 'context handles go round from 1 (xa_alloc_cyclic), each context has its own syncobj handle that stays the file\'s after the context is gone, and AIE2 contexts have no doorbell',
+  reference: `${REF}/amdxdna_ctx.c amdxdna_drm_create_hwctx_ioctl, aie2_ctx.c aie2_ctx_syncobj_create, aie2_ctx_syncobj_destroy`,
+}, (t: TestContext): void => {
   const fd = openXdna(t);
   mappedHeap(t, fd);
   const a = createHwctx(t.sys, fd);
@@ -208,9 +224,13 @@ function basicHwctxIds(t: TestContext): void {
   amdxdna_drm_create_hwctx.write(arg, 0, { ...amdxdna_drm_create_hwctx.decode(arg), qos_p: qos.address, num_tiles: 4 });
   t.sys.ioctl(fd, AMDXDNA_IOCTL.CREATE_HWCTX.request, arg);
   checkEq(amdxdna_drm_create_hwctx.decode(arg).umq_doorbell, AMDXDNA_INVALID_DOORBELL_OFFSET, 'umq_doorbell of a kernel-queue (AIE2) context');
-}
+});
 
-function badConfigCu(t: TestContext): void {
+const badConfigCu = subtest({
+  name: 'bad-config-cu',
+  description: 'CONFIG_HWCTX(CONFIG_CU): E2BIG above a page, EINVAL for an unknown type or context, pad, no CUs, a short buffer, a CU BO that is not a DEV BO, and a second configuration',
+  reference: `${REF}/amdxdna_ctx.c amdxdna_drm_config_hwctx_ioctl, aie2_ctx.c aie2_hwctx_cu_config, aie2_message.c aie2_config_cu`,
+}, (t: TestContext): void => {
   const fd = openXdna(t);
   const heap = mappedHeap(t, fd);
   const ctx = createHwctx(t.sys, fd);
@@ -244,9 +264,13 @@ function badConfigCu(t: TestContext): void {
   doIoctlErr(t.sys, fd, req, config([dev + share + 10]), 'EINVAL');
   must('CONFIG_CU with one DEV BO', () => t.sys.ioctl(fd, req, config([dev])));
   doIoctlErr(t.sys, fd, req, config([dev]), 'EINVAL');
-}
+});
 
-function badSyncBo(t: TestContext): void {
+const badSyncBo = subtest({
+  name: 'bad-sync-bo',
+  description: 'SYNC_BO: ENOENT for an unknown handle, EINVAL for an offset at or past the end or an overflowing range (a long range is clamped), EINVAL for FROM_DEVICE on a BO that is no context\'s debug BO',
+  reference: `${REF}/amdxdna_gem.c amdxdna_drm_sync_bo_ioctl, amdxdna_flush_bo, amdxdna_ctx.c amdxdna_hwctx_sync_debug_bo`,
+}, (t: TestContext): void => {
   const fd = openXdna(t);
   const bo = createBo(t.sys, fd, 2 * PAGE, AMDXDNA_BO_SHARE);
   const req = AMDXDNA_IOCTL.SYNC_BO.request;
@@ -258,9 +282,13 @@ function badSyncBo(t: TestContext): void {
   doIoctlErr(t.sys, fd, req, sync({ offset: 1n, size: (1n << 64n) - 1n }), 'EINVAL');
   // FROM_DEVICE syncs the firmware's debug buffer: a BO assigned to no context as debug BO has none.
   doIoctlErr(t.sys, fd, req, sync({ direction: SYNC_DIRECT_FROM_DEVICE }), 'EINVAL');
-}
+});
 
-function badExecCmd(t: TestContext): void {
+const badExecCmd = subtest({
+  name: 'bad-exec-cmd',
+  description: 'EXEC_CMD refuses ext, other command types, more than 4095 arguments, a command count other than 1, no or a non-SHARE command BO and an unknown context (EINVAL), unknown argument BOs (ENOENT), and leaves seq untouched',
+  reference: `${REF}/amdxdna_ctx.c amdxdna_drm_submit_cmd_ioctl, amdxdna_drm_submit_execbuf, amdxdna_cmd_submit ("reject user command submission without a command BO")`,
+}, (t: TestContext): void => {
   const fd = openXdna(t);
   mappedHeap(t, fd);
   const ctx = createHwctx(t.sys, fd);
@@ -288,9 +316,13 @@ function badExecCmd(t: TestContext): void {
   refused({ arg_count: 1, args: 8n }, 'EFAULT', 'an unreadable argument array');
   refused({ arg_count: 1, args: argMem.address }, 'ENOENT', 'an unknown argument BO');
   refused({ hwctx: ctx.handle + 1 }, 'EINVAL', 'an unknown context');
-}
+});
 
-async function badWaitCmd(t: TestContext): Promise<void> {
+const badWaitCmd = subtest({
+  name: 'bad-wait-cmd',
+  description: 'WAIT_CMD does not wait on AIE2 devices (EOPNOTSUPP, no cmd_wait op) and refuses an unknown context on AIE4 (EINVAL): commands are waited for on the context\'s syncobj',
+  reference: `${REF}/amdxdna_ctx.c amdxdna_drm_wait_cmd_ioctl, aie2_pci.c aie2_ops, aie4_pci.c aie4_vf_ops`,
+}, async (t: TestContext): Promise<void> => {
   const fd = openXdna(t);
   // AIE2 devices have no cmd_wait op (aie2_ops): EOPNOTSUPP before any lookup. AIE4's checks the
   // context first: an unknown one is EINVAL there. Either way nothing is waited for.
@@ -301,9 +333,14 @@ async function badWaitCmd(t: TestContext): Promise<void> {
   );
   t.log(`WAIT_CMD on context 77: ${errno}`);
   check(errno === 'EOPNOTSUPP' || errno === 'EINVAL', `WAIT_CMD on an unknown context gave ${errno}, not EOPNOTSUPP (AIE2) or EINVAL (AIE4)`);
-}
+});
 
-async function basicExecSeq(t: TestContext): Promise<void> {
+const basicExecSeq = subtest({
+  name: 'basic-exec-seq',
+  description: 'a context\'s commands get sequence numbers 0, 1, 2, ...; point seq of its syncobj signals when command seq ended, with COMPLETED in its header; an unsubmitted point is EINVAL to wait for',
+  reference: `${REF}/aie2_ctx.c aie2_cmd_submit (drm_syncobj_add_point), aie2_sched_cmdlist_resp_handler, drivers/gpu/drm/drm_syncobj.c drm_syncobj_timeline_wait_ioctl`,
+  requires: ['jobs'],
+}, async (t: TestContext): Promise<void> => {
   const fd = openXdna(t);
   const s = setUpCommands(t, fd, ['nop']);
   const cmds = [0, 1, 2].map(() => startCuBo(t, fd, s.cu.nop as number));
@@ -320,9 +357,15 @@ async function basicExecSeq(t: TestContext): Promise<void> {
   for (let i = 0; i < cmds.length; i++) {
     checkEq(stateName(cmdState((cmds[i] as { map: Mapping }).map.bytes)), 'COMPLETED', `state of command ${i} once point 2 signalled`);
   }
-}
+});
 
-async function hangTimeoutState(t: TestContext): Promise<void> {
+const hangTimeoutState = subtest({
+  name: 'hang-timeout-state',
+  description: 'the TDR marks the command that hung TIMEOUT and the one behind it ABORT, no earlier than tdr_timeout_ms; the restarted context runs the next command',
+  reference: `${REF}/aie2_ctx.c aie2_sched_job_timedout, aie2_set_cmd_timeout, aie2_hwctx_restart ("Fix incorrect command state for timed out job", stable 6.17.13)`,
+  destructive: true,
+  requires: ['job-timeout', 'jobs.hang', 'jobs'],
+}, async (t: TestContext): Promise<void> => {
   const fd = openXdna(t);
   const tdr = t.jobTimeoutMs;
   if (tdr === null) t.skip('the TDR is disabled (tdr_timeout_ms=0)');
@@ -342,9 +385,15 @@ async function hangTimeoutState(t: TestContext): Promise<void> {
   const after = startCuBo(t, fd, s.cu.nop as number);
   await waitSeq(t, fd, s.hwctx.syncobj, execCmd(t.sys, fd, s.hwctx.handle, after.handle), 5000);
   checkEq(stateName(cmdState(after.map.bytes)), stateName(ERT_CMD_STATE_COMPLETED), 'state of a command after the context restarted');
-}
+});
 
-async function destroyAbortsPending(t: TestContext): Promise<void> {
+const destroyAbortsPending = subtest({
+  name: 'destroy-aborts-pending',
+  description: 'DESTROY_HWCTX with a command that never completes returns (after at most 2 s) with the command marked ABORT, and the handle is gone',
+  reference: `${REF}/aie2_ctx.c aie2_hwctx_fini, aie2_hwctx_wait_for_idle, amdxdna_mailbox.c mailbox_release_msg`,
+  destructive: true,
+  requires: ['jobs.hang'],
+}, async (t: TestContext): Promise<void> => {
   const fd = openXdna(t);
   const s = setUpCommands(t, fd, ['hang']);
   const hang = startCuBo(t, fd, s.cu.hang as number);
@@ -354,9 +403,14 @@ async function destroyAbortsPending(t: TestContext): Promise<void> {
     t.sys.ioctlAsync(fd, AMDXDNA_IOCTL.DESTROY_HWCTX.request, amdxdna_drm_destroy_hwctx.encode({ handle: s.hwctx.handle })));
   checkEq(stateName(cmdState(hang.map.bytes)), stateName(ERT_CMD_STATE_ABORT), 'state of a command its context\'s teardown canceled');
   doIoctlErr(t.sys, fd, AMDXDNA_IOCTL.EXEC_CMD.request, amdxdna_drm_exec_cmd.encode({ hwctx: s.hwctx.handle, cmd_handles: BigInt(hang.handle), cmd_count: 1 }), 'EINVAL');
-}
+});
 
-function basicPrimeImportNewObject(t: TestContext): void {
+const basicPrimeImportNewObject = subtest({
+  name: 'basic-prime-import-new-object',
+  description: 'PRIME import of the driver\'s own dma-buf into another file makes a new object (amdxdna has its own gem_prime_import); the exporting file gets its handle back; a DEV BO cannot be exported (EOPNOTSUPP)',
+  reference: `${REF}/amdxdna_gem.c amdxdna_gem_prime_import, amdxdna_gem_dev_obj_export, drivers/gpu/drm/drm_prime.c drm_gem_prime_fd_to_handle`,
+  requires: ['prime', 'second-context'],
+}, (t: TestContext): void => {
   const fd = openXdna(t);
   const other = t.open();
   const bo = createBo(t.sys, fd, PAGE, AMDXDNA_BO_SHARE);
@@ -379,9 +433,13 @@ function basicPrimeImportNewObject(t: TestContext): void {
   mappedHeap(t, fd);
   const dev = createBo(t.sys, fd, PAGE, AMDXDNA_BO_DEV);
   doIoctlErr(t.sys, fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, drm_prime_handle.encode({ handle: dev, flags: DRM_CLOEXEC | DRM_RDWR }), 'EOPNOTSUPP');
-}
+});
 
-function badGetArray(t: TestContext): void {
+const badGetArray = subtest({
+  name: 'bad-get-array',
+  description: 'GET_ARRAY refuses pad, no elements or element size (EINVAL), BO_USAGE of pid 0 or more than one element (EINVAL), unknown params (EOPNOTSUPP); BO_USAGE counts SHARE and CMD BOs, CMD as internal',
+  reference: `${REF}/amdxdna_pci_drv.c amdxdna_drm_get_array_ioctl, aie2_pci.c aie2_get_array, amdxdna_gem.c amdxdna_drm_get_bo_usage, amdxdna_gem_obj_open`,
+}, (t: TestContext): void => {
   const fd = openXdna(t);
   const mem = t.sys.alloc(PAGE);
   t.defer(() => t.sys.free(mem));
@@ -407,9 +465,13 @@ function badGetArray(t: TestContext): void {
   const after = usage();
   checkEq(after.total_usage - before.total_usage, BigInt(3 * PAGE), 'total BO usage grown by a SHARE and a CMD BO');
   checkEq(after.internal_usage - before.internal_usage, BigInt(PAGE), 'internal BO usage grown by the CMD BO');
-}
+});
 
-function badSetState(t: TestContext): void {
+const badSetState = subtest({
+  name: 'bad-set-state',
+  description: 'SET_STATE is root only (EACCES otherwise); as root an unknown power mode or a non-zero pad is EINVAL and an unknown param EOPNOTSUPP',
+  reference: `${REF}/amdxdna_pci_drv.c amdxdna_drm_ioctls (DRM_ROOT_ONLY), aie2_pci.c aie2_set_state, aie2_set_power_mode`,
+}, (t: TestContext): void => {
   const fd = openXdna(t);
   const mem = t.sys.alloc(8);
   t.defer(() => t.sys.free(mem));
@@ -428,99 +490,23 @@ function badSetState(t: TestContext): void {
   doIoctlErr(t.sys, fd, req, set(5), 'EINVAL');
   doIoctlErr(t.sys, fd, req, set(0, 1), 'EINVAL');
   doIoctlErr(t.sys, fd, req, amdxdna_drm_set_state.encode({ param: 9, buffer: mem.address }), 'EOPNOTSUPP');
-}
+});
 
 const SUBTESTS: readonly Subtest[] = [
-  {
-    name: 'basic-heap-dev-bo',
-    description: 'a file\'s first heap sits at AIE2_DEVM_BASE; DEV BOs need it mapped (EAGAIN before), sit 32 KiB aligned inside it, at its user address plus their offset, and have no mmap offset',
-    reference: `${REF}/amdxdna_gem.c amdxdna_drm_create_dev_heap_bo, amdxdna_gem_heap_alloc, amdxdna_init_dev_bo, amdxdna_drm_get_bo_info_ioctl`,
-    run: basicHeapDevBo,
-  },
-  {
-    name: 'bad-create-bo',
-    description: 'CREATE_BO refuses flags, unknown types, size 0 and heaps not in 64 MiB units with EINVAL, a DEV BO with no heap with EAGAIN, and leaves no handle',
-    reference: `${REF}/amdxdna_gem.c amdxdna_drm_create_bo_ioctl, amdxdna_drm_create_dev_heap_bo, amdxdna_init_dev_bo`,
-    run: badCreateBo,
-  },
-  {
-    name: 'bad-hwctx-args',
-    description: 'CREATE_HWCTX: EINVAL for ext, EFAULT for no QoS, ENOENT with no heap, EINVAL for a tile count that makes no column; contexts are per file: another file\'s handle is EINVAL everywhere',
-    reference: `${REF}/amdxdna_ctx.c amdxdna_drm_create_hwctx_ioctl, amdxdna_drm_destroy_hwctx_ioctl, amdxdna_cmd_submit, aie2_ctx.c aie2_hwctx_init, aie2_hwctx_col_list`,
-    run: badHwctxArgs,
-  },
-  {
-    name: 'basic-hwctx-ids',
-    description: 'context handles go round from 1 (xa_alloc_cyclic), each context has its own syncobj handle that stays the file\'s after the context is gone, and AIE2 contexts have no doorbell',
-    reference: `${REF}/amdxdna_ctx.c amdxdna_drm_create_hwctx_ioctl, aie2_ctx.c aie2_ctx_syncobj_create, aie2_ctx_syncobj_destroy`,
-    run: basicHwctxIds,
-  },
-  {
-    name: 'bad-config-cu',
-    description: 'CONFIG_HWCTX(CONFIG_CU): E2BIG above a page, EINVAL for an unknown type or context, pad, no CUs, a short buffer, a CU BO that is not a DEV BO, and a second configuration',
-    reference: `${REF}/amdxdna_ctx.c amdxdna_drm_config_hwctx_ioctl, aie2_ctx.c aie2_hwctx_cu_config, aie2_message.c aie2_config_cu`,
-    run: badConfigCu,
-  },
-  {
-    name: 'bad-sync-bo',
-    description: 'SYNC_BO: ENOENT for an unknown handle, EINVAL for an offset at or past the end or an overflowing range (a long range is clamped), EINVAL for FROM_DEVICE on a BO that is no context\'s debug BO',
-    reference: `${REF}/amdxdna_gem.c amdxdna_drm_sync_bo_ioctl, amdxdna_flush_bo, amdxdna_ctx.c amdxdna_hwctx_sync_debug_bo`,
-    run: badSyncBo,
-  },
-  {
-    name: 'bad-exec-cmd',
-    description: 'EXEC_CMD refuses ext, other command types, more than 4095 arguments, a command count other than 1, no or a non-SHARE command BO and an unknown context (EINVAL), unknown argument BOs (ENOENT), and leaves seq untouched',
-    reference: `${REF}/amdxdna_ctx.c amdxdna_drm_submit_cmd_ioctl, amdxdna_drm_submit_execbuf, amdxdna_cmd_submit ("reject user command submission without a command BO")`,
-    run: badExecCmd,
-  },
-  {
-    name: 'bad-wait-cmd',
-    description: 'WAIT_CMD does not wait on AIE2 devices (EOPNOTSUPP, no cmd_wait op) and refuses an unknown context on AIE4 (EINVAL): commands are waited for on the context\'s syncobj',
-    reference: `${REF}/amdxdna_ctx.c amdxdna_drm_wait_cmd_ioctl, aie2_pci.c aie2_ops, aie4_pci.c aie4_vf_ops`,
-    run: badWaitCmd,
-  },
-  {
-    name: 'basic-exec-seq',
-    description: 'a context\'s commands get sequence numbers 0, 1, 2, ...; point seq of its syncobj signals when command seq ended, with COMPLETED in its header; an unsubmitted point is EINVAL to wait for',
-    reference: `${REF}/aie2_ctx.c aie2_cmd_submit (drm_syncobj_add_point), aie2_sched_cmdlist_resp_handler, drivers/gpu/drm/drm_syncobj.c drm_syncobj_timeline_wait_ioctl`,
-    requires: ['jobs'],
-    run: basicExecSeq,
-  },
-  {
-    name: 'hang-timeout-state',
-    description: 'the TDR marks the command that hung TIMEOUT and the one behind it ABORT, no earlier than tdr_timeout_ms; the restarted context runs the next command',
-    reference: `${REF}/aie2_ctx.c aie2_sched_job_timedout, aie2_set_cmd_timeout, aie2_hwctx_restart ("Fix incorrect command state for timed out job", stable 6.17.13)`,
-    destructive: true,
-    requires: ['job-timeout', 'jobs.hang', 'jobs'],
-    run: hangTimeoutState,
-  },
-  {
-    name: 'destroy-aborts-pending',
-    description: 'DESTROY_HWCTX with a command that never completes returns (after at most 2 s) with the command marked ABORT, and the handle is gone',
-    reference: `${REF}/aie2_ctx.c aie2_hwctx_fini, aie2_hwctx_wait_for_idle, amdxdna_mailbox.c mailbox_release_msg`,
-    destructive: true,
-    requires: ['jobs.hang'],
-    run: destroyAbortsPending,
-  },
-  {
-    name: 'basic-prime-import-new-object',
-    description: 'PRIME import of the driver\'s own dma-buf into another file makes a new object (amdxdna has its own gem_prime_import); the exporting file gets its handle back; a DEV BO cannot be exported (EOPNOTSUPP)',
-    reference: `${REF}/amdxdna_gem.c amdxdna_gem_prime_import, amdxdna_gem_dev_obj_export, drivers/gpu/drm/drm_prime.c drm_gem_prime_fd_to_handle`,
-    requires: ['prime', 'second-context'],
-    run: basicPrimeImportNewObject,
-  },
-  {
-    name: 'bad-get-array',
-    description: 'GET_ARRAY refuses pad, no elements or element size (EINVAL), BO_USAGE of pid 0 or more than one element (EINVAL), unknown params (EOPNOTSUPP); BO_USAGE counts SHARE and CMD BOs, CMD as internal',
-    reference: `${REF}/amdxdna_pci_drv.c amdxdna_drm_get_array_ioctl, aie2_pci.c aie2_get_array, amdxdna_gem.c amdxdna_drm_get_bo_usage, amdxdna_gem_obj_open`,
-    run: badGetArray,
-  },
-  {
-    name: 'bad-set-state',
-    description: 'SET_STATE is root only (EACCES otherwise); as root an unknown power mode or a non-zero pad is EINVAL and an unknown param EOPNOTSUPP',
-    reference: `${REF}/amdxdna_pci_drv.c amdxdna_drm_ioctls (DRM_ROOT_ONLY), aie2_pci.c aie2_set_state, aie2_set_power_mode`,
-    run: badSetState,
-  },
+  basicHeapDevBo,
+  badCreateBo,
+  badHwctxArgs,
+  basicHwctxIds,
+  badConfigCu,
+  badSyncBo,
+  badExecCmd,
+  badWaitCmd,
+  basicExecSeq,
+  hangTimeoutState,
+  destroyAbortsPending,
+  basicPrimeImportNewObject,
+  badGetArray,
+  badSetState,
 ];
 
 export default defineFamily('amdxdna', 'AMD XDNA NPU: device heap and DEV BOs, per-file contexts and their timeline syncobj, command states after TDR and teardown, ioctl argument checks', SUBTESTS);

@@ -8,7 +8,7 @@
  */
 import { expectForeignImportRefused } from '../../tests/lib/device';
 import { checkEq, doIoctlErr, expectErrno } from '../../harness/testing/assert';
-import { defineFamily, type Subtest, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type Subtest, type TestContext, subtest } from '../../harness/testing/define';
 import { MAP_SHARED, PROT_READ } from '../../harness/sys/constants';
 import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
 import type { Sys } from '../../harness/sys/types';
@@ -64,7 +64,11 @@ function nextHandle(sys: Sys, fd: number): number {
   return h;
 }
 
-function badBoCreate(t: TestContext): void {
+const badBoCreate = subtest({
+  name: 'bad-bo-create',
+  description: 'BO_CREATE refuses size 0 and flags other than NO_MMAP with EINVAL, writing nothing and allocating nothing',
+  reference: `${REF}/ethosu_drv.c ethosu_ioctl_bo_create`,
+}, (t: TestContext): void => {
   const fd = openEthosu(t);
   for (const [size, flags, what] of [[0n, 0, 'size 0'], [4096n, 2, 'unknown flag 1 << 1'], [4096n, 0x80000000, 'unknown flag 1 << 31']] as const) {
     const arg = drm_ethosu_bo_create.encode({ size, flags });
@@ -74,9 +78,13 @@ function badBoCreate(t: TestContext): void {
     checkEq(out.size, size, `size after a refused BO_CREATE (${what})`);
   }
   checkEq(nextHandle(t.sys, fd), 1, 'first handle after the refused creations');
-}
+});
 
-function badMmapNoMmap(t: TestContext): void {
+const badMmapNoMmap = subtest({
+  name: 'bad-mmap-no-mmap',
+  description: 'mmap of a NO_MMAP BO or of a command stream BO fails with EINVAL; a plain BO maps',
+  reference: `${REF}/ethosu_gem.c ethosu_gem_mmap, ethosu_drv.c ethosu_ioctl_cmdstream_bo_create`,
+}, (t: TestContext): void => {
   const fd = openEthosu(t);
   const plain = boCreate(t.sys, fd, 4096);
   t.sys.munmap(t.sys.mmap(fd, 4096, PROT_READ, MAP_SHARED, boMmapOffset(t.sys, fd, plain.handle)));
@@ -84,9 +92,13 @@ function badMmapNoMmap(t: TestContext): void {
   expectErrno('EINVAL', () => t.sys.mmap(fd, 4096, PROT_READ, MAP_SHARED, boMmapOffset(t.sys, fd, nommap.handle)), 'mmap of a NO_MMAP BO');
   const cmd = cmdstreamCreate(t.sys, fd, stopStream());
   expectErrno('EINVAL', () => t.sys.mmap(fd, 4096, PROT_READ, MAP_SHARED, boMmapOffset(t.sys, fd, cmd)), 'mmap of a command stream BO');
-}
+});
 
-function badCmdstreamStop(t: TestContext): void {
+const badCmdstreamStop = subtest({
+  name: 'bad-cmdstream-stop',
+  description: 'a command stream must end with one STOP as its last word; refused streams leave no BO and report flags NO_MMAP',
+  reference: `${REF}/ethosu_gem.c ethosu_gem_cmdstream_copy_and_validate (NPU_OP_STOP)`,
+}, (t: TestContext): void => {
   const fd = openEthosu(t);
   refusedStream(t, fd, [cmd1(0x100, 1)], 'a stream without STOP');
   refusedStream(t, fd, [cmd1(NPU_OP_STOP), cmd1(0x100, 1)], 'a STOP followed by a command');
@@ -99,16 +111,24 @@ function badCmdstreamStop(t: TestContext): void {
   doIoctlErr(t.sys, fd, ETHOSU_IOCTL.CMDSTREAM_BO_CREATE.request, arg, 'EINVAL');
   checkEq(drm_ethosu_cmdstream_bo_create.decode(arg).handle, 0, 'handle of a refused stream');
   checkEq(nextHandle(t.sys, fd), 1, 'first handle after the refused streams');
-}
+});
 
-function badCmdstreamDmaUnset(t: TestContext): void {
+const badCmdstreamDmaUnset = subtest({
+  name: 'bad-cmdstream-dma-unset',
+  description: 'a DMA whose length or offsets were never set is refused with EINVAL (the walk starts from all-ones state)',
+  reference: `${REF}/ethosu_gem.c cmd_state_init, dma_length`,
+}, (t: TestContext): void => {
   const fd = openEthosu(t);
   const regions = [cmd1(NPU_SET_DMA0_SRC_REGION, dmaRegionParam(0)), cmd1(NPU_SET_DMA0_DST_REGION, dmaRegionParam(1))];
   refusedStream(t, fd, [...regions, ...cmd2(NPU_SET_DMA0_SRC, 0), ...cmd2(NPU_SET_DMA0_DST, 0), cmd1(NPU_OP_DMA_START), cmd1(NPU_OP_STOP)], 'a DMA whose length was never set');
   refusedStream(t, fd, [...regions, ...cmd2(NPU_SET_DMA0_LEN, 64), cmd1(NPU_OP_DMA_START), cmd1(NPU_OP_STOP)], 'a DMA whose offsets were never set');
-}
+});
 
-function badCmdstreamOverflow(t: TestContext): void {
+const badCmdstreamOverflow = subtest({
+  name: 'bad-cmdstream-overflow',
+  description: 'a DMA extent that overflows 64 bits is refused with EINVAL',
+  reference: `${REF}/ethosu_gem.c dma_length (check_mul_overflow, check_add_overflow)`,
+}, (t: TestContext): void => {
   const fd = openEthosu(t);
   // A 2-D source: (len + stride0) * size0, then (+ stride1) * size1 passes 2^64.
   refusedStream(
@@ -129,9 +149,13 @@ function badCmdstreamOverflow(t: TestContext): void {
     ],
     'a DMA extent beyond 2^64',
   );
-}
+});
 
-function badSubmitRegionBeyondBo(t: TestContext): void {
+const badSubmitRegionBeyondBo = subtest({
+  name: 'bad-submit-region-beyond-bo',
+  description: 'SUBMIT refuses a stream whose region reaches past the BO bound to it (EOVERFLOW), region indices being three bits',
+  reference: `${REF}/ethosu_job.c ethosu_ioctl_submit_job, ethosu_gem.c NPU_SET_DMA0_DST_REGION`,
+}, (t: TestContext): void => {
   const fd = openEthosu(t);
   const src = boCreate(t.sys, fd, 8192).handle;
   const dst = boCreate(t.sys, fd, 4096).handle;
@@ -154,33 +178,52 @@ function badSubmitRegionBeyondBo(t: TestContext): void {
   );
   expectErrno('EOVERFLOW', () => submit(t.sys, fd, [{ cmdBo: aliased, regions: { 0: src, 1: dst } }]), 'region 9 (= 1) extending past region 1\'s BO');
   expectErrno('ENOENT', () => submit(t.sys, fd, [{ cmdBo: aliased, regions: { 0: src } }]), 'region 9 (= 1) without a BO');
-}
+});
 
-function badSubmitCmdstreamAsRegion(t: TestContext): void {
+const badSubmitCmdstreamAsRegion = subtest({
+  name: 'bad-submit-cmdstream-as-region',
+  description: 'SUBMIT refuses a command stream BO bound to a region and a plain BO as the command stream (EINVAL)',
+  reference: `${REF}/ethosu_job.c ethosu_ioctl_submit_job`,
+}, (t: TestContext): void => {
   const fd = openEthosu(t);
   const cmd = cmdstreamCreate(t.sys, fd, dmaCopyStream({ region: 0, offset: 0 }, { region: 1, offset: 0 }, 64));
   const other = cmdstreamCreate(t.sys, fd, stopStream());
   const dst = boCreate(t.sys, fd, 4096).handle;
   expectErrno('EINVAL', () => submit(t.sys, fd, [{ cmdBo: cmd, regions: { 0: other, 1: dst } }]), 'a command stream BO as region 0');
   expectErrno('EINVAL', () => submit(t.sys, fd, [{ cmdBo: dst, regions: { 0: dst, 1: dst } }]), 'a plain BO as cmd_bo');
-}
+});
 
-function badPerfmonCounters(t: TestContext): void {
+const badPerfmonCounters = subtest({
+  name: 'bad-perfmon-counters',
+  description: 'PERFMON_CREATE refuses more event counters than struct drm_ethosu_perfmon_create holds',
+  reference: `${REF}/ethosu_perfmon.c ethosu_ioctl_perfmon_create, include/uapi/drm/ethosu_accel.h`,
+}, (t: TestContext): void => {
   const fd = openEthosu(t);
   // struct drm_ethosu_perfmon_create holds DRM_ETHOSU_MAX_PERF_EVENT_COUNTERS events: more can only be read past it.
   const arg = drm_ethosu_perfmon_create.encode({ ncounters: DRM_ETHOSU_MAX_PERF_EVENT_COUNTERS + 1 });
   doIoctlErr(t.sys, fd, ETHOSU_IOCTL.PERFMON_CREATE.request, arg, 'EINVAL');
   checkEq(drm_ethosu_perfmon_create.decode(arg).id, 0, 'id of a refused perfmon');
-}
+});
 
-function badImportForeign(t: TestContext): void {
+const badImportForeign = subtest({
+  name: 'bad-import-foreign',
+  description: 'PRIME import of another device\'s dma-buf fails with EINVAL (no gem_prime_import_sg_table)',
+  reference: 'drivers/gpu/drm/drm_prime.c drm_gem_prime_import_dev, drivers/accel/ethosu/ethosu_drv.c ethosu_drm_driver',
+  requires: ['prime'],
+}, (t: TestContext): void => {
   expectForeignImportRefused(t, openEthosu(t));
-}
+});
 
 /** How long the accel node may take to come back after a bind (devtmpfs creates it during probe). */
 const REBIND_NODE_MS = 5000;
 
-async function unbindPendingClose(t: TestContext): Promise<void> {
+const unbindPendingClose = subtest({
+  name: 'unbind-pending-close',
+  description: 'a driver unbound while a closed file\'s job is still pending tears down without a warning, and binds again',
+  reference: `${REF}/ethosu_drv.c ethosu_remove, drivers/gpu/drm/scheduler/sched_main.c drm_sched_fini, drivers/gpu/drm/drm_mm.c drm_mm_takedown`,
+  destructive: true,
+  requires: ['jobs.hang'],
+}, async (t: TestContext): Promise<void> => {
   const fd = openEthosu(t);
   const node = t.dev.info.devnode;
   const binding = findBinding(t.sys, node);
@@ -221,72 +264,19 @@ async function unbindPendingClose(t: TestContext): Promise<void> {
     !verdict.flagged,
     `the unbind with a pending job was not clean: ${warnings} warning record(s), taint ${captured.taintBefore ?? '?'} -> ${captured.taintAfter ?? '?'}`,
   );
-}
+});
 
 const SUBTESTS: readonly Subtest[] = [
-  {
-    name: 'bad-bo-create',
-    description: 'BO_CREATE refuses size 0 and flags other than NO_MMAP with EINVAL, writing nothing and allocating nothing',
-    reference: `${REF}/ethosu_drv.c ethosu_ioctl_bo_create`,
-    run: badBoCreate,
-  },
-  {
-    name: 'bad-mmap-no-mmap',
-    description: 'mmap of a NO_MMAP BO or of a command stream BO fails with EINVAL; a plain BO maps',
-    reference: `${REF}/ethosu_gem.c ethosu_gem_mmap, ethosu_drv.c ethosu_ioctl_cmdstream_bo_create`,
-    run: badMmapNoMmap,
-  },
-  {
-    name: 'bad-cmdstream-stop',
-    description: 'a command stream must end with one STOP as its last word; refused streams leave no BO and report flags NO_MMAP',
-    reference: `${REF}/ethosu_gem.c ethosu_gem_cmdstream_copy_and_validate (NPU_OP_STOP)`,
-    run: badCmdstreamStop,
-  },
-  {
-    name: 'bad-cmdstream-dma-unset',
-    description: 'a DMA whose length or offsets were never set is refused with EINVAL (the walk starts from all-ones state)',
-    reference: `${REF}/ethosu_gem.c cmd_state_init, dma_length`,
-    run: badCmdstreamDmaUnset,
-  },
-  {
-    name: 'bad-cmdstream-overflow',
-    description: 'a DMA extent that overflows 64 bits is refused with EINVAL',
-    reference: `${REF}/ethosu_gem.c dma_length (check_mul_overflow, check_add_overflow)`,
-    run: badCmdstreamOverflow,
-  },
-  {
-    name: 'bad-submit-region-beyond-bo',
-    description: 'SUBMIT refuses a stream whose region reaches past the BO bound to it (EOVERFLOW), region indices being three bits',
-    reference: `${REF}/ethosu_job.c ethosu_ioctl_submit_job, ethosu_gem.c NPU_SET_DMA0_DST_REGION`,
-    run: badSubmitRegionBeyondBo,
-  },
-  {
-    name: 'bad-submit-cmdstream-as-region',
-    description: 'SUBMIT refuses a command stream BO bound to a region and a plain BO as the command stream (EINVAL)',
-    reference: `${REF}/ethosu_job.c ethosu_ioctl_submit_job`,
-    run: badSubmitCmdstreamAsRegion,
-  },
-  {
-    name: 'bad-perfmon-counters',
-    description: 'PERFMON_CREATE refuses more event counters than struct drm_ethosu_perfmon_create holds',
-    reference: `${REF}/ethosu_perfmon.c ethosu_ioctl_perfmon_create, include/uapi/drm/ethosu_accel.h`,
-    run: badPerfmonCounters,
-  },
-  {
-    name: 'unbind-pending-close',
-    description: 'a driver unbound while a closed file\'s job is still pending tears down without a warning, and binds again',
-    reference: `${REF}/ethosu_drv.c ethosu_remove, drivers/gpu/drm/scheduler/sched_main.c drm_sched_fini, drivers/gpu/drm/drm_mm.c drm_mm_takedown`,
-    destructive: true,
-    requires: ['jobs.hang'],
-    run: unbindPendingClose,
-  },
-  {
-    name: 'bad-import-foreign',
-    description: 'PRIME import of another device\'s dma-buf fails with EINVAL (no gem_prime_import_sg_table)',
-    reference: 'drivers/gpu/drm/drm_prime.c drm_gem_prime_import_dev, drivers/accel/ethosu/ethosu_drv.c ethosu_drm_driver',
-    requires: ['prime'],
-    run: badImportForeign,
-  },
+  badBoCreate,
+  badMmapNoMmap,
+  badCmdstreamStop,
+  badCmdstreamDmaUnset,
+  badCmdstreamOverflow,
+  badSubmitRegionBeyondBo,
+  badSubmitCmdstreamAsRegion,
+  badPerfmonCounters,
+  unbindPendingClose,
+  badImportForeign,
 ];
 
 export default defineFamily('ethosu', 'Arm Ethos-U: command stream validation, region bounds, NO_MMAP, perfmons', SUBTESTS);

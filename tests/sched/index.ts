@@ -5,7 +5,7 @@
  */
 import type { JobCapability, JobResult, SubmittedJob } from '../../drivers/adapter';
 import { check, checkBytes, checkEq, doIoctlErr, mustAsync } from '../../harness/testing/assert';
-import { defineFamily, type TestContext } from '../../harness/testing/define';
+import { defineFamily, type TestContext, subtest } from '../../harness/testing/define';
 import {
   APU_CMD_COUNT,
   APU_CMD_NOP,
@@ -18,6 +18,8 @@ import {
 } from '../../drivers/apu/uapi';
 import { deviceAddress, mappedBuffer, openRetry, pattern, runJob, waitBudgetMs, waitOnline } from '../lib/device';
 import { syncobjCreate, syncobjWait } from '../lib/drm';
+
+const REF_TIMEOUT = 'drivers/gpu/drm/scheduler/sched_main.c: drm_sched_job_timedout; docs/uapi-apu.md: Job results';
 
 const HANGS_IN_A_ROW = 10;
 /** Device time a reset plus firmware boot may take before STATE must say ONLINE again. */
@@ -46,7 +48,13 @@ function wait(t: TestContext, jobs: JobCapability, job: SubmittedJob, what: stri
   return mustAsync(`waiting ${budget} ms (device clock) for ${what}`, () => jobs.wait(job, budget));
 }
 
-async function hangTimeout(t: TestContext): Promise<void> {
+const hangTimeout = subtest({
+  name: 'hang-timeout',
+  description: 'a hanging job is reported timed out no sooner than the timeout and no later than 1.5 x timeout + 100 ms',
+  reference: REF_TIMEOUT,
+  destructive: true,
+  requires: ['job-timeout', 'jobs.hang'],
+}, async (t: TestContext): Promise<void> => {
   const timeout = timeoutOf(t);
   const jobs = t.capability('jobs');
   const fd = await openRetry(t);
@@ -59,9 +67,15 @@ async function hangTimeout(t: TestContext): Promise<void> {
   check(ms >= timeout, `the hang was reported after ${ms.toFixed(3)} ms, before the ${timeout} ms timeout`);
   const latest = timeout * 1.5 + 100;
   check(ms <= latest, `the hang was reported after ${ms.toFixed(3)} ms, later than 1.5 x ${timeout} + 100 = ${latest} ms`);
-}
+});
 
-async function hangQueuedJob(t: TestContext): Promise<void> {
+const hangQueuedJob = subtest({
+  name: 'hang-queued-job',
+  description: 'a job queued behind a hanging job of the same context runs and completes correctly',
+  reference: REF_TIMEOUT,
+  destructive: true,
+  requires: ['job-timeout', 'jobs.hang', 'jobs.fill', 'buffers.mmap', 'device-address'],
+}, async (t: TestContext): Promise<void> => {
   const jobs = t.capability('jobs');
   const fd = await openRetry(t);
   recoverAfterHang(t, fd);
@@ -72,9 +86,15 @@ async function hangQueuedJob(t: TestContext): Promise<void> {
   checkEq((await wait(t, jobs, hang, 'the hanging job')).status, 'timedout', 'status of the hanging job');
   checkEq((await wait(t, jobs, fill, 'the FILL queued behind the hang')).status, 'ok', 'status of the FILL queued behind the hang');
   checkBytes(map.bytes.subarray(0, 4096), 0x6b, 'buffer filled by the job queued behind the hang');
-}
+});
 
-async function hangInnocentContext(t: TestContext): Promise<void> {
+const hangInnocentContext = subtest({
+  name: 'hang-innocent-context',
+  description: 'another context\'s job submitted during a hang completes correctly',
+  reference: 'drivers/gpu/drm/scheduler/sched_main.c: drm_sched_stop/drm_sched_start (guilty job only); docs/uapi-apu.md',
+  destructive: true,
+  requires: ['job-timeout', 'second-context', 'jobs.hang', 'jobs.fill', 'buffers.mmap', 'device-address'],
+}, async (t: TestContext): Promise<void> => {
   // No other context can exist beside the hanging one on an exclusive device (a dup shares its context).
   const jobs = t.capability('jobs');
   const guilty = await openRetry(t);
@@ -88,9 +108,15 @@ async function hangInnocentContext(t: TestContext): Promise<void> {
   const r = await wait(t, jobs, fill, 'the other context\'s FILL');
   checkEq(r.status, 'ok', 'status of another context\'s job submitted during the hang');
   checkBytes(map.bytes.subarray(0, 4096), 0x2d, 'the other context\'s buffer');
-}
+});
 
-async function hangRecovery(t: TestContext): Promise<void> {
+const hangRecovery = subtest({
+  name: 'hang-recovery',
+  description: 'after a timeout the device reports ONLINE again and runs the next job',
+  reference: 'docs/uapi-apu.md: STATE',
+  destructive: true,
+  requires: ['job-timeout', 'jobs.hang', 'jobs', 'state'],
+}, async (t: TestContext): Promise<void> => {
   const jobs = t.capability('jobs');
   const fd = await openRetry(t);
   const job = jobs.submit(fd, { kind: 'hang' });
@@ -100,9 +126,17 @@ async function hangRecovery(t: TestContext): Promise<void> {
   const back = await waitOnline(t, fd, RECOVERY_BUDGET_MS);
   check(back, `STATE is not ONLINE ${RECOVERY_BUDGET_MS} ms (device clock) after the timeout`);
   checkEq((await runJob(t, fd, { kind: 'nop' })).status, 'ok', 'a NOP after recovery');
-}
+});
 
-async function hangTenInARow(t: TestContext): Promise<void> {
+const hangTenInARow = subtest({
+  name: 'hang-ten-in-a-row',
+  description: 'ten hangs in a row, each from a fresh file, are each timed out and do not wedge the device',
+  reference: REF_TIMEOUT,
+  destructive: true,
+  timeoutMs: 60_000,
+  jobTimeouts: HANGS_IN_A_ROW,
+  requires: ['job-timeout', 'jobs.hang', 'jobs'],
+}, async (t: TestContext): Promise<void> => {
   const jobs = t.capability('jobs');
   // A fresh file per hang: ban_after consecutive timeouts would ban one context.
   for (let i = 0; i < HANGS_IN_A_ROW; i++) {
@@ -113,9 +147,14 @@ async function hangTenInARow(t: TestContext): Promise<void> {
   }
   const fd = await openRetry(t);
   checkEq((await runJob(t, fd, { kind: 'nop' })).status, 'ok', `a NOP after ${HANGS_IN_A_ROW} hangs`);
-}
+});
 
-async function basicChecksum(t: TestContext): Promise<void> {
+const basicChecksum = subtest({
+  name: 'basic-checksum',
+  description: 'a CHECKSUM job returns the FNV-1a of the buffer the CPU wrote',
+  reference: 'docs/uapi-apu.md: Firmware commands',
+  requires: ['jobs.checksum', 'buffers.mmap', 'device-address'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const size = 3 * 4096 + 512;
   const { bo, map } = mappedBuffer(t, fd, size);
@@ -126,9 +165,15 @@ async function basicChecksum(t: TestContext): Promise<void> {
   checkEq(r.status, 'ok', 'CHECKSUM job status');
   check(r.output.length >= 4, `CHECKSUM job returned ${r.output.length} result bytes, expected at least the 4 of the checksum`);
   checkEq(r.output.readUInt32LE(0), fnv1a32(data), 'CHECKSUM (FNV-1a) of the buffer');
-}
+});
 
-async function badDequeueForeign(t: TestContext): Promise<void> {
+const badDequeueForeign = subtest({
+  name: 'bad-dequeue-foreign',
+  description: 'GEM_DEQUEUE of another file\'s job gives ENOENT and leaves the job to its owner',
+  reference: 'docs/uapi-apu.md: GEM_DEQUEUE',
+  // Result collection is driver uAPI.
+  requires: ['uapi:apu', 'second-context', 'jobs'],
+}, async (t: TestContext): Promise<void> => {
   const jobs = t.capability('jobs');
   const owner = await openRetry(t);
   const stranger = await openRetry(t);
@@ -139,9 +184,15 @@ async function badDequeueForeign(t: TestContext): Promise<void> {
   const arg = drm_apu_gem_dequeue.encode({ out_sync: outSync });
   doIoctlErr(t.sys, stranger, DRM_IOCTL_APU_GEM_DEQUEUE, arg, 'ENOENT');
   checkEq((await wait(t, jobs, job, 'the owner\'s job')).status, 'ok', 'the owner still collects its job');
-}
+});
 
-async function badQueueArgs(t: TestContext): Promise<void> {
+const badQueueArgs = subtest({
+  name: 'bad-queue-args',
+  description: 'GEM_QUEUE refuses a bad device, command, argument size or handle count (EINVAL) and an unknown out_sync (ENOENT)',
+  reference: 'docs/uapi-apu.md: GEM_QUEUE; drivers/apu/uapi/apu_drm.h: APU_MAX_BO_HANDLES',
+  // Job submission is driver uAPI.
+  requires: ['uapi:apu'],
+}, async (t: TestContext): Promise<void> => {
   const fd = await openRetry(t);
   const outSync = syncobjCreate(t.sys, fd);
   const handles = t.sys.alloc(4 * (APU_MAX_BO_HANDLES + 1));
@@ -162,74 +213,15 @@ async function badQueueArgs(t: TestContext): Promise<void> {
     'EINVAL',
   );
   doIoctlErr(t.sys, fd, DRM_IOCTL_APU_GEM_QUEUE, queue({ out_sync: outSync + 1000 }), 'ENOENT');
-}
-
-const REF_TIMEOUT = 'drivers/gpu/drm/scheduler/sched_main.c: drm_sched_job_timedout; docs/uapi-apu.md: Job results';
+});
 
 export default defineFamily('sched', 'job timeouts, reset and recovery; innocent jobs survive a hang', [
-  {
-    name: 'hang-timeout',
-    description: 'a hanging job is reported timed out no sooner than the timeout and no later than 1.5 x timeout + 100 ms',
-    reference: REF_TIMEOUT,
-    destructive: true,
-    requires: ['job-timeout', 'jobs.hang'],
-    run: hangTimeout,
-  },
-  {
-    name: 'hang-queued-job',
-    description: 'a job queued behind a hanging job of the same context runs and completes correctly',
-    reference: REF_TIMEOUT,
-    destructive: true,
-    requires: ['job-timeout', 'jobs.hang', 'jobs.fill', 'buffers.mmap', 'device-address'],
-    run: hangQueuedJob,
-  },
-  {
-    name: 'hang-innocent-context',
-    description: 'another context\'s job submitted during a hang completes correctly',
-    reference: 'drivers/gpu/drm/scheduler/sched_main.c: drm_sched_stop/drm_sched_start (guilty job only); docs/uapi-apu.md',
-    destructive: true,
-    requires: ['job-timeout', 'second-context', 'jobs.hang', 'jobs.fill', 'buffers.mmap', 'device-address'],
-    run: hangInnocentContext,
-  },
-  {
-    name: 'hang-recovery',
-    description: 'after a timeout the device reports ONLINE again and runs the next job',
-    reference: 'docs/uapi-apu.md: STATE',
-    destructive: true,
-    requires: ['job-timeout', 'jobs.hang', 'jobs', 'state'],
-    run: hangRecovery,
-  },
-  {
-    name: 'hang-ten-in-a-row',
-    description: 'ten hangs in a row, each from a fresh file, are each timed out and do not wedge the device',
-    reference: REF_TIMEOUT,
-    destructive: true,
-    timeoutMs: 60_000,
-    jobTimeouts: HANGS_IN_A_ROW,
-    requires: ['job-timeout', 'jobs.hang', 'jobs'],
-    run: hangTenInARow,
-  },
-  {
-    name: 'basic-checksum',
-    description: 'a CHECKSUM job returns the FNV-1a of the buffer the CPU wrote',
-    reference: 'docs/uapi-apu.md: Firmware commands',
-    requires: ['jobs.checksum', 'buffers.mmap', 'device-address'],
-    run: basicChecksum,
-  },
-  {
-    name: 'bad-queue-args',
-    description: 'GEM_QUEUE refuses a bad device, command, argument size or handle count (EINVAL) and an unknown out_sync (ENOENT)',
-    reference: 'docs/uapi-apu.md: GEM_QUEUE; drivers/apu/uapi/apu_drm.h: APU_MAX_BO_HANDLES',
-    // Job submission is driver uAPI.
-    requires: ['uapi:apu'],
-    run: badQueueArgs,
-  },
-  {
-    name: 'bad-dequeue-foreign',
-    description: 'GEM_DEQUEUE of another file\'s job gives ENOENT and leaves the job to its owner',
-    reference: 'docs/uapi-apu.md: GEM_DEQUEUE',
-    // Result collection is driver uAPI.
-    requires: ['uapi:apu', 'second-context', 'jobs'],
-    run: badDequeueForeign,
-  },
+  hangTimeout,
+  hangQueuedJob,
+  hangInnocentContext,
+  hangRecovery,
+  hangTenInARow,
+  basicChecksum,
+  badQueueArgs,
+  badDequeueForeign,
 ]);
