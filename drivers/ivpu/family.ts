@@ -326,7 +326,7 @@ const WAIT_STEPS_MS = [5.1, 6.3, 7.7, 9.9];
 const boWaitTimeout = subtest({
   name: 'bo-wait-timeout',
   description: 'BO_WAIT on a busy BO never gives up before its absolute timeout_ns, and leaves job_status untouched on ETIMEDOUT',
-  reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_wait_ioctl (the extra jiffy); drivers/gpu/drm/drm_utils.c: drm_timeout_abs_to_jiffies',
+  reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_wait_ioctl (the extra jiffy); drivers/gpu/drm/drm_syncobj.c: drm_timeout_abs_to_jiffies',
   destructive: true,
   requires: ['job-timeout'],
   timeoutMs: 60_000,

@@ -32,7 +32,7 @@ export const IVPU_CMDQ_ENTRIES = (4096 - 64) / 64;
 export const IVPU_USER_RANGE = { start: 0x1_0000_0000n, end: 0x1_0000_0000n + 256n * 1024n ** 3n } as const;
 /** ivpu_hw.c memory_ranges_init, 40xx: the SHAVE range (DRM_IVPU_BO_SHAVE_MEM). */
 export const IVPU_SHAVE_RANGE = { start: 0x8000_0000n, end: 0x8000_0000n + 2n * 1024n ** 3n } as const;
-/** ivpu_mmu_context.h IVPU_MMU_CONT_PAGES_SIZE: objects this large are first placed 64 KiB aligned. */
+/** ivpu_mmu_context.c IVPU_MMU_CONT_PAGES_SIZE: objects this large are first placed 64 KiB aligned. */
 export const IVPU_MMU_CONT_PAGES_SIZE = 0x10000;
 
 /** vpu_jsm_api.h job status values the model returns. */

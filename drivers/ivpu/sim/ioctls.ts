@@ -170,7 +170,7 @@ const boInfo: IvpuIoctl = (dev, data, drm) => {
 const WAIT = drm_ivpu_bo_wait.offsets;
 
 /**
- * drm_utils.c drm_timeout_abs_to_jiffies plus ivpu's extra jiffy, as the
+ * drm_syncobj.c drm_timeout_abs_to_jiffies plus ivpu's extra jiffy, as the
  * absolute time the wait gives up: schedule_timeout(n) returns at the n-th
  * jiffy boundary from now, which the extra jiffy keeps at or after timeout_ns.
  */
