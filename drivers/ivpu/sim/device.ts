@@ -18,6 +18,7 @@ import {
   IVPU_CMDQ_MAX_ID,
   IVPU_CMDQ_MIN_ID,
   IVPU_CONTEXT_COUNT,
+  IVPU_CONTEXT_MM,
   IVPU_DOORBELL_COUNT,
   IVPU_JOBS_PER_CONTEXT,
   IVPU_MAX_DB,
@@ -63,7 +64,7 @@ export class IvpuDevice {
   /** vdev->submitted_jobs_xa. */
   readonly submitted = new Map<number, IvpuJob>();
   /** One device-wide MMU address space: the vpu-addr-shared defect only. */
-  private readonly sharedSpace = new VpuAddressSpace();
+  private readonly sharedSpace = new VpuAddressSpace(IVPU_CONTEXT_MM);
 
   /* The firmware stand-in. */
   private readonly engineQueue: IvpuJob[] = [];
@@ -155,7 +156,7 @@ export class IvpuDevice {
       this.limitsPut(limits);
       throw fail('EBUSY', 'open', 'no free context id (context_xa full)');
     }
-    const file = new IvpuFile(drm, ssid, limits, this.has('vpu-addr-shared') ? this.sharedSpace : new VpuAddressSpace());
+    const file = new IvpuFile(drm, ssid, limits, this.has('vpu-addr-shared') ? this.sharedSpace : new VpuAddressSpace(IVPU_CONTEXT_MM));
     this.contexts.set(ssid, file);
     drm.driverPriv = file;
     return file;

@@ -32,6 +32,12 @@ export const IVPU_CMDQ_ENTRIES = (4096 - 64) / 64;
 export const IVPU_USER_RANGE = { start: 0x1_0000_0000n, end: 0x1_0000_0000n + 256n * 1024n ** 3n } as const;
 /** ivpu_hw.c memory_ranges_init, 40xx: the SHAVE range (DRM_IVPU_BO_SHAVE_MEM). */
 export const IVPU_SHAVE_RANGE = { start: 0x8000_0000n, end: 0x8000_0000n + 2n * 1024n ** 3n } as const;
+/**
+ * ivpu_mmu_context.c ivpu_mmu_context_init: a user context's drm_mm spans
+ * min(user.start, shave.start) .. max(user.end, dma.end), on 40xx the SHAVE
+ * range and the user range (equal to the DMA range) back to back.
+ */
+export const IVPU_CONTEXT_MM = { start: IVPU_SHAVE_RANGE.start, end: IVPU_USER_RANGE.end } as const;
 /** ivpu_mmu_context.c IVPU_MMU_CONT_PAGES_SIZE: objects this large are first placed 64 KiB aligned. */
 export const IVPU_MMU_CONT_PAGES_SIZE = 0x10000;
 

@@ -7,7 +7,9 @@ import {
   DRM_CLOEXEC,
   DRM_IOCTL_PRIME_FD_TO_HANDLE,
   DRM_IOCTL_PRIME_HANDLE_TO_FD,
+  DRM_IOCTL_GEM_CLOSE,
   DRM_IOCTL_SYNCOBJ_CREATE,
+  drm_gem_close,
   DRM_RDWR,
   drm_prime_handle,
   drm_syncobj_create,
@@ -115,6 +117,19 @@ describe('ivpu/sim: sim:ivpu', function () {
       expect(drm_ivpu_bo_create.decode(arg).handle).to.equal(0);
       expect(drm_ivpu_bo_create.decode(arg).vpu_addr).to.equal(0n);
     }
+  });
+
+  it('BO_CREATE: the NPU address is drm_mm best fit by FULL hole size, clipped to the range only afterwards', () => {
+    const sys = boot();
+    const fd = open(sys);
+    const close = (handle: number): void => void sys.ioctl(fd, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle }));
+    const [a, b, d, e] = [4096, 4096, 8192, 4096].map((size) => ivpuBoCreate(sys, fd, size));
+    expect([a, b, d, e].map((x) => x?.vpuAddr)).to.deep.equal([0x1_0000_0000n, 0x1_0000_1000n, 0x1_0000_2000n, 0x1_0000_4000n]);
+    close((a as { handle: number }).handle);
+    close((d as { handle: number }).handle);
+    // Freeing A merges its page into the head hole (the SHAVE range plus 4 KiB: 2 GiB + 4 KiB in full,
+    // 4 KiB inside the user range); D's hole is 8 KiB in full. best_hole() ranks the full sizes.
+    expect(ivpuBoCreate(sys, fd, 4096).vpuAddr).to.equal(0x1_0000_2000n);
   });
 
   it('BO_INFO: ENOENT for an unknown handle, fields untouched; BO_WAIT: EINVAL for one', async () => {
