@@ -20,6 +20,9 @@ export const IVPU_CMDQ_MAX_ID = 255;
 export const IVPU_JOBS_PER_CONTEXT = 256;
 /** ivpu_job.c JOB_MAX_BUFFER_COUNT. */
 export const JOB_MAX_BUFFER_COUNT = 65535;
+/** vpu_boot_api.h VPU_BOOT_API_VER_INDEX / vpu_jsm_api.h VPU_JSM_API_VER_INDEX: where api_version[] keeps each API's version. */
+export const VPU_BOOT_API_VER_INDEX = 0;
+export const VPU_JSM_API_VER_INDEX = 4;
 /** vpu_boot_api.h VPU_FW_API_VER_NUM: entries of the firmware header's api_version[]. */
 export const VPU_FW_API_VER_NUM = 16;
 /**
@@ -62,6 +65,11 @@ export const SIM_IVPU_IDENTITY = {
   coreClockHz: 1_400_000_000n,
   tileConfig: 0x7n,
   sku: 0x1n,
-  /** api_version[] of the simulated firmware header; index 0 (BOOT) and 1 (JSM 3.30: HW scheduling, ivpu_fw.c). */
-  fwApiVersions: [0x0003_0016n, 0x0003_001en] as readonly bigint[],
+  /**
+   * api_version[] of the simulated firmware header (major << 16 | minor):
+   * VPU_BOOT_API_VER_INDEX 0 is BOOT 3.22, VPU_JSM_API_VER_INDEX 4 is JSM 3.30
+   * (ivpu_fw.c ivpu_fw_sched_mode_select: 3.24 or newer allows the HW
+   * scheduler); the other entries are 0.
+   */
+  fwApiVersions: [0x0003_0016n, 0n, 0n, 0n, 0x0003_001en] as readonly bigint[],
 } as const;

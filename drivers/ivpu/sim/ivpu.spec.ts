@@ -44,6 +44,7 @@ import {
   drm_ivpu_bo_wait,
   drm_ivpu_param,
 } from '../uapi';
+import { ivpuHwIpGen, ivpuSchedModeSelect } from '../profile';
 import { SIM_FW_CTX_VIOLATION, SIM_FW_HANG, SIM_FW_MMU_FAULT, SIM_FW_NOP } from './firmware';
 
 const open = (sys: Sys): number => sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC);
@@ -99,6 +100,22 @@ describe('ivpu/sim: sim:ivpu', function () {
       expect(drm_ivpu_param.decode(arg).value).to.equal(0x55n);
     }
     expect(errnoOf(() => sys.ioctl(fd, DRM_IOCTL_IVPU_SET_PARAM.request, drm_ivpu_param.encode({ param: 0 })))).to.equal('EINVAL');
+  });
+
+  it('GET_PARAM FW_API_VERSION: the JSM API at VPU_JSM_API_VER_INDEX 4 is the 3.30 the HW scheduler claim needs, BOOT at 0', () => {
+    const sys = boot();
+    const fd = open(sys);
+    expect(ivpuGetParam(sys, fd, DRM_IVPU_PARAM_FW_API_VERSION, 4)).to.equal(0x0003_001en);
+    expect(ivpuGetParam(sys, fd, DRM_IVPU_PARAM_FW_API_VERSION, 0)).to.equal(0x0003_0016n);
+    expect(ivpuGetParam(sys, fd, DRM_IVPU_PARAM_FW_API_VERSION, 1)).to.equal(0n);
+  });
+
+  it('sched_mode: ivpu_fw_sched_mode_select forces HW on 60xx (NVL) even for 0; auto follows the JSM API 3.24 line', () => {
+    expect(ivpuSchedModeSelect(ivpuHwIpGen(0xd71d), 0, 0x0003_001en), 'NVL, sched_mode=0').to.equal('hw');
+    expect(ivpuSchedModeSelect(ivpuHwIpGen(0x643e), 0, 0x0003_001en), 'LNL, sched_mode=0').to.equal('os');
+    expect(ivpuSchedModeSelect(ivpuHwIpGen(0x643e), -1, 0x0003_0017n), 'LNL, auto, JSM 3.23').to.equal('os');
+    expect(ivpuSchedModeSelect(ivpuHwIpGen(0x643e), -1, 0x0003_0018n), 'LNL, auto, JSM 3.24').to.equal('hw');
+    expect(ivpuSchedModeSelect(null, 1, null), 'unknown device, sched_mode=1').to.equal('hw');
   });
 
   it('BO_CREATE: a per-file NPU address from the user range; bad flags, size 0, UNCACHED are EINVAL with outputs 0', () => {
