@@ -182,6 +182,12 @@ export class IvpuDevice {
   readonly boFuncs: GemObjectFuncs = {
     open: (obj, file) => this.boOpen(boOf(obj), file),
     free: (obj) => this.boFree(boOf(obj)),
+    mmap: (obj) => {
+      boOf(obj).mmaps++;
+    },
+    vmClose: (obj) => {
+      boOf(obj).mmaps--;
+    },
   };
 
   /** ivpu_gem.c ivpu_bo_alloc's bookkeeping: the object joins vdev->bo_list. */
@@ -209,6 +215,7 @@ export class IvpuDevice {
     const at = file.space.insert(range, BigInt(bo.obj.size));
     if (at === null) throw SysError.of('ENOSPC', 'ioctl', 'NPU address range full');
     bo.ctx = file;
+    bo.ctxId = file.ctxId;
     bo.vpuAddr = at;
   }
 
@@ -229,6 +236,7 @@ export class IvpuDevice {
 
   /** ivpu_gem.c ivpu_bo_bind: map into the BO's own context. */
   bind(bo: IvpuBo): void {
+    if (!bo.obj.imported) bo.pagesPinned = true;
     if (bo.ctx) bo.mmuMapped = true;
   }
 

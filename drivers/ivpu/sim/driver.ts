@@ -30,6 +30,7 @@ import {
 import { IVPU_DRIVER, IVPU_MODULE, ivpuProfile } from '../profile';
 import { IVPU_DEFECTS } from './defects';
 import { IvpuDevice, fileOf } from './device';
+import { type IvpuBo, boHasPages } from './objects';
 import { IVPU_IOCTL_HANDLERS, type IvpuIoctlName } from './ioctls';
 import { IVPU_PARAM_DEFAULTS, parseIvpuParams } from './params';
 
@@ -46,6 +47,31 @@ const IOCTLS: readonly [IvpuIoctlName, IoctlDecl][] = [
   ['CMDQ_SUBMIT', DRM_IOCTL_IVPU_CMDQ_SUBMIT],
 ];
 
+/** A stable stand-in for %p: vsprintf.c ptr_to_id prints a 32-bit hash of the address, unpadded. */
+function fakeHashedPointer(bo: IvpuBo): string {
+  return (Math.imul(bo.serial, 0x9e3779b1) >>> 0).toString(16);
+}
+
+/**
+ * ivpu_gem.c ivpu_bo_list: the header ("%-9s %-3s %-14s %-10s %-10s %-4s %s"),
+ * then per BO of vdev->bo_list ivpu_bo_print_info's
+ * "%-9p %-3u 0x%-12llx %-10lu 0x%-8x %-4u" (bo, ctx_id, vpu_addr, size, flags,
+ * refcount) and the words has_pages, mmu_mapped, imported.
+ */
+function boList(dev: IvpuDevice): string {
+  const rows = [`${'bo'.padEnd(9)} ${'ctx'.padEnd(3)} ${'vpu_addr'.padEnd(14)} ${'size'.padEnd(10)} ${'flags'.padEnd(10)} ${'refs'.padEnd(4)} attribs`];
+  for (const b of dev.bos) {
+    let row =
+      `${fakeHashedPointer(b).padEnd(9)} ${String(b.ctxId).padEnd(3)} 0x${b.vpuAddr.toString(16).padEnd(12)} ` +
+      `${String(b.obj.size).padEnd(10)} 0x${b.flags.toString(16).padEnd(8)} ${String(b.obj.refcount).padEnd(4)}`;
+    if (boHasPages(b)) row += ' has_pages';
+    if (b.mmuMapped) row += ' mmu_mapped';
+    if (b.obj.imported) row += ' imported';
+    rows.push(row);
+  }
+  return rows.join('\n') + '\n';
+}
+
 /** ivpu_debugfs.c vdev_debugfs_list: the files a test can read to watch resets. */
 function debugfsFiles(dev: () => IvpuDevice): DebugfsFile[] {
   return [
@@ -53,7 +79,7 @@ function debugfsFiles(dev: () => IvpuDevice): DebugfsFile[] {
     { name: 'reset_counter', show: () => `${dev().resetCounter}\n` },
     { name: 'reset_pending', show: () => `${dev().resetPending ? 1 : 0}\n` },
     { name: 'engine_reset_counter', show: () => `${dev().engineResetCounter}\n` },
-    { name: 'bo_list', show: () => ['bo        ctx vpu_addr       size       flags      refs attribs', ...[...dev().bos].map((b) => `${b.ctx?.ctxId ?? 0} 0x${b.vpuAddr.toString(16)} ${b.obj.size} 0x${b.flags.toString(16)} ${b.obj.refcount}`)].join('\n') + '\n' },
+    { name: 'bo_list', show: () => boList(dev()) },
   ];
 }
 

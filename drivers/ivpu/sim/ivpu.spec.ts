@@ -149,6 +149,37 @@ describe('ivpu/sim: sim:ivpu', function () {
     expect(ivpuBoCreate(sys, fd, 4096).vpuAddr).to.equal(0x1_0000_2000n);
   });
 
+  it('debugfs bo_list: ivpu_bo_print_info columns (pointer, ctx, vpu_addr, size, flags, refs) and attribs', async () => {
+    const sys = boot();
+    const a = open(sys);
+    const b = open(sys);
+    const plain = ivpuBoCreate(sys, a, 8192, DRM_IVPU_BO_WC);
+    const cmd = cmdBuffer(sys, a, SIM_FW_NOP);
+    ivpuSubmit(sys, a, [cmd]);
+    await ivpuBoWait(sys, a, cmd, deadlineIn(sys, 1000));
+    const dmabuf = drm_prime_handle.encode({ handle: plain.handle, flags: DRM_CLOEXEC | DRM_RDWR });
+    sys.ioctl(a, DRM_IOCTL_PRIME_HANDLE_TO_FD, dmabuf);
+    const imp = drm_prime_handle.encode({ fd: drm_prime_handle.decode(dmabuf).fd });
+    sys.ioctl(b, DRM_IOCTL_PRIME_FD_TO_HANDLE, imp);
+    const map = sys.mmap(a, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, ivpuBoInfo(sys, a, plain.handle).mmap_offset);
+    const rows = debugfs(sys, 'bo_list').split('\n');
+    expect(rows[0]).to.equal('bo        ctx vpu_addr       size       flags      refs attribs');
+    const row = /^([0-9a-f]{1,8}) +(\d+) +0x([0-9a-f]+) +(\d+) +0x([0-9a-f]+) +(\d+) *([a-z_ ]*)$/;
+    const parsed = rows.slice(1).map((r) => {
+      const m = row.exec(r);
+      expect(m, `row ${JSON.stringify(r)}`).to.not.equal(null);
+      expect(r.slice(0, 9).trimEnd()).to.equal(m?.[1]);
+      return { ctx: Number(m?.[2]), size: Number(m?.[4]), flags: Number.parseInt(m?.[5] ?? '', 16), attribs: (m?.[7] ?? '').trim() };
+    });
+    expect(parsed).to.deep.equal([
+      { ctx: 2, size: 8192, flags: DRM_IVPU_BO_WC, attribs: 'has_pages' },
+      { ctx: 2, size: 4096, flags: DRM_IVPU_BO_WC, attribs: 'has_pages mmu_mapped' },
+      { ctx: 3, size: 8192, flags: 0, attribs: 'imported' },
+    ]);
+    sys.munmap(map);
+    expect(debugfs(sys, 'bo_list').split('\n')[1]).to.not.include('has_pages');
+  });
+
   it('BO_INFO: ENOENT for an unknown handle, fields untouched; BO_WAIT: EINVAL for one', async () => {
     const sys = boot();
     const fd = open(sys);

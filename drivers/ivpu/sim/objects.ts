@@ -194,17 +194,32 @@ export class IvpuFile {
 }
 
 /** struct ivpu_bo (driverPriv of the GEM object). */
+let boSerial = 0;
+
 export class IvpuBo {
+  /** Stands in for the struct's address where debugfs prints %p. */
+  readonly serial = ++boSerial;
   ctx: IvpuFile | null = null;
+  /** bo->ctx_id: set with the NPU address, kept after unbind (ivpu_gem.c ivpu_bo_alloc_vpu_addr). */
+  ctxId = 0;
   vpuAddr = 0n;
   jobStatus = 0;
   mmuMapped = false;
+  /** drm_gem_shmem_get_pages_sgt at ivpu_bo_bind: the pages stay until the BO is freed (ivpu_bo_unbind_locked frees only the sgt). */
+  pagesPinned = false;
+  /** Mappings alive: drm_gem_shmem_mmap gets the pages, drm_gem_shmem_vm_close puts them. */
+  mmaps = 0;
 
   constructor(
     readonly obj: GemObject,
     public flags: number,
     readonly resv: Resv,
   ) {}
+}
+
+/** bo->base.pages != NULL: what debugfs bo_list prints as has_pages (never for an import, whose pages are the exporter's sgt). */
+export function boHasPages(bo: IvpuBo): boolean {
+  return !bo.obj.imported && (bo.pagesPinned || bo.mmaps > 0);
 }
 
 export function boOf(obj: GemObject): IvpuBo {

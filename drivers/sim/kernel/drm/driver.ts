@@ -205,6 +205,8 @@ export interface GemObjectFuncs {
    * shows instead of the object's pages (a driver that maps something else).
    */
   mmap?(obj: GemObject): Buffer | void;
+  /** vm_operations_struct.close of a mapping mmap set up (drm_gem_shmem_vm_close puts the pages the mmap got). */
+  vmClose?(obj: GemObject): void;
 }
 
 /**

@@ -216,6 +216,7 @@ export function drmGemMmap(file: DrmFileImpl, vma: VmaRequest): void {
     dev.acct.add('vma', vma);
     vma.close = () => {
       dev.acct.remove('vma', vma);
+      obj.funcs?.vmClose?.(obj);
       drop();
     };
   } finally {
