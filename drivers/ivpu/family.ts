@@ -283,12 +283,16 @@ const faultKillsOnlyContext = subtest({
 
 const engineErrorKillsContext = subtest({
   name: 'engine-error-kills-context',
-  description: 'a job ending in MVNCI_CONTEXT_VIOLATION_HW or PROCESSING_ERR reports that status and kills only its context (EBADFD)',
-  reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_job_handle_engine_error, ivpu_job_signal',
+  description: 'under the HW scheduler a job ending in MVNCI_CONTEXT_VIOLATION_HW or PROCESSING_ERR reports that status at once and kills only its context (EBADFD)',
+  reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_job_handle_engine_error, ivpu_context_abort_work_fn, ivpu_job_signal',
   destructive: true,
 }, async (t: TestContext): Promise<void> => {
   needSimFirmware(t, 'a job that ends in an engine error');
   const good = openFile(t);
+  // ivpu_job_handle_engine_error defers the job to ivpu_context_abort_work_fn, which signals the
+  // aborted context's jobs only under the HW scheduler ("goto runtime_put" otherwise): under the OS
+  // scheduler the job ends only when the TDR's inference budget runs out and recovery aborts it.
+  if (!hwScheduler(t, good)) t.skip('OS scheduler: an engine-error job ends only through the TDR and recovery, not promptly (ivpu_context_abort_work_fn)');
   for (const [word, status, what] of [
     [SIM_FW_CTX_VIOLATION, STATUS_CONTEXT_VIOLATION, 'MVNCI_CONTEXT_VIOLATION_HW'],
     [SIM_FW_PROCESSING_ERR, STATUS_PROCESSING_ERR, 'PROCESSING_ERR'],
