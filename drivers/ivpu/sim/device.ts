@@ -234,9 +234,13 @@ export class IvpuDevice {
     this.unbind(bo);
   }
 
-  /** ivpu_gem.c ivpu_bo_bind: map into the BO's own context. */
+  /** ivpu_gem.c ivpu_bo_bind: pin the pages, map into the BO's own context. */
   bind(bo: IvpuBo): void {
-    if (!bo.obj.imported) bo.pagesPinned = true;
+    if (!bo.obj.imported) {
+      // drm_gem_shmem_get_pages_sgt: every page now (ENOMEM for what cannot be backed).
+      void bo.obj.memory;
+      bo.pagesPinned = true;
+    }
     if (bo.ctx) bo.mmuMapped = true;
   }
 

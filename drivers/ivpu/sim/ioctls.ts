@@ -117,8 +117,14 @@ const CREATE = drm_ivpu_bo_create.offsets;
 
 /**
  * ivpu_gem.c ivpu_bo_create_ioctl: flags (EINVAL), PAGE_ALIGN(size) == 0
- * (EINVAL), ivpu_bo_alloc's cache mode (EINVAL for UNCACHED), then the handle,
- * whose gem open gives the NPU address; handle and vpu_addr are written only on success.
+ * (EINVAL), ivpu_bo_alloc's cache mode (EINVAL for UNCACHED), then
+ * drm_gem_shmem_create: the object without pages (drm_gem_object_init ->
+ * shmem_file_setup: EINVAL above MAX_LFS_FILESIZE) and its fake mmap offset
+ * (__drm_gem_shmem_init -> drm_gem_create_mmap_offset: ENOSPC beyond the ~1 TiB
+ * offset space); then the handle, whose gem open gives the NPU address
+ * (ivpu_mmu_context_insert_node: ENOSPC beyond the 256 GiB user range). No
+ * size limit of its own: nothing is allocated until the BO is mapped or bound.
+ * handle and vpu_addr are written only on success.
  */
 const boCreate: IvpuIoctl = (dev, data, drm) => {
   const size = data.readBigUInt64LE(CREATE.size);
@@ -132,12 +138,13 @@ const boCreate: IvpuIoctl = (dev, data, drm) => {
   if (aligned === 0n) throw fail('EINVAL', 'BO_CREATE', `size ${size}`);
   const cache = flags & DRM_IVPU_BO_CACHE_MASK;
   if (cache !== DRM_IVPU_BO_CACHED && cache !== DRM_IVPU_BO_WC) throw fail('EINVAL', 'BO_CREATE', `cache mode 0x${cache.toString(16)}`);
-  // drm_gem_shmem_create: the core's object-size limit gives ENOMEM.
-  if (aligned > BigInt(Number.MAX_SAFE_INTEGER)) throw fail('ENOMEM', 'BO_CREATE', `size ${size}`);
+  // A page multiple below 2^65 is exact as a double; the core refuses >= 2^63 (EINVAL).
   const obj = dev.drm.gemObjectCreate(Number(aligned), dev.boFuncs);
+  // Listed at once: an ioctl is atomic here, and a failure below frees it again (ivpu_gem_bo_free).
   const bo = dev.track(obj, flags, new Resv());
   let handle: number;
   try {
+    dev.drm.gemMmapOffset(obj);
     handle = dev.drm.gemHandleCreate(drm, obj);
   } finally {
     obj.put();

@@ -180,6 +180,30 @@ describe('ivpu/sim: sim:ivpu', function () {
     expect(debugfs(sys, 'bo_list').split('\n')[1]).to.not.include('has_pages');
   });
 
+  it('BO_CREATE sizes: the whole 256 GiB user range without pages; ENOSPC above it and past the mmap offsets; EINVAL from 2^63', () => {
+    const sys = boot();
+    const fd = open(sys);
+    const GiB = 1n << 30n;
+    const before = process.memoryUsage().arrayBuffers;
+    const whole = ivpuBoCreate(sys, fd, 256n * GiB);
+    expect(whole.vpuAddr, 'drm_mm of a fresh context: the user range start').to.equal(0x1_0000_0000n);
+    expect(ivpuBoInfo(sys, fd, whole.handle).size).to.equal(256n * GiB);
+    expect(process.memoryUsage().arrayBuffers - before, 'host bytes a never-touched 256 GiB BO costs').to.be.below(1 << 20);
+    const fresh = open(sys);
+    const create = (size: bigint): string => {
+      const arg = drm_ivpu_bo_create.encode({ size });
+      const r = errnoOf(() => sys.ioctl(fresh, DRM_IOCTL_IVPU_BO_CREATE.request, arg));
+      if (r !== 'ok') expect(drm_ivpu_bo_create.decode(arg).handle, `handle after ${r}`).to.equal(0);
+      return r;
+    };
+    expect(create(256n * GiB + 4096n), 'past the user range: ivpu_mmu_context_insert_node').to.equal('ENOSPC');
+    expect(create(2n * 1024n * GiB), 'past the fake-offset space: drm_gem_create_mmap_offset').to.equal('ENOSPC');
+    expect(create(1n << 63n), 'shmem_file_setup: above MAX_LFS_FILESIZE').to.equal('EINVAL');
+    expect(create((1n << 64n) - 4095n), 'PAGE_ALIGN wraps to 0').to.equal('EINVAL');
+    const rows = debugfs(sys, 'bo_list').split('\n').slice(1);
+    expect(rows, 'failed creates leave nothing in vdev->bo_list').to.have.length(1);
+  });
+
   it('BO_INFO: ENOENT for an unknown handle, fields untouched; BO_WAIT: EINVAL for one', async () => {
     const sys = boot();
     const fd = open(sys);

@@ -218,7 +218,7 @@ export interface GemObject {
   readonly dev: DrmDevice;
   /** Size in bytes (a multiple of PAGE_SIZE). */
   readonly size: number;
-  /** The live backing store (shmem pages); zeroed at creation. */
+  /** The live backing store (shmem pages), zeroed; allocated at first touch, which fails ENOMEM (SysError) for an object too large to back. */
   readonly memory: Buffer;
   readonly refcount: number;
   readonly handleCount: number;
@@ -300,8 +300,9 @@ export interface DrmDevice {
 
   /**
    * drm_gem_object_init + shmem: a zeroed object of `size` bytes rounded up
-   * to PAGE_SIZE, refcount 1 (owned by the caller). ENOMEM above the core's
-   * limit, EINVAL for size 0.
+   * to PAGE_SIZE, refcount 1 (owned by the caller), no pages until first
+   * touched. EINVAL for size 0 and above MAX_LFS_FILESIZE; nothing else: a
+   * driver's own limits are its to check.
    */
   gemObjectCreate(size: number, funcs?: GemObjectFuncs): GemObject;
   /**
