@@ -183,7 +183,10 @@ export class IvpuDevice {
     open: (obj, file) => this.boOpen(boOf(obj), file),
     free: (obj) => this.boFree(boOf(obj)),
     mmap: (obj) => {
-      boOf(obj).mmaps++;
+      const bo = boOf(obj);
+      // drm_gem_shmem_mmap of an import -> dma_buf_mmap(obj->dma_buf): NULL for a userptr BO (EINVAL).
+      if (bo.userptr) throw SysError.of('EINVAL', 'mmap', 'a userptr BO has no dma-buf to map');
+      bo.mmaps++;
     },
     vmClose: (obj) => {
       boOf(obj).mmaps--;
@@ -236,7 +239,7 @@ export class IvpuDevice {
 
   /** ivpu_gem.c ivpu_bo_bind: pin the pages, map into the BO's own context. */
   bind(bo: IvpuBo): void {
-    if (!bo.obj.imported) {
+    if (!bo.imported) {
       // drm_gem_shmem_get_pages_sgt: every page now (ENOMEM for what cannot be backed).
       void bo.obj.memory;
       bo.pagesPinned = true;
@@ -600,6 +603,8 @@ export class IvpuDevice {
       }
       this.lastHeartbeat = 0n;
       this.jobsAbortAll();
+      // ivpu_ms_cleanup_all: every file's metric streamers end with the recovery.
+      for (const file of this.contexts.values()) file.metrics.clear();
       // Cold boot: a fresh firmware whose heartbeat starts again.
       this.fwAlive = true;
       this.hbBase = 1n;

@@ -33,6 +33,8 @@ export const IVPU_CMDQ_ENTRIES = (4096 - 64) / 64;
 
 /** ivpu_hw.c memory_ranges_init, NPU 40xx and later: the user range (DMA range equal to it). */
 export const IVPU_USER_RANGE = { start: 0x1_0000_0000n, end: 0x1_0000_0000n + 256n * 1024n ** 3n } as const;
+/** ivpu_hw.c memory_ranges_init: the global range, 256 MiB (what a metric streamer buffer must fit, ivpu_ms.c). */
+export const IVPU_GLOBAL_RANGE_SIZE = 256n * 1024n * 1024n;
 /** ivpu_hw.c memory_ranges_init, 40xx: the SHAVE range (DRM_IVPU_BO_SHAVE_MEM). */
 export const IVPU_SHAVE_RANGE = { start: 0x8000_0000n, end: 0x8000_0000n + 2n * 1024n ** 3n } as const;
 /**

@@ -10,7 +10,9 @@ import {
   DRM_IVPU_BO_FLAGS,
   DRM_IVPU_BO_MAPPABLE,
   DRM_IVPU_BO_WC,
+  DRM_IVPU_CAP_BO_CREATE_FROM_USERPTR,
   DRM_IVPU_CAP_DMA_MEMORY_RANGE,
+  DRM_IVPU_CAP_METRIC_STREAMER,
   DRM_IVPU_CAP_MANAGE_CMDQ,
   DRM_IVPU_ENGINE_COMPUTE,
   DRM_IVPU_JOB_PRIORITY_DEFAULT,
@@ -42,20 +44,22 @@ import type { DrmFile, GemObject, IoctlContext, IoctlReturn } from '../../sim/ke
 import { PAGE_SIZE } from '../../sim/kernel/drm/driver';
 import { type IvpuDevice, fail, fileOf, newJobFence } from './device';
 import { IVPU_CMDQ_MAX_ID, IVPU_CMDQ_MIN_ID, IVPU_USER_RANGE, JIFFY_NS, JOB_MAX_BUFFER_COUNT, SIM_IVPU_IDENTITY, VPU_FW_API_VER_NUM } from './hw';
+import { msGetData, msGetInfo, msStart, msStop } from './metrics';
 import { type IvpuBo, type IvpuFile, Resv, boOf } from './objects';
+import { boCreateFromUserptr } from './userptr';
 
 export type IvpuIoctl = (dev: IvpuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext) => IoctlReturn;
 
-/** The capabilities sim:ivpu models (ivpu_drv.c ivpu_is_capable; see docs/drivers.md for the two it leaves out). */
+/** ivpu_drv.c ivpu_is_capable. */
 function isCapable(dev: IvpuDevice, cap: number): boolean {
   switch (cap) {
+    case DRM_IVPU_CAP_METRIC_STREAMER:
     case DRM_IVPU_CAP_DMA_MEMORY_RANGE:
+    case DRM_IVPU_CAP_BO_CREATE_FROM_USERPTR:
       return true;
     case DRM_IVPU_CAP_MANAGE_CMDQ:
       return dev.hwSched;
     default:
-      // DRM_IVPU_CAP_METRIC_STREAMER and _BO_CREATE_FROM_USERPTR are 1 on the real
-      // driver; the model has neither ioctl, so it does not claim them.
       return false;
   }
 }
@@ -365,7 +369,21 @@ const cmdqDestroy: IvpuIoctl = (dev, data, drm) => {
   return 0;
 };
 
-export type IvpuIoctlName = 'GET_PARAM' | 'SET_PARAM' | 'BO_CREATE' | 'BO_INFO' | 'SUBMIT' | 'BO_WAIT' | 'CMDQ_CREATE' | 'CMDQ_DESTROY' | 'CMDQ_SUBMIT';
+export type IvpuIoctlName =
+  | 'GET_PARAM'
+  | 'SET_PARAM'
+  | 'BO_CREATE'
+  | 'BO_INFO'
+  | 'SUBMIT'
+  | 'BO_WAIT'
+  | 'METRIC_STREAMER_START'
+  | 'METRIC_STREAMER_GET_DATA'
+  | 'METRIC_STREAMER_STOP'
+  | 'METRIC_STREAMER_GET_INFO'
+  | 'CMDQ_CREATE'
+  | 'CMDQ_DESTROY'
+  | 'CMDQ_SUBMIT'
+  | 'BO_CREATE_FROM_USERPTR';
 
 export const IVPU_IOCTL_HANDLERS: Readonly<Record<IvpuIoctlName, IvpuIoctl>> = {
   GET_PARAM: getParam,
@@ -374,9 +392,14 @@ export const IVPU_IOCTL_HANDLERS: Readonly<Record<IvpuIoctlName, IvpuIoctl>> = {
   BO_INFO: boInfo,
   SUBMIT: submitIoctl,
   BO_WAIT: boWait,
+  METRIC_STREAMER_START: msStart,
+  METRIC_STREAMER_GET_DATA: msGetData,
+  METRIC_STREAMER_STOP: msStop,
+  METRIC_STREAMER_GET_INFO: msGetInfo,
   CMDQ_CREATE: cmdqCreate,
   CMDQ_DESTROY: cmdqDestroy,
   CMDQ_SUBMIT: cmdqSubmit,
+  BO_CREATE_FROM_USERPTR: boCreateFromUserptr,
 };
 
 export type { IvpuBo };

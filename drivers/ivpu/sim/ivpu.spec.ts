@@ -16,7 +16,9 @@ import {
 } from '../../../harness/uapi/drm';
 import {
   deadlineIn,
+  allocPages,
   ivpuBoCreate,
+  ivpuBoCreateFromUserptr,
   ivpuBoInfo,
   ivpuBoWait,
   ivpuCmdqCreate,
@@ -27,9 +29,17 @@ import {
 } from '../calls';
 import {
   DRM_IOCTL_IVPU_BO_CREATE,
+  DRM_IOCTL_IVPU_BO_CREATE_FROM_USERPTR,
+  DRM_IOCTL_IVPU_METRIC_STREAMER_GET_DATA,
+  DRM_IOCTL_IVPU_METRIC_STREAMER_GET_INFO,
+  DRM_IOCTL_IVPU_METRIC_STREAMER_START,
+  DRM_IOCTL_IVPU_METRIC_STREAMER_STOP,
   DRM_IOCTL_IVPU_BO_INFO,
   DRM_IOCTL_IVPU_BO_WAIT,
   DRM_IOCTL_IVPU_SET_PARAM,
+  DRM_IVPU_BO_MAPPABLE,
+  DRM_IVPU_BO_READ_ONLY,
+  DRM_IVPU_BO_SHAVE_MEM,
   DRM_IVPU_BO_UNCACHED,
   DRM_IVPU_BO_WC,
   DRM_IVPU_CAP_MANAGE_CMDQ,
@@ -40,8 +50,12 @@ import {
   DRM_IVPU_PARAM_FW_API_VERSION,
   DRM_IVPU_PARAM_NUM_CONTEXTS,
   drm_ivpu_bo_create,
+  drm_ivpu_bo_create_from_userptr,
   drm_ivpu_bo_info,
   drm_ivpu_bo_wait,
+  drm_ivpu_metric_streamer_get_data,
+  drm_ivpu_metric_streamer_start,
+  drm_ivpu_metric_streamer_stop,
   drm_ivpu_param,
 } from '../uapi';
 import { ivpuHwIpGen, ivpuSchedModeSelect } from '../profile';
@@ -202,6 +216,101 @@ describe('ivpu/sim: sim:ivpu', function () {
     expect(create((1n << 64n) - 4095n), 'PAGE_ALIGN wraps to 0').to.equal('EINVAL');
     const rows = debugfs(sys, 'bo_list').split('\n').slice(1);
     expect(rows, 'failed creates leave nothing in vdev->bo_list').to.have.length(1);
+  });
+
+  it('CAPABILITIES: METRIC_STREAMER, DMA_MEMORY_RANGE and BO_CREATE_FROM_USERPTR are 1, unknown ones 0', () => {
+    const sys = boot();
+    const fd = open(sys);
+    for (const cap of [1, 2, 4]) expect(ivpuGetParam(sys, fd, DRM_IVPU_PARAM_CAPABILITIES, cap), `capability ${cap}`).to.equal(1n);
+    expect(ivpuGetParam(sys, fd, DRM_IVPU_PARAM_CAPABILITIES, 5)).to.equal(0n);
+  });
+
+  it('BO_CREATE_FROM_USERPTR: a BO over pinned anonymous pages, imported, not mappable; the kernel order of checks', () => {
+    const sys = boot();
+    const fd = open(sys);
+    const user = allocPages(sys, 2);
+    const bo = ivpuBoCreateFromUserptr(sys, fd, user.address, 8192);
+    expect(bo.vpuAddr).to.equal(0x1_0000_0000n);
+    const info = ivpuBoInfo(sys, fd, bo.handle);
+    expect(info.size).to.equal(8192n);
+    expect(errnoOf(() => sys.mmap(fd, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, info.mmap_offset)), 'mmap: dma_buf_mmap of no dma-buf').to.equal('EINVAL');
+    expect(errnoOf(() => sys.ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, drm_prime_handle.encode({ handle: bo.handle, flags: DRM_CLOEXEC })))).to.equal('EOPNOTSUPP');
+    expect(debugfs(sys, 'bo_list').split('\n')[1]).to.match(/ imported$/);
+    const shave = ivpuBoCreateFromUserptr(sys, fd, user.address, 4096, DRM_IVPU_BO_SHAVE_MEM | DRM_IVPU_BO_READ_ONLY);
+    expect(shave.vpuAddr, 'SHAVE range').to.equal(0x8000_0000n);
+    const cases: [string, bigint, bigint, number, string][] = [
+      ['MAPPABLE', user.address, 4096n, DRM_IVPU_BO_MAPPABLE, 'EINVAL'],
+      ['a cache mode', user.address, 4096n, DRM_IVPU_BO_WC, 'EINVAL'],
+      ['user_ptr 0', 0n, 4096n, 0, 'EINVAL'],
+      ['size 0', user.address, 0n, 0, 'EINVAL'],
+      ['an unaligned pointer', user.address + 8n, 4096n, 0, 'EINVAL'],
+      ['an unaligned size', user.address, 100n, 0, 'EINVAL'],
+      ['a range past USER_PTR_MAX', 0x7fff_ffff_f000n, 8192n, 0, 'EFAULT'],
+      ['unmapped memory', 0x1000n, 4096n, 0, 'EFAULT'],
+      ['a range running past the allocation', user.address, 1n << 20n, 0, 'EFAULT'],
+    ];
+    for (const [what, ptr, size, flags, errno] of cases) {
+      const arg = drm_ivpu_bo_create_from_userptr.encode({ user_ptr: ptr, size, flags });
+      expect(errnoOf(() => sys.ioctl(fd, DRM_IOCTL_IVPU_BO_CREATE_FROM_USERPTR.request, arg)), what).to.equal(errno);
+      expect(drm_ivpu_bo_create_from_userptr.decode(arg).handle, `handle after ${what}`).to.equal(0);
+    }
+    // The pages stay pinned: the user's writes after the free still reach the BO's pages, nothing zeroes them.
+    user.bytes.writeUInt32LE(0xfeedf00d, 0);
+    sys.ioctl(fd, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: bo.handle }));
+    expect(user.bytes.readUInt32LE(0), 'closing a userptr BO leaves the user pages alone').to.equal(0xfeedf00d);
+    sys.free(user.mem);
+  });
+
+  it('METRIC_STREAMER: argument checks, one instance per mask, samples by virtual time through the double buffer, info', async () => {
+    const sys = boot();
+    const fd = open(sys);
+    const start = (fields: Partial<ReturnType<typeof drm_ivpu_metric_streamer_start.decode>>): [string, ReturnType<typeof drm_ivpu_metric_streamer_start.decode>] => {
+      const arg = drm_ivpu_metric_streamer_start.encode({ metric_group_mask: 0x3n, sampling_period_ns: 1_000_000n, read_period_samples: 4, ...fields });
+      const r = errnoOf(() => sys.ioctl(fd, DRM_IOCTL_IVPU_METRIC_STREAMER_START.request, arg));
+      return [r, drm_ivpu_metric_streamer_start.decode(arg)];
+    };
+    expect(start({ metric_group_mask: 0n })[0]).to.equal('EINVAL');
+    expect(start({ read_period_samples: 0 })[0]).to.equal('EINVAL');
+    const [slow, slowOut] = start({ sampling_period_ns: 999_999n });
+    expect(slow, 'sampling_period_ns below MS_MIN_SAMPLE_PERIOD_NS').to.equal('EINVAL');
+    expect(slowOut.sample_size, 'sample_size after EINVAL').to.equal(0);
+    expect(start({ read_period_samples: 1 << 30 })[0], 'a double buffer past the 256 MiB global range').to.equal('EINVAL');
+    const [ok, out] = start({});
+    expect(ok).to.equal('ok');
+    expect(out.sample_size, 'stand-in: 8 bytes per group').to.equal(16);
+    expect(out.max_data_size, 'PAGE_ALIGN(4 * 16 * 2 * 2)').to.equal(4096);
+    expect(start({})[0], 'a second START of the mask').to.equal('EALREADY');
+    const getData = (mask: bigint, size: number, ptr?: bigint): [string, bigint] => {
+      const arg = drm_ivpu_metric_streamer_get_data.encode({ metric_group_mask: mask, buffer_ptr: ptr ?? 0n, buffer_size: BigInt(size), data_size: 0x77n });
+      const r = errnoOf(() => sys.ioctl(fd, DRM_IOCTL_IVPU_METRIC_STREAMER_GET_DATA.request, arg));
+      return [r, drm_ivpu_metric_streamer_get_data.decode(arg).data_size];
+    };
+    expect(getData(0x4n, 0)[0], 'GET_DATA of a mask never started').to.equal('EINVAL');
+    expect(getData(0x3n, 16)[0], 'buffer_ptr 0').to.equal('EINVAL');
+    await sys.sleepMs(10);
+    expect(getData(0x3n, 0), 'pending after 10 periods').to.deep.equal(['ok', 160n]);
+    const buf = sys.alloc(64);
+    expect(getData(0x3n, 64, buf.address), 'a 64-byte read').to.deep.equal(['ok', 64n]);
+    expect([0, 8, 16, 24, 48, 56].map((o) => buf.bytes.readBigUInt64LE(o)), 'samples 0, 1 and 3, one u64 per group').to.deep.equal([0n, 0n, 1n, 1n, 3n, 3n]);
+    expect(getData(0x3n, 0), 'leftover of the swapped buffer').to.deep.equal(['ok', 96n]);
+    expect(getData(0x3n, 64, 0x1000n), 'EFAULT on the copy').to.deep.equal(['EFAULT', 0n]);
+    const stop = (mask: bigint): string => errnoOf(() => sys.ioctl(fd, DRM_IOCTL_IVPU_METRIC_STREAMER_STOP.request, drm_ivpu_metric_streamer_stop.encode({ metric_group_mask: mask })));
+    expect(stop(0n)).to.equal('EINVAL');
+    expect(stop(0x4n)).to.equal('EINVAL');
+    expect(stop(0x3n)).to.equal('ok');
+    expect(stop(0x3n), 'a stopped mask').to.equal('EINVAL');
+    const info = (size: number, ptr: bigint): [string, bigint] => {
+      const arg = drm_ivpu_metric_streamer_get_data.encode({ metric_group_mask: 0x5n, buffer_ptr: ptr, buffer_size: BigInt(size), data_size: 0x77n });
+      const r = errnoOf(() => sys.ioctl(fd, DRM_IOCTL_IVPU_METRIC_STREAMER_GET_INFO.request, arg));
+      return [r, drm_ivpu_metric_streamer_get_data.decode(arg).data_size];
+    };
+    expect(info(0, 0n), 'GET_INFO size').to.deep.equal(['ok', 32n]);
+    expect(info(16, 0n)[0], 'GET_INFO buffer_ptr 0').to.equal('EINVAL');
+    expect(info(16, buf.address), 'GET_INFO into a small buffer: ENOSPC, data_size untouched').to.deep.equal(['ENOSPC', 0x77n]);
+    expect(info(32, 0x1000n), 'GET_INFO EFAULT still writes data_size').to.deep.equal(['EFAULT', 32n]);
+    expect(info(64, buf.address)).to.deep.equal(['ok', 32n]);
+    expect([buf.bytes.readUInt32LE(0), buf.bytes.readUInt32LE(16)], 'groups 0 and 2').to.deep.equal([0, 2]);
+    sys.free(buf);
   });
 
   it('BO_INFO: ENOENT for an unknown handle, fields untouched; BO_WAIT: EINVAL for one', async () => {

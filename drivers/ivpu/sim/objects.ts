@@ -125,6 +125,31 @@ export class VpuAddressSpace {
   }
 }
 
+/** struct ivpu_ms_instance, with the stand-in firmware's view of it. */
+export interface MsInstance {
+  readonly mask: bigint;
+  readonly periodNs: bigint;
+  readonly sampleSize: number;
+  /** ms->buff_size: half the BO. */
+  readonly buffSize: number;
+  /** When the firmware started filling the active buffer (START or the last swap). */
+  activeSinceNs: bigint;
+  /** Sequence number of the next sample the firmware writes. */
+  nextSample: bigint;
+  /** ms->leftover_bytes at ms->leftover_addr: what the last swap returned and user space has not read. */
+  leftover: Buffer;
+}
+
+/** file_priv->ms_instance_list and ms_info_bo. */
+export class IvpuMetrics {
+  readonly instances = new Map<bigint, MsInstance>();
+
+  /** ivpu_ms.c ivpu_ms_cleanup: at postclose and (ivpu_ms_cleanup_all) at recovery, every instance goes. */
+  clear(): void {
+    this.instances.clear();
+  }
+}
+
 export type FenceUsage = 'write' | 'bookkeep';
 
 /**
@@ -177,6 +202,8 @@ export class IvpuFile {
   hasMmuFaults = false;
   aborted = false;
   bound = true;
+  /** The metric streamer instances of this file (ivpu_ms.c). */
+  readonly metrics = new IvpuMetrics();
 
   constructor(
     readonly drm: DrmFile,
@@ -209,17 +236,24 @@ export class IvpuBo {
   pagesPinned = false;
   /** Mappings alive: drm_gem_shmem_mmap gets the pages, drm_gem_shmem_vm_close puts them. */
   mmaps = 0;
+  /** Made by BO_CREATE_FROM_USERPTR: pinned user pages behind a private dma-buf, imported. */
+  userptr = false;
 
   constructor(
     readonly obj: GemObject,
     public flags: number,
     readonly resv: Resv,
   ) {}
+
+  /** drm_gem_is_imported: a PRIME import or a userptr BO (both come through ivpu_gem_prime_import). */
+  get imported(): boolean {
+    return this.obj.imported || this.userptr;
+  }
 }
 
 /** bo->base.pages != NULL: what debugfs bo_list prints as has_pages (never for an import, whose pages are the exporter's sgt). */
 export function boHasPages(bo: IvpuBo): boolean {
-  return !bo.obj.imported && (bo.pagesPinned || bo.mmaps > 0);
+  return !bo.imported && (bo.pagesPinned || bo.mmaps > 0);
 }
 
 export function boOf(obj: GemObject): IvpuBo {

@@ -100,9 +100,9 @@ export class DrmDeviceImpl implements DrmDevice {
     return this.track(new GemObjectImpl(this, rounded, null, funcs));
   }
 
-  /** An object over pages it does not own (a foreign dma-buf's), for PRIME import. */
-  gemObjectWrap(size: number, memory: Buffer): GemObjectImpl {
-    return this.track(new GemObjectImpl(this, size, memory, undefined));
+  /** An object over pages it does not own (a foreign dma-buf's for PRIME import, pinned user pages for a driver). */
+  gemObjectWrap(size: number, memory: Buffer, funcs?: GemObjectFuncs): GemObjectImpl {
+    return this.track(new GemObjectImpl(this, size, memory, funcs));
   }
 
   private track(obj: GemObjectImpl): GemObjectImpl {

@@ -270,6 +270,12 @@ export interface IoctlContext {
   /** copy_to_user: EFAULT (SysError) when any byte is not mapped writable in the caller. */
   copyToUser(address: bigint, data: Buffer): void;
   /**
+   * pin_user_pages_fast(FOLL_LONGTERM, plus FOLL_WRITE when `write`): a live
+   * view of the caller's anonymous memory; EFAULT (SysError) for unmapped,
+   * non-anonymous or (for `write`) read-only bytes.
+   */
+  pinUserPages(address: bigint, length: number, write: boolean): Buffer;
+  /**
    * Blocks until `done()` holds or the clock reaches `deadlineNs` (absolute
    * CLOCK_MONOTONIC ns; null = no deadline), then returns `then(done())`.
    * Sync mode (Sys.ioctl): advances the virtual clock synchronously, firing
@@ -305,6 +311,8 @@ export interface DrmDevice {
    * driver's own limits are its to check.
    */
   gemObjectCreate(size: number, funcs?: GemObjectFuncs): GemObject;
+  /** A GEM object over pages it does not own (a driver's import of pinned user pages), refcount 1 for the caller. */
+  gemObjectWrap(size: number, memory: Buffer, funcs?: GemObjectFuncs): GemObject;
   /**
    * drm_gem_handle_create: a new handle in `file` (lowest free from 1, see
    * docs/simulator.md); the handle holds its own reference, the caller keeps

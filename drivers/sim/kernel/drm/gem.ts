@@ -39,6 +39,8 @@ export class GemObjectImpl implements GemObject {
   private readonly ownResv = new DmaResv();
   driverPriv: unknown = null;
   freed = false;
+  /** Created without pages (shmem, allocated at first touch), not over someone else's. */
+  private readonly ownsPages: boolean;
 
   constructor(
     readonly dev: DrmDeviceImpl,
@@ -47,7 +49,9 @@ export class GemObjectImpl implements GemObject {
     private pages: Buffer | null,
     /** Set once more by a driver's gem_prime_import for the objects it imports (DrmDriver.gemPrimeImport). */
     public funcs: GemObjectFuncs | undefined,
-  ) {}
+  ) {
+    this.ownsPages = pages === null;
+  }
 
   /**
    * The backing store. shmem_file_setup reserves no pages: they come when
@@ -66,9 +70,13 @@ export class GemObjectImpl implements GemObject {
     return this.pages;
   }
 
-  /** Zeroes the pages at release, if any were ever allocated (untouched ones read as zero anyway). */
+  /**
+   * Zeroes the pages at release, if any were ever allocated (untouched ones
+   * read as zero anyway) and they are the object's own: pages it wraps
+   * (pinned user memory) go back to their owner as they are.
+   */
   zeroPages(): void {
-    this.pages?.fill(0);
+    if (this.ownsPages) this.pages?.fill(0);
   }
 
   get refcount(): number {
