@@ -54,8 +54,9 @@ export type IvpuIoctl = (dev: IvpuDevice, data: Buffer, file: DrmFile, ctx: Ioct
 function isCapable(dev: IvpuDevice, cap: number): boolean {
   switch (cap) {
     case DRM_IVPU_CAP_METRIC_STREAMER:
-    case DRM_IVPU_CAP_DMA_MEMORY_RANGE:
     case DRM_IVPU_CAP_BO_CREATE_FROM_USERPTR:
+      return !dev.has('caps-unclaimed');
+    case DRM_IVPU_CAP_DMA_MEMORY_RANGE:
       return true;
     case DRM_IVPU_CAP_MANAGE_CMDQ:
       return dev.hwSched;

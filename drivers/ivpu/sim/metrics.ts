@@ -71,9 +71,10 @@ function metricsOf(file: IvpuFile): IvpuFile['metrics'] {
  * period (EINVAL); one instance per mask (EALREADY); the double buffer must
  * fit the global range (EINVAL); sample_size and max_data_size written on success.
  */
-export const msStart: IvpuIoctl = (_dev, data, drm, ctx) => {
+export const msStart: IvpuIoctl = (dev, data, drm, ctx) => {
   const a = drm_ivpu_metric_streamer_start.decode(data);
-  if (!a.metric_group_mask || !a.read_period_samples || a.sampling_period_ns < MS_MIN_SAMPLE_PERIOD_NS) {
+  const minPeriod = dev.has('ms-period-unchecked') ? 1n : MS_MIN_SAMPLE_PERIOD_NS;
+  if (!a.metric_group_mask || !a.read_period_samples || a.sampling_period_ns < minPeriod) {
     throw fail('EINVAL', 'METRIC_STREAMER_START', 'zero mask or read_period_samples, or sampling_period_ns below 1 ms');
   }
   const ms = metricsOf(fileOf(drm));

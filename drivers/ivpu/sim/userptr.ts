@@ -43,7 +43,7 @@ export const boCreateFromUserptr: IvpuIoctl = (dev, data, drm, ctx) => {
   if (end > USER_PTR_MAX || end < a.user_ptr) throw fail('EFAULT', 'BO_CREATE_FROM_USERPTR', 'range not accessible (access_ok)');
   const size = Number(a.size);
   if ((size / PAGE_SIZE) * 8 > KVMALLOC_MAX) throw fail('ENOMEM', 'BO_CREATE_FROM_USERPTR', 'page array too large for kvmalloc');
-  const pages = ctx.pinUserPages(a.user_ptr, size, !(a.flags & DRM_IVPU_BO_READ_ONLY));
+  const pages = dev.has('userptr-unpinned-ok') ? Buffer.alloc(size) : ctx.pinUserPages(a.user_ptr, size, !(a.flags & DRM_IVPU_BO_READ_ONLY));
   const obj = dev.drm.gemObjectWrap(size, pages, dev.boFuncs);
   // ivpu_gem_prime_import lists it; ivpu_bo_create_from_userptr sets bo->flags; obj->resv is the new dma-buf's.
   const bo = dev.track(obj, a.flags, new Resv());
