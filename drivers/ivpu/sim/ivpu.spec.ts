@@ -58,7 +58,7 @@ import {
   drm_ivpu_metric_streamer_stop,
   drm_ivpu_param,
 } from '../uapi';
-import { ivpuHwIpGen, ivpuSchedModeSelect } from '../profile';
+import { ivpuHwIpGen, ivpuProfile, ivpuSchedMode, ivpuSchedModeSelect } from '../profile';
 import { SIM_FW_CTX_VIOLATION, SIM_FW_HANG, SIM_FW_MMU_FAULT, SIM_FW_NOP } from './firmware';
 
 const open = (sys: Sys): number => sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC);
@@ -130,6 +130,27 @@ describe('ivpu/sim: sim:ivpu', function () {
     expect(ivpuSchedModeSelect(ivpuHwIpGen(0x643e), -1, 0x0003_0017n), 'LNL, auto, JSM 3.23').to.equal('os');
     expect(ivpuSchedModeSelect(ivpuHwIpGen(0x643e), -1, 0x0003_0018n), 'LNL, auto, JSM 3.24').to.equal('hw');
     expect(ivpuSchedModeSelect(null, 1, null), 'unknown device, sched_mode=1').to.equal('hw');
+  });
+
+  it('profile: sched_mode=0 is the OS scheduler on a 40xx, the HW scheduler when intel_vpu drives an NVL (60xx)', () => {
+    // Only the sysfs files the profile reads: the module parameter and the PCI ids bound to intel_vpu.
+    const sysWith = (deviceId: string): Sys => {
+      const files = new Map<string, string>([
+        ['/sys/module/intel_vpu/parameters/sched_mode', '0\n'],
+        [`/sys/bus/pci/drivers/intel_vpu/0000:00:0b.0/device`, `${deviceId}\n`],
+      ]);
+      const dirs = new Map<string, string[]>([['/sys/bus/pci/drivers/intel_vpu', ['0000:00:0b.0', 'bind', 'module', 'new_id']]]);
+      const fs = {
+        exists: (p: string): boolean => files.has(p) || dirs.has(p),
+        readFile: (p: string): Buffer => Buffer.from(files.get(p) ?? ''),
+        readdir: (p: string): string[] => dirs.get(p) ?? [],
+      };
+      return { fs } as unknown as Sys;
+    };
+    expect(ivpuSchedMode(sysWith('0x643e')), 'LNL').to.equal('os');
+    expect(ivpuProfile(sysWith('0x643e')).banAfterHangs).to.equal(0);
+    expect(ivpuSchedMode(sysWith('0xd71d')), 'NVL').to.equal('hw');
+    expect(ivpuProfile(sysWith('0xd71d')).banAfterHangs, 'NVL: the HW scheduler bans after a hang').to.equal(1);
   });
 
   it('BO_CREATE: a per-file NPU address from the user range; bad flags, size 0, UNCACHED are EINVAL with outputs 0', () => {
