@@ -2,9 +2,10 @@
  * The ivpu ioctls as a user program issues them, through `Sys` only: shared
  * by the model's specs, the accel@ivpu family and the adapter.
  */
-import type { Sys } from '../../harness/sys/types';
+import type { Sys, UserMemory } from '../../harness/sys/types';
 import {
   DRM_IOCTL_IVPU_BO_CREATE,
+  DRM_IOCTL_IVPU_BO_CREATE_FROM_USERPTR,
   DRM_IOCTL_IVPU_BO_INFO,
   DRM_IOCTL_IVPU_BO_WAIT,
   DRM_IOCTL_IVPU_CMDQ_CREATE,
@@ -13,6 +14,7 @@ import {
   DRM_IOCTL_IVPU_GET_PARAM,
   DRM_IOCTL_IVPU_SUBMIT,
   drm_ivpu_bo_create,
+  drm_ivpu_bo_create_from_userptr,
   drm_ivpu_bo_info,
   drm_ivpu_bo_wait,
   drm_ivpu_cmdq_create,
@@ -35,6 +37,22 @@ export function ivpuBoCreate(sys: Sys, fd: number, size: number | bigint, flags 
   sys.ioctl(fd, DRM_IOCTL_IVPU_BO_CREATE.request, arg);
   const v = drm_ivpu_bo_create.decode(arg);
   return { handle: v.handle, vpuAddr: v.vpu_addr };
+}
+
+/** DRM_IOCTL_IVPU_BO_CREATE_FROM_USERPTR (7.3): a BO over `size` bytes of the caller's memory at `userPtr`. */
+export function ivpuBoCreateFromUserptr(sys: Sys, fd: number, userPtr: bigint, size: number | bigint, flags = 0): { handle: number; vpuAddr: bigint } {
+  const arg = drm_ivpu_bo_create_from_userptr.encode({ user_ptr: userPtr, size: BigInt(size), flags });
+  sys.ioctl(fd, DRM_IOCTL_IVPU_BO_CREATE_FROM_USERPTR.request, arg);
+  const v = drm_ivpu_bo_create_from_userptr.decode(arg);
+  return { handle: v.handle, vpuAddr: v.vpu_addr };
+}
+
+/** Page-aligned anonymous user memory of `pages` pages (over-allocated by one page to align it); free `mem` afterwards. */
+export function allocPages(sys: Sys, pages: number): { mem: UserMemory; address: bigint; bytes: Buffer } {
+  const mem = sys.alloc((pages + 1) * 4096);
+  const address = (mem.address + 4095n) & ~4095n;
+  const off = Number(address - mem.address);
+  return { mem, address, bytes: mem.bytes.subarray(off, off + pages * 4096) };
 }
 
 export function ivpuBoInfo(sys: Sys, fd: number, handle: number): BoInfo {

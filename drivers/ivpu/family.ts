@@ -13,8 +13,10 @@ import { DRM_CLOEXEC, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_RDWR, drm_prime_handle }
 import { primeExport, primeImport } from '../../tests/lib/drm';
 import { ivpuJobKinds } from './adapter';
 import {
+  allocPages,
   deadlineIn,
   ivpuBoCreate,
+  ivpuBoCreateFromUserptr,
   ivpuBoInfo,
   ivpuBoWait,
   ivpuCmdqCreate,
@@ -27,13 +29,21 @@ import { IVPU_DRIVER } from './profile';
 import { SIM_FW_CTX_VIOLATION, SIM_FW_HANG, SIM_FW_MMU_FAULT, SIM_FW_NOP, SIM_FW_PROCESSING_ERR } from './sim/firmware';
 import {
   DRM_IOCTL_IVPU_BO_CREATE,
+  DRM_IOCTL_IVPU_BO_CREATE_FROM_USERPTR,
   DRM_IOCTL_IVPU_BO_INFO,
   DRM_IOCTL_IVPU_BO_WAIT,
   DRM_IOCTL_IVPU_GET_PARAM,
+  DRM_IOCTL_IVPU_METRIC_STREAMER_GET_DATA,
+  DRM_IOCTL_IVPU_METRIC_STREAMER_START,
+  DRM_IOCTL_IVPU_METRIC_STREAMER_STOP,
   DRM_IOCTL_IVPU_SET_PARAM,
+  DRM_IVPU_BO_MAPPABLE,
   DRM_IVPU_BO_UNCACHED,
   DRM_IVPU_BO_WC,
+  DRM_IVPU_CAP_BO_CREATE_FROM_USERPTR,
+  DRM_IVPU_CAP_DMA_MEMORY_RANGE,
   DRM_IVPU_CAP_MANAGE_CMDQ,
+  DRM_IVPU_CAP_METRIC_STREAMER,
   DRM_IVPU_ENGINE_COPY,
   DRM_IVPU_JOB_PRIORITY_REALTIME,
   DRM_IVPU_JOB_STATUS_ABORTED,
@@ -44,8 +54,12 @@ import {
   DRM_IVPU_PARAM_CONTEXT_PRIORITY,
   DRM_IVPU_PARAM_NUM_CONTEXTS,
   drm_ivpu_bo_create,
+  drm_ivpu_bo_create_from_userptr,
   drm_ivpu_bo_info,
   drm_ivpu_bo_wait,
+  drm_ivpu_metric_streamer_get_data,
+  drm_ivpu_metric_streamer_start,
+  drm_ivpu_metric_streamer_stop,
   drm_ivpu_param,
 } from './uapi';
 
@@ -191,6 +205,94 @@ const badSubmit = subtest({
   expectErrno(hwScheduler(t, fd) ? 'EINVAL' : 'ENODEV', () => ivpuCmdqSubmit(t.sys, fd, 0, [handle]), 'CMDQ_SUBMIT to cmdq_id 0');
 });
 
+const basicCapabilities = subtest({
+  name: 'basic-capabilities',
+  description: 'CAPABILITIES: DMA_MEMORY_RANGE and METRIC_STREAMER are 1, BO_CREATE_FROM_USERPTR is 1 exactly when that ioctl works, MANAGE_CMDQ exactly when CMDQ_CREATE does, an unknown one 0',
+  reference: 'drivers/accel/ivpu/ivpu_drv.c: ivpu_is_capable, ivpu_drm_ioctls',
+}, (t: TestContext): void => {
+  needIvpu(t);
+  const fd = openFile(t);
+  const cap = (c: number): bigint => ivpuGetParam(t.sys, fd, DRM_IVPU_PARAM_CAPABILITIES, c);
+  checkEq(cap(DRM_IVPU_CAP_DMA_MEMORY_RANGE), 1n, 'CAPABILITIES DMA_MEMORY_RANGE');
+  checkEq(cap(DRM_IVPU_CAP_METRIC_STREAMER), 1n, 'CAPABILITIES METRIC_STREAMER');
+  checkEq(cap(0xff), 0n, 'CAPABILITIES of an unknown capability');
+  const user = allocPages(t.sys, 1);
+  t.defer(() => t.sys.free(user.mem));
+  let userptr = 'ok';
+  try {
+    ivpuBoCreateFromUserptr(t.sys, fd, user.address, 4096);
+  } catch (e) {
+    userptr = isSysError(e) ? e.code : String(e);
+  }
+  t.log(`BO_CREATE_FROM_USERPTR over one anonymous page: ${userptr}`);
+  checkEq(cap(DRM_IVPU_CAP_BO_CREATE_FROM_USERPTR), userptr === 'ok' ? 1n : 0n, `CAPABILITIES BO_CREATE_FROM_USERPTR (the ioctl answered ${userptr})`);
+  let cmdq = 'ok';
+  try {
+    ivpuCmdqCreate(t.sys, fd);
+  } catch (e) {
+    cmdq = isSysError(e) ? e.code : String(e);
+  }
+  checkEq(cap(DRM_IVPU_CAP_MANAGE_CMDQ), cmdq === 'ok' ? 1n : 0n, `CAPABILITIES MANAGE_CMDQ (CMDQ_CREATE answered ${cmdq})`);
+});
+
+const badUserptr = subtest({
+  name: 'bad-userptr',
+  description: 'BO_CREATE_FROM_USERPTR with MAPPABLE, a zero or unaligned pointer or size is EINVAL, over unmapped memory EFAULT; handle and vpu_addr stay 0',
+  reference: 'drivers/accel/ivpu/ivpu_gem_userptr.c: ivpu_bo_create_from_userptr_ioctl, ivpu_create_userptr_dmabuf',
+}, (t: TestContext): void => {
+  needIvpu(t);
+  const fd = openFile(t);
+  if (ivpuGetParam(t.sys, fd, DRM_IVPU_PARAM_CAPABILITIES, DRM_IVPU_CAP_BO_CREATE_FROM_USERPTR) !== 1n) {
+    t.skip('DRM_IVPU_CAP_BO_CREATE_FROM_USERPTR is 0: the ioctl came after 6.12');
+  }
+  const user = allocPages(t.sys, 1);
+  t.defer(() => t.sys.free(user.mem));
+  // Address 4096 lies below vm.mmap_min_addr: no process has it mapped.
+  const cases: [string, { user_ptr: bigint; size: bigint; flags: number }, string][] = [
+    ['the MAPPABLE flag', { user_ptr: user.address, size: 4096n, flags: DRM_IVPU_BO_MAPPABLE }, 'EINVAL'],
+    ['user_ptr 0', { user_ptr: 0n, size: 4096n, flags: 0 }, 'EINVAL'],
+    ['size 0', { user_ptr: user.address, size: 0n, flags: 0 }, 'EINVAL'],
+    ['an unaligned user_ptr', { user_ptr: user.address + 64n, size: 4096n, flags: 0 }, 'EINVAL'],
+    ['an unmapped page', { user_ptr: 4096n, size: 4096n, flags: 0 }, 'EFAULT'],
+  ];
+  for (const [what, input, errno] of cases) {
+    const arg = drm_ivpu_bo_create_from_userptr.encode(input);
+    doIoctlErr(t.sys, fd, DRM_IOCTL_IVPU_BO_CREATE_FROM_USERPTR.request, arg, errno as 'EINVAL' | 'EFAULT');
+    const out = drm_ivpu_bo_create_from_userptr.decode(arg);
+    checkEq(out.handle, 0, `BO_CREATE_FROM_USERPTR (${what}) handle after the failure`);
+    checkEq(out.vpu_addr, 0n, `BO_CREATE_FROM_USERPTR (${what}) vpu_addr after the failure`);
+  }
+});
+
+const badMetricStreamer = subtest({
+  name: 'bad-metric-streamer',
+  description: 'METRIC_STREAMER_START with a zero mask or read_period_samples or a period under 1 ms is EINVAL, outputs untouched; STOP and GET_DATA of a mask never started are EINVAL',
+  reference: 'drivers/accel/ivpu/ivpu_ms.c: ivpu_ms_start_ioctl, ivpu_ms_stop_ioctl, ivpu_ms_get_data_ioctl',
+}, (t: TestContext): void => {
+  needIvpu(t);
+  const fd = openFile(t);
+  // Every case fails before the firmware is asked: nothing here depends on its metric groups.
+  const good = { metric_group_mask: 0x1n, sampling_period_ns: 1_000_000n, read_period_samples: 4, sample_size: 0x5a, max_data_size: 0x5a };
+  for (const [what, fields] of [
+    ['metric_group_mask 0', { metric_group_mask: 0n }],
+    ['read_period_samples 0', { read_period_samples: 0 }],
+    ['sampling_period_ns below MS_MIN_SAMPLE_PERIOD_NS', { sampling_period_ns: 999_999n }],
+  ] as const) {
+    const arg = drm_ivpu_metric_streamer_start.encode({ ...good, ...fields });
+    doIoctlErr(t.sys, fd, DRM_IOCTL_IVPU_METRIC_STREAMER_START.request, arg, 'EINVAL');
+    const out = drm_ivpu_metric_streamer_start.decode(arg);
+    checkEq(out.sample_size, 0x5a, `START (${what}) sample_size after EINVAL`);
+    checkEq(out.max_data_size, 0x5a, `START (${what}) max_data_size after EINVAL`);
+  }
+  // A mask this file never started (the highest group: no START above used it).
+  const never = 1n << 63n;
+  doIoctlErr(t.sys, fd, DRM_IOCTL_IVPU_METRIC_STREAMER_STOP.request, drm_ivpu_metric_streamer_stop.encode({ metric_group_mask: never }), 'EINVAL');
+  doIoctlErr(t.sys, fd, DRM_IOCTL_IVPU_METRIC_STREAMER_STOP.request, drm_ivpu_metric_streamer_stop.encode({ metric_group_mask: 0n }), 'EINVAL');
+  const data = drm_ivpu_metric_streamer_get_data.encode({ metric_group_mask: never, data_size: 0x5an });
+  doIoctlErr(t.sys, fd, DRM_IOCTL_IVPU_METRIC_STREAMER_GET_DATA.request, data, 'EINVAL');
+  checkEq(drm_ivpu_metric_streamer_get_data.decode(data).data_size, 0x5an, 'GET_DATA data_size after EINVAL');
+});
+
 const contextAddressSpace = subtest({
   name: 'basic-context-address-space',
   description: 'each file has its own NPU address space: the first BO of a fresh file sits at CONTEXT_BASE_ADDRESS, BOs of one file do not overlap',
@@ -283,12 +385,16 @@ const faultKillsOnlyContext = subtest({
 
 const engineErrorKillsContext = subtest({
   name: 'engine-error-kills-context',
-  description: 'a job ending in MVNCI_CONTEXT_VIOLATION_HW or PROCESSING_ERR reports that status and kills only its context (EBADFD)',
-  reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_job_handle_engine_error, ivpu_job_signal',
+  description: 'under the HW scheduler a job ending in MVNCI_CONTEXT_VIOLATION_HW or PROCESSING_ERR reports that status at once and kills only its context (EBADFD)',
+  reference: 'drivers/accel/ivpu/ivpu_job.c: ivpu_job_handle_engine_error, ivpu_context_abort_work_fn, ivpu_job_signal',
   destructive: true,
 }, async (t: TestContext): Promise<void> => {
   needSimFirmware(t, 'a job that ends in an engine error');
   const good = openFile(t);
+  // ivpu_job_handle_engine_error defers the job to ivpu_context_abort_work_fn, which signals the
+  // aborted context's jobs only under the HW scheduler ("goto runtime_put" otherwise): under the OS
+  // scheduler the job ends only when the TDR's inference budget runs out and recovery aborts it.
+  if (!hwScheduler(t, good)) t.skip('OS scheduler: an engine-error job ends only through the TDR and recovery, not promptly (ivpu_context_abort_work_fn)');
   for (const [word, status, what] of [
     [SIM_FW_CTX_VIOLATION, STATUS_CONTEXT_VIOLATION, 'MVNCI_CONTEXT_VIOLATION_HW'],
     [SIM_FW_PROCESSING_ERR, STATUS_PROCESSING_ERR, 'PROCESSING_ERR'],
@@ -326,7 +432,7 @@ const WAIT_STEPS_MS = [5.1, 6.3, 7.7, 9.9];
 const boWaitTimeout = subtest({
   name: 'bo-wait-timeout',
   description: 'BO_WAIT on a busy BO never gives up before its absolute timeout_ns, and leaves job_status untouched on ETIMEDOUT',
-  reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_wait_ioctl (the extra jiffy); drivers/gpu/drm/drm_utils.c: drm_timeout_abs_to_jiffies',
+  reference: 'drivers/accel/ivpu/ivpu_gem.c: ivpu_bo_wait_ioctl (the extra jiffy); drivers/gpu/drm/drm_syncobj.c: drm_timeout_abs_to_jiffies',
   destructive: true,
   requires: ['job-timeout'],
   timeoutMs: 60_000,
@@ -382,6 +488,9 @@ export const IVPU_FAMILY = defineFamily('ivpu', 'intel_vpu: per-file MMU context
   badBoCreate,
   badBoLookup,
   badSubmit,
+  basicCapabilities,
+  badUserptr,
+  badMetricStreamer,
   contextAddressSpace,
   badContextLimit,
   badReexportImported,

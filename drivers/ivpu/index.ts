@@ -53,6 +53,9 @@ const PROOFS: readonly DefectProof[] = [
   proof('close-unplugs', excl('reopen-after-close')),
   proof('bo-info-wrong-offset', gem('basic-mmap')),
   proof('submit-bad-args-ok', own('bad-submit')),
+  proof('caps-unclaimed', own('basic-capabilities')),
+  proof('userptr-unpinned-ok', own('bad-userptr')),
+  proof('ms-period-unchecked', own('bad-metric-streamer')),
   // The simulated DRM core under sim:ivpu.
   proof('sysfs-dev-wrong-minor', core('basic-node')),
   proof('version-empty-desc', core('basic-version')),

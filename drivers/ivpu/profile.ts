@@ -36,14 +36,73 @@ export function ivpuTdrMs(sys: Sys): number {
   return p !== null && p > 0 ? p : IVPU_DEFAULT_TDR_MS;
 }
 
+/** ivpu_drv.h IVPU_HW_IP_60XX: from this generation on the OS scheduler is gone. */
+export const IVPU_HW_IP_60XX = 60;
+
+/** ivpu_drv.h ivpu_hw_ip_gen: the NPU IP generation of a PCI device id; null for an id 7.3 does not list. */
+export function ivpuHwIpGen(deviceId: number): number | null {
+  switch (deviceId) {
+    case 0x7d1d: // PCI_DEVICE_ID_MTL
+    case 0xad1d: // PCI_DEVICE_ID_ARL
+      return 37;
+    case 0x643e: // PCI_DEVICE_ID_LNL
+      return 40;
+    case 0xb03e: // PCI_DEVICE_ID_PTL_P
+    case 0xfd3e: // PCI_DEVICE_ID_WCL
+      return 50;
+    case 0xd71d: // PCI_DEVICE_ID_NVL
+      return IVPU_HW_IP_60XX;
+    default:
+      return null;
+  }
+}
+
+/** vpu_boot_api.h VPU_SCHEDULING_MODE_OS (0); ivpu_drv.h IVPU_SCHED_MODE_AUTO (-1). */
+const SCHED_MODE_OS = 0;
+const SCHED_MODE_AUTO = -1;
+
 /**
- * ivpu_fw.c ivpu_fw_sched_mode_select: sched_mode 0 is the OS scheduler, 1 the
- * hardware scheduler; -1 (auto, the default) is HW for firmware with JSM API
- * 3.24 or newer, which every firmware shipped with 7.3 is (an assumption the
- * sysfs parameter cannot settle: the firmware decides).
+ * ivpu_fw.c ivpu_fw_sched_mode_select: on IVPU_HW_IP_60XX and later the OS
+ * scheduler does not exist ("OS sched mode is not supported, using HW mode");
+ * otherwise an explicit sched_mode wins, and auto (-1) is HW for firmware whose
+ * JSM API (api_version[VPU_JSM_API_VER_INDEX], major << 16 | minor) is 3.24 or
+ * newer. `jsmApi` null: the firmware header is not readable from user space;
+ * every firmware shipped for 7.3 is newer than 3.24, so auto is HW.
+ */
+export function ivpuSchedModeSelect(gen: number | null, schedMode: number, jsmApi: bigint | null): IvpuSchedMode {
+  if (gen !== null && gen >= IVPU_HW_IP_60XX && schedMode === SCHED_MODE_OS) return 'hw';
+  if (schedMode !== SCHED_MODE_AUTO) return schedMode === SCHED_MODE_OS ? 'os' : 'hw';
+  if (jsmApi === null) return 'hw';
+  const major = Number((jsmApi >> 16n) & 0xffffn);
+  const minor = Number(jsmApi & 0xffffn);
+  return major < 3 || (major === 3 && minor < 24) ? 'os' : 'hw';
+}
+
+/** PCI device ids of the devices intel_vpu is bound to (/sys/bus/pci/drivers/intel_vpu/<bdf>/device). */
+function boundDeviceIds(sys: Sys): number[] {
+  const dir = `/sys/bus/pci/drivers/${IVPU_DRIVER}`;
+  try {
+    if (!sys.fs.exists(dir)) return [];
+    return sys.fs
+      .readdir(dir)
+      .filter((d) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(d))
+      .map((d) => Number.parseInt(sys.fs.readFile(`${dir}/${d}/device`).toString('utf8').trim(), 16))
+      .filter((n) => Number.isFinite(n));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The scheduler intel_vpu runs with: ivpuSchedModeSelect over the sched_mode
+ * parameter and the generation of the bound devices (all of them must be
+ * 60xx+ for sched_mode=0 to mean HW; without PCI sysfs, as on the simulated
+ * kernel whose sim:ivpu is a 40xx, the generation is unknown and 0 stays OS).
  */
 export function ivpuSchedMode(sys: Sys): IvpuSchedMode {
-  return readIvpuParam(sys, 'sched_mode') === 0 ? 'os' : 'hw';
+  const gens = boundDeviceIds(sys).map(ivpuHwIpGen);
+  const gen = gens.length > 0 && gens.every((g) => g !== null) ? Math.min(...(gens as number[])) : null;
+  return ivpuSchedModeSelect(gen, readIvpuParam(sys, 'sched_mode') ?? SCHED_MODE_AUTO, null);
 }
 
 export function ivpuProfile(sys: Sys): DriverProfile {

@@ -48,6 +48,9 @@ export const IVPU_DEFECTS = {
   'set-param-accepts': { layer: 'driver', rule: 'SET_PARAM accepts a parameter although the driver has none to set' },
   'bo-info-wrong-offset': { layer: 'driver', rule: 'BO_INFO reports an mmap_offset one page past the object\'s' },
   'close-unplugs': { layer: 'driver', rule: 'releasing a file leaves the device unplugged: later opens fail ENODEV (drm_dev_enter)' },
+  'caps-unclaimed': { layer: 'driver', rule: 'GET_PARAM CAPABILITIES answers 0 for METRIC_STREAMER and BO_CREATE_FROM_USERPTR although both ioctls work' },
+  'userptr-unpinned-ok': { layer: 'driver', rule: 'BO_CREATE_FROM_USERPTR does not pin: memory that is not mapped becomes a BO instead of EFAULT' },
+  'ms-period-unchecked': { layer: 'driver', rule: 'METRIC_STREAMER_START accepts a sampling_period_ns below MS_MIN_SAMPLE_PERIOD_NS (1 ms)' },
   'submit-bad-args-ok': { layer: 'driver', rule: 'SUBMIT accepts an unknown engine, an unaligned commands_offset or a priority above REALTIME' },
 } as const satisfies Record<string, DefectInfo>;
 

@@ -18,6 +18,7 @@ import {
   IVPU_CMDQ_MAX_ID,
   IVPU_CMDQ_MIN_ID,
   IVPU_CONTEXT_COUNT,
+  IVPU_CONTEXT_MM,
   IVPU_DOORBELL_COUNT,
   IVPU_JOBS_PER_CONTEXT,
   IVPU_MAX_DB,
@@ -63,7 +64,7 @@ export class IvpuDevice {
   /** vdev->submitted_jobs_xa. */
   readonly submitted = new Map<number, IvpuJob>();
   /** One device-wide MMU address space: the vpu-addr-shared defect only. */
-  private readonly sharedSpace = new VpuAddressSpace();
+  private readonly sharedSpace = new VpuAddressSpace(IVPU_CONTEXT_MM);
 
   /* The firmware stand-in. */
   private readonly engineQueue: IvpuJob[] = [];
@@ -155,7 +156,7 @@ export class IvpuDevice {
       this.limitsPut(limits);
       throw fail('EBUSY', 'open', 'no free context id (context_xa full)');
     }
-    const file = new IvpuFile(drm, ssid, limits, this.has('vpu-addr-shared') ? this.sharedSpace : new VpuAddressSpace());
+    const file = new IvpuFile(drm, ssid, limits, this.has('vpu-addr-shared') ? this.sharedSpace : new VpuAddressSpace(IVPU_CONTEXT_MM));
     this.contexts.set(ssid, file);
     drm.driverPriv = file;
     return file;
@@ -181,6 +182,15 @@ export class IvpuDevice {
   readonly boFuncs: GemObjectFuncs = {
     open: (obj, file) => this.boOpen(boOf(obj), file),
     free: (obj) => this.boFree(boOf(obj)),
+    mmap: (obj) => {
+      const bo = boOf(obj);
+      // drm_gem_shmem_mmap of an import -> dma_buf_mmap(obj->dma_buf): NULL for a userptr BO (EINVAL).
+      if (bo.userptr) throw SysError.of('EINVAL', 'mmap', 'a userptr BO has no dma-buf to map');
+      bo.mmaps++;
+    },
+    vmClose: (obj) => {
+      boOf(obj).mmaps--;
+    },
   };
 
   /** ivpu_gem.c ivpu_bo_alloc's bookkeeping: the object joins vdev->bo_list. */
@@ -208,6 +218,7 @@ export class IvpuDevice {
     const at = file.space.insert(range, BigInt(bo.obj.size));
     if (at === null) throw SysError.of('ENOSPC', 'ioctl', 'NPU address range full');
     bo.ctx = file;
+    bo.ctxId = file.ctxId;
     bo.vpuAddr = at;
   }
 
@@ -226,8 +237,13 @@ export class IvpuDevice {
     this.unbind(bo);
   }
 
-  /** ivpu_gem.c ivpu_bo_bind: map into the BO's own context. */
+  /** ivpu_gem.c ivpu_bo_bind: pin the pages, map into the BO's own context. */
   bind(bo: IvpuBo): void {
+    if (!bo.imported) {
+      // drm_gem_shmem_get_pages_sgt: every page now (ENOMEM for what cannot be backed).
+      void bo.obj.memory;
+      bo.pagesPinned = true;
+    }
     if (bo.ctx) bo.mmuMapped = true;
   }
 
@@ -587,6 +603,8 @@ export class IvpuDevice {
       }
       this.lastHeartbeat = 0n;
       this.jobsAbortAll();
+      // ivpu_ms_cleanup_all: every file's metric streamers end with the recovery.
+      for (const file of this.contexts.values()) file.metrics.clear();
       // Cold boot: a fresh firmware whose heartbeat starts again.
       this.fwAlive = true;
       this.hbBase = 1n;

@@ -10,7 +10,9 @@ import {
   DRM_IVPU_BO_FLAGS,
   DRM_IVPU_BO_MAPPABLE,
   DRM_IVPU_BO_WC,
+  DRM_IVPU_CAP_BO_CREATE_FROM_USERPTR,
   DRM_IVPU_CAP_DMA_MEMORY_RANGE,
+  DRM_IVPU_CAP_METRIC_STREAMER,
   DRM_IVPU_CAP_MANAGE_CMDQ,
   DRM_IVPU_ENGINE_COMPUTE,
   DRM_IVPU_JOB_PRIORITY_DEFAULT,
@@ -42,20 +44,23 @@ import type { DrmFile, GemObject, IoctlContext, IoctlReturn } from '../../sim/ke
 import { PAGE_SIZE } from '../../sim/kernel/drm/driver';
 import { type IvpuDevice, fail, fileOf, newJobFence } from './device';
 import { IVPU_CMDQ_MAX_ID, IVPU_CMDQ_MIN_ID, IVPU_USER_RANGE, JIFFY_NS, JOB_MAX_BUFFER_COUNT, SIM_IVPU_IDENTITY, VPU_FW_API_VER_NUM } from './hw';
+import { msGetData, msGetInfo, msStart, msStop } from './metrics';
 import { type IvpuBo, type IvpuFile, Resv, boOf } from './objects';
+import { boCreateFromUserptr } from './userptr';
 
 export type IvpuIoctl = (dev: IvpuDevice, data: Buffer, file: DrmFile, ctx: IoctlContext) => IoctlReturn;
 
-/** The capabilities sim:ivpu models (ivpu_drv.c ivpu_is_capable; see docs/drivers.md for the two it leaves out). */
+/** ivpu_drv.c ivpu_is_capable. */
 function isCapable(dev: IvpuDevice, cap: number): boolean {
   switch (cap) {
+    case DRM_IVPU_CAP_METRIC_STREAMER:
+    case DRM_IVPU_CAP_BO_CREATE_FROM_USERPTR:
+      return !dev.has('caps-unclaimed');
     case DRM_IVPU_CAP_DMA_MEMORY_RANGE:
       return true;
     case DRM_IVPU_CAP_MANAGE_CMDQ:
       return dev.hwSched;
     default:
-      // DRM_IVPU_CAP_METRIC_STREAMER and _BO_CREATE_FROM_USERPTR are 1 on the real
-      // driver; the model has neither ioctl, so it does not claim them.
       return false;
   }
 }
@@ -117,8 +122,14 @@ const CREATE = drm_ivpu_bo_create.offsets;
 
 /**
  * ivpu_gem.c ivpu_bo_create_ioctl: flags (EINVAL), PAGE_ALIGN(size) == 0
- * (EINVAL), ivpu_bo_alloc's cache mode (EINVAL for UNCACHED), then the handle,
- * whose gem open gives the NPU address; handle and vpu_addr are written only on success.
+ * (EINVAL), ivpu_bo_alloc's cache mode (EINVAL for UNCACHED), then
+ * drm_gem_shmem_create: the object without pages (drm_gem_object_init ->
+ * shmem_file_setup: EINVAL above MAX_LFS_FILESIZE) and its fake mmap offset
+ * (__drm_gem_shmem_init -> drm_gem_create_mmap_offset: ENOSPC beyond the ~1 TiB
+ * offset space); then the handle, whose gem open gives the NPU address
+ * (ivpu_mmu_context_insert_node: ENOSPC beyond the 256 GiB user range). No
+ * size limit of its own: nothing is allocated until the BO is mapped or bound.
+ * handle and vpu_addr are written only on success.
  */
 const boCreate: IvpuIoctl = (dev, data, drm) => {
   const size = data.readBigUInt64LE(CREATE.size);
@@ -132,12 +143,13 @@ const boCreate: IvpuIoctl = (dev, data, drm) => {
   if (aligned === 0n) throw fail('EINVAL', 'BO_CREATE', `size ${size}`);
   const cache = flags & DRM_IVPU_BO_CACHE_MASK;
   if (cache !== DRM_IVPU_BO_CACHED && cache !== DRM_IVPU_BO_WC) throw fail('EINVAL', 'BO_CREATE', `cache mode 0x${cache.toString(16)}`);
-  // drm_gem_shmem_create: the core's object-size limit gives ENOMEM.
-  if (aligned > BigInt(Number.MAX_SAFE_INTEGER)) throw fail('ENOMEM', 'BO_CREATE', `size ${size}`);
+  // A page multiple below 2^65 is exact as a double; the core refuses >= 2^63 (EINVAL).
   const obj = dev.drm.gemObjectCreate(Number(aligned), dev.boFuncs);
+  // Listed at once: an ioctl is atomic here, and a failure below frees it again (ivpu_gem_bo_free).
   const bo = dev.track(obj, flags, new Resv());
   let handle: number;
   try {
+    dev.drm.gemMmapOffset(obj);
     handle = dev.drm.gemHandleCreate(drm, obj);
   } finally {
     obj.put();
@@ -170,7 +182,7 @@ const boInfo: IvpuIoctl = (dev, data, drm) => {
 const WAIT = drm_ivpu_bo_wait.offsets;
 
 /**
- * drm_utils.c drm_timeout_abs_to_jiffies plus ivpu's extra jiffy, as the
+ * drm_syncobj.c drm_timeout_abs_to_jiffies plus ivpu's extra jiffy, as the
  * absolute time the wait gives up: schedule_timeout(n) returns at the n-th
  * jiffy boundary from now, which the extra jiffy keeps at or after timeout_ns.
  */
@@ -358,7 +370,21 @@ const cmdqDestroy: IvpuIoctl = (dev, data, drm) => {
   return 0;
 };
 
-export type IvpuIoctlName = 'GET_PARAM' | 'SET_PARAM' | 'BO_CREATE' | 'BO_INFO' | 'SUBMIT' | 'BO_WAIT' | 'CMDQ_CREATE' | 'CMDQ_DESTROY' | 'CMDQ_SUBMIT';
+export type IvpuIoctlName =
+  | 'GET_PARAM'
+  | 'SET_PARAM'
+  | 'BO_CREATE'
+  | 'BO_INFO'
+  | 'SUBMIT'
+  | 'BO_WAIT'
+  | 'METRIC_STREAMER_START'
+  | 'METRIC_STREAMER_GET_DATA'
+  | 'METRIC_STREAMER_STOP'
+  | 'METRIC_STREAMER_GET_INFO'
+  | 'CMDQ_CREATE'
+  | 'CMDQ_DESTROY'
+  | 'CMDQ_SUBMIT'
+  | 'BO_CREATE_FROM_USERPTR';
 
 export const IVPU_IOCTL_HANDLERS: Readonly<Record<IvpuIoctlName, IvpuIoctl>> = {
   GET_PARAM: getParam,
@@ -367,9 +393,14 @@ export const IVPU_IOCTL_HANDLERS: Readonly<Record<IvpuIoctlName, IvpuIoctl>> = {
   BO_INFO: boInfo,
   SUBMIT: submitIoctl,
   BO_WAIT: boWait,
+  METRIC_STREAMER_START: msStart,
+  METRIC_STREAMER_GET_DATA: msGetData,
+  METRIC_STREAMER_STOP: msStop,
+  METRIC_STREAMER_GET_INFO: msGetInfo,
   CMDQ_CREATE: cmdqCreate,
   CMDQ_DESTROY: cmdqDestroy,
   CMDQ_SUBMIT: cmdqSubmit,
+  BO_CREATE_FROM_USERPTR: boCreateFromUserptr,
 };
 
 export type { IvpuBo };

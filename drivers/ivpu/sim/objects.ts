@@ -12,55 +12,141 @@ export interface AddrRange {
   readonly end: bigint;
 }
 
-/** drm_mm of one MMU context (ivpu_mmu_context.c ivpu_mmu_context_insert_node): best fit, aligned. */
+/** The key of the head node's hole in VpuAddressSpace.holeSeq (no node starts below 0). */
+const HEAD = -1n;
+
+/** A hole of a drm_mm: the free space after the node starting at `owner` (HEAD: before the first node). */
+interface Hole {
+  readonly owner: bigint;
+  readonly start: bigint;
+  readonly end: bigint;
+  /** When drm_mm.c add_hole last inserted it into holes_size: ties in size are walked newest first. */
+  readonly seq: number;
+}
+
+/**
+ * drm_mm of one MMU context (ivpu_mmu_context.c ivpu_mmu_context_init: one
+ * drm_mm over [min(user.start, shave.start), max(user.end, dma.end)), so the
+ * SHAVE and user ranges share its holes; ivpu_mmu_context_insert_node picks
+ * the range).
+ */
 export class VpuAddressSpace {
   /** Allocated nodes [start, end), sorted by start. */
   private nodes: AddrRange[] = [];
+  /** holes_size: the add_hole sequence number of the hole following each node start (-1n: the head node). */
+  private readonly holeSeq = new Map<bigint, number>();
+  private seq = 0;
+
+  constructor(private readonly mm: AddrRange) {
+    this.holeSeq.set(HEAD, ++this.seq);
+  }
 
   /**
-   * drm_mm_insert_node_in_range(..., DRM_MM_INSERT_BEST): the smallest hole of
-   * `range` that fits; objects of 64 KiB or more try 64 KiB alignment first.
+   * ivpu_mmu_context.c ivpu_mmu_context_insert_node: objects of
+   * IVPU_MMU_CONT_PAGES_SIZE or more try that alignment first, then 4 KiB,
+   * each a drm_mm_insert_node_in_range(..., DRM_MM_INSERT_BEST) in `range`.
    * Null when nothing fits (-ENOSPC).
    */
   insert(range: AddrRange, size: bigint): bigint | null {
     if (size >= BigInt(IVPU_MMU_CONT_PAGES_SIZE)) {
-      const at = this.bestFit(range, size, BigInt(IVPU_MMU_CONT_PAGES_SIZE));
-      if (at !== null) return this.take(at, size);
+      const at = this.insertInRange(range, size, BigInt(IVPU_MMU_CONT_PAGES_SIZE));
+      if (at !== null) return at;
     }
-    const at = this.bestFit(range, size, 4096n);
-    return at === null ? null : this.take(at, size);
+    return this.insertInRange(range, size, 4096n);
   }
 
+  /** drm_mm.c drm_mm_remove_node: the node's own hole and its predecessor's merge into one, added anew. */
   remove(start: bigint): void {
-    this.nodes = this.nodes.filter((n) => n.start !== start);
+    const i = this.nodes.findIndex((n) => n.start === start);
+    if (i < 0) return;
+    const prev = i === 0 ? HEAD : (this.nodes[i - 1] as AddrRange).start;
+    this.nodes.splice(i, 1);
+    this.holeSeq.delete(start);
+    this.holeSeq.set(prev, ++this.seq);
   }
 
   get count(): number {
     return this.nodes.length;
   }
 
-  private take(start: bigint, size: bigint): bigint {
-    this.nodes.push({ start, end: start + size });
-    this.nodes.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-    return start;
-  }
-
-  private bestFit(range: AddrRange, size: bigint, align: bigint): bigint | null {
-    let best: { at: bigint; hole: bigint } | null = null;
-    let cursor = range.start;
-    const consider = (holeStart: bigint, holeEnd: bigint): void => {
-      const at = ((holeStart + align - 1n) / align) * align;
-      if (at + size > holeEnd) return;
-      const hole = holeEnd - holeStart;
-      if (!best || hole < best.hole) best = { at, hole };
+  /** Every non-empty hole of the mm (drm_mm_hole_follows). */
+  private holes(): Hole[] {
+    const out: Hole[] = [];
+    let owner = HEAD;
+    let cursor = this.mm.start;
+    const push = (end: bigint): void => {
+      if (end > cursor) out.push({ owner, start: cursor, end, seq: this.holeSeq.get(owner) ?? 0 });
     };
     for (const n of this.nodes) {
-      if (n.end <= range.start || n.start >= range.end) continue;
-      if (n.start > cursor) consider(cursor, n.start);
-      if (n.end > cursor) cursor = n.end;
+      push(n.start);
+      owner = n.start;
+      cursor = n.end;
     }
-    if (cursor < range.end) consider(cursor, range.end);
-    return (best as { at: bigint } | null)?.at ?? null;
+    push(this.mm.end);
+    return out;
+  }
+
+  /**
+   * drm_mm.c drm_mm_insert_node_in_range, DRM_MM_INSERT_BEST: best_hole()
+   * starts at the smallest hole whose FULL size fits (holes_size is ordered by
+   * hole_size, equal sizes newest first), next_hole() walks to larger ones;
+   * only then is each hole clipped to the range and aligned.
+   */
+  private insertInRange(range: AddrRange, size: bigint, align: bigint): bigint | null {
+    if (size === 0n || range.end - range.start < size) return null;
+    const holes = this.holes();
+    if (!holes.some((h) => h.end - h.start >= size)) return null;
+    const walk = holes
+      .filter((h) => h.end - h.start >= size)
+      .sort((a, b) => {
+        const d = a.end - a.start - (b.end - b.start);
+        return d < 0n ? -1 : d > 0n ? 1 : b.seq - a.seq;
+      });
+    for (const h of walk) {
+      const lo = h.start > range.start ? h.start : range.start;
+      const hi = h.end < range.end ? h.end : range.end;
+      if (hi <= lo || hi - lo < size) continue;
+      const rem = lo % align;
+      const at = rem ? lo - rem + align : lo;
+      if (hi - at < size) continue;
+      this.take(h, at, size);
+      return at;
+    }
+    return null;
+  }
+
+  /** The tail of drm_mm_insert_node_in_range: rm_hole(hole), add_hole(hole) if space is left before, add_hole(node) if after. */
+  private take(hole: Hole, start: bigint, size: bigint): void {
+    this.holeSeq.delete(hole.owner);
+    if (start > hole.start) this.holeSeq.set(hole.owner, ++this.seq);
+    if (start + size < hole.end) this.holeSeq.set(start, ++this.seq);
+    this.nodes.push({ start, end: start + size });
+    this.nodes.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  }
+}
+
+/** struct ivpu_ms_instance, with the stand-in firmware's view of it. */
+export interface MsInstance {
+  readonly mask: bigint;
+  readonly periodNs: bigint;
+  readonly sampleSize: number;
+  /** ms->buff_size: half the BO. */
+  readonly buffSize: number;
+  /** When the firmware started filling the active buffer (START or the last swap). */
+  activeSinceNs: bigint;
+  /** Sequence number of the next sample the firmware writes. */
+  nextSample: bigint;
+  /** ms->leftover_bytes at ms->leftover_addr: what the last swap returned and user space has not read. */
+  leftover: Buffer;
+}
+
+/** file_priv->ms_instance_list and ms_info_bo. */
+export class IvpuMetrics {
+  readonly instances = new Map<bigint, MsInstance>();
+
+  /** ivpu_ms.c ivpu_ms_cleanup: at postclose and (ivpu_ms_cleanup_all) at recovery, every instance goes. */
+  clear(): void {
+    this.instances.clear();
   }
 }
 
@@ -116,6 +202,8 @@ export class IvpuFile {
   hasMmuFaults = false;
   aborted = false;
   bound = true;
+  /** The metric streamer instances of this file (ivpu_ms.c). */
+  readonly metrics = new IvpuMetrics();
 
   constructor(
     readonly drm: DrmFile,
@@ -133,17 +221,39 @@ export class IvpuFile {
 }
 
 /** struct ivpu_bo (driverPriv of the GEM object). */
+let boSerial = 0;
+
 export class IvpuBo {
+  /** Stands in for the struct's address where debugfs prints %p. */
+  readonly serial = ++boSerial;
   ctx: IvpuFile | null = null;
+  /** bo->ctx_id: set with the NPU address, kept after unbind (ivpu_gem.c ivpu_bo_alloc_vpu_addr). */
+  ctxId = 0;
   vpuAddr = 0n;
   jobStatus = 0;
   mmuMapped = false;
+  /** drm_gem_shmem_get_pages_sgt at ivpu_bo_bind: the pages stay until the BO is freed (ivpu_bo_unbind_locked frees only the sgt). */
+  pagesPinned = false;
+  /** Mappings alive: drm_gem_shmem_mmap gets the pages, drm_gem_shmem_vm_close puts them. */
+  mmaps = 0;
+  /** Made by BO_CREATE_FROM_USERPTR: pinned user pages behind a private dma-buf, imported. */
+  userptr = false;
 
   constructor(
     readonly obj: GemObject,
     public flags: number,
     readonly resv: Resv,
   ) {}
+
+  /** drm_gem_is_imported: a PRIME import or a userptr BO (both come through ivpu_gem_prime_import). */
+  get imported(): boolean {
+    return this.obj.imported || this.userptr;
+  }
+}
+
+/** bo->base.pages != NULL: what debugfs bo_list prints as has_pages (never for an import, whose pages are the exporter's sgt). */
+export function boHasPages(bo: IvpuBo): boolean {
+  return !bo.imported && (bo.pagesPinned || bo.mmaps > 0);
 }
 
 export function boOf(obj: GemObject): IvpuBo {

@@ -118,11 +118,13 @@ const createBo: Handler = (dev, data, file) => {
   const size = pageAlign(a.size);
   if (size === 0n) fail('EINVAL', 'PAGE_ALIGN(size) is 0');
   requireOnline(dev);
-  // create_sgt: alloc_pages of the whole size; the simulated shmem refuses what it will not back (ENOMEM).
+  // create_sgt: alloc_pages of the whole size; a size beyond 2^53 is far past any machine's memory (ENOMEM).
   if (size > BigInt(Number.MAX_SAFE_INTEGER)) fail('ENOMEM', 'create_sgt: allocation failed');
   const obj = dev.drm.gemObjectCreate(Number(size), { mmap: (o) => boMmap(dev, o) });
   obj.driverPriv = { sliced: false } satisfies QaicBo;
   try {
+    // create_sgt allocates every page now (alloc_pages): what the simulated shmem cannot back fails ENOMEM here.
+    void obj.memory;
     dev.drm.gemMmapOffset(obj);
     const handle = dev.drm.gemHandleCreate(file, obj);
     // Only args->handle is written: args->size stays what the caller asked for.

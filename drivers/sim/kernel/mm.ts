@@ -134,6 +134,21 @@ export class AddressSpace {
     copyKernelBytes(region.bytes, Number(addr) - region.lo, dst, 0, length);
   }
 
+  /**
+   * pin_user_pages_fast(FOLL_LONGTERM [| FOLL_WRITE]) of [addr, addr + length):
+   * a live view of the pages, which stay alive after an unmap as pinned pages
+   * do. Only anonymous memory (Sys.alloc regions) pins: a mapping of a device
+   * object is VM_PFNMAP/VM_IO, which gup refuses; so are unmapped bytes, and a
+   * read-only region for a write pin. Each is EFAULT, as a short pin is.
+   */
+  pinUserPages(addr: bigint, length: number, write: boolean, syscall = 'pin_user_pages'): Buffer {
+    if (length <= 0 || addr < 0n) throw SysError.of('EFAULT', syscall);
+    const region = this.locate(addr, length, write, syscall);
+    if (region.kind !== 'alloc') throw SysError.of('EFAULT', syscall, `user address 0x${addr.toString(16)} is not anonymous memory`);
+    const off = Number(addr) - region.lo;
+    return region.bytes.subarray(off, off + length);
+  }
+
   copyToUser(addr: bigint, data: Buffer, syscall = 'copy_to_user'): void {
     if (data.length === 0) return;
     if (addr < 0n) throw SysError.of('EFAULT', syscall);

@@ -39,6 +39,10 @@ export class IoctlCtx implements IoctlContext {
     this.task.mm.copyToUser(address, data);
   }
 
+  pinUserPages(address: bigint, length: number, write: boolean): Buffer {
+    return this.task.mm.pinUserPages(address, length, write);
+  }
+
   sleep<T>(done: () => boolean, deadlineNs: bigint | null, then: (satisfied: boolean) => T): T | Promise<T> {
     if (!this.async) return then(this.kernel.clock.runUntil(done, deadlineNs));
     return this.kernel.clock.waitUntil(done, deadlineNs).then(then);

@@ -21,8 +21,12 @@ import type { Dispatch } from './ioctl';
 import { DrmSyncobjImpl, syncobjFind } from './syncobj';
 import { VmaOffsetManager, type VmaNode } from './vma-manager';
 
-/** Largest object the simulated shmem will back (a guard against garbage sizes eating host memory). */
-export const GEM_MAX_SIZE = 1 << 30;
+/**
+ * include/linux/fs.h MAX_LFS_FILESIZE on 64-bit is LLONG_MAX (2^63 - 1):
+ * mm/shmem.c __shmem_file_setup refuses larger sizes with EINVAL. Sizes here
+ * are page multiples held in doubles (exact below 2^65), so "above it" is ">= 2^63".
+ */
+export const MAX_LFS_FILESIZE_EXCLUSIVE = 2 ** 63;
 
 /** What registration fixes about a device: the DrmDevice fields set once at drm_dev_init. */
 export type DrmDeviceSetup = Pick<DrmDevice, 'driver' | 'accelIndex' | 'module' | 'parentName' | 'params' | 'defects'>;
@@ -99,17 +103,22 @@ export class DrmDeviceImpl implements DrmDevice {
     return [...this.fileList];
   }
 
-  /** drm_gem_object_init over zeroed shmem pages (allocated at first touch, see GemObjectImpl.memory). */
+  /**
+   * drm_gem_object_init -> shmem_file_setup: EINVAL above MAX_LFS_FILESIZE,
+   * otherwise any size, with no pages yet (shmem reserves none, see
+   * GemObjectImpl.memory): creating a huge object costs nothing until
+   * something gets its pages. Driver-specific limits are the driver's to check.
+   */
   gemObjectCreate(size: number, funcs?: GemObjectFuncs): GemObjectImpl {
-    if (!Number.isSafeInteger(size) || size <= 0) throw SysError.of('EINVAL', 'ioctl', `GEM object size ${size}`);
+    if (!Number.isInteger(size) || size <= 0) throw SysError.of('EINVAL', 'ioctl', `GEM object size ${size}`);
     const rounded = gemSize(size);
-    if (rounded > GEM_MAX_SIZE) throw SysError.of('ENOMEM', 'ioctl', `GEM object size ${size}`);
+    if (rounded >= MAX_LFS_FILESIZE_EXCLUSIVE) throw SysError.of('EINVAL', 'ioctl', `GEM object size ${size} above MAX_LFS_FILESIZE`);
     return this.track(new GemObjectImpl(this, rounded, null, funcs));
   }
 
-  /** An object over pages it does not own (a foreign dma-buf's), for PRIME import. */
-  gemObjectWrap(size: number, memory: Buffer): GemObjectImpl {
-    return this.track(new GemObjectImpl(this, size, memory, undefined));
+  /** An object over pages it does not own (a foreign dma-buf's for PRIME import, pinned user pages for a driver). */
+  gemObjectWrap(size: number, memory: Buffer, funcs?: GemObjectFuncs): GemObjectImpl {
+    return this.track(new GemObjectImpl(this, size, memory, funcs));
   }
 
   private track(obj: GemObjectImpl): GemObjectImpl {
@@ -146,7 +155,7 @@ export class DrmDeviceImpl implements DrmDevice {
     gemHandleDelete(asFile(file), handle, 'ioctl');
   }
 
-  /** drm_gem_create_mmap_offset + drm_vma_node_offset_addr. */
+  /** drm_gem_create_mmap_offset + drm_vma_node_offset_addr: ENOSPC when the fake-offset space has no hole that large (drm_mm_insert_node). */
   gemMmapOffset(obj: GemObject): bigint {
     const o = asObj(obj);
     const start = this.vmaManager.add(o.vmaNode, BigInt(o.size / 4096));

@@ -211,6 +211,8 @@ export interface GemObjectFuncs {
    * shows instead of the object's pages (a driver that maps something else).
    */
   mmap?(obj: GemObject): Buffer | void;
+  /** vm_operations_struct.close of a mapping mmap set up (drm_gem_shmem_vm_close puts the pages the mmap got). */
+  vmClose?(obj: GemObject): void;
 }
 
 /**
@@ -222,7 +224,7 @@ export interface GemObject {
   readonly dev: DrmDevice;
   /** Size in bytes (a multiple of PAGE_SIZE). */
   readonly size: number;
-  /** The live backing store (shmem pages); zeroed at creation. */
+  /** The live backing store (shmem pages), zeroed; allocated at first touch, which fails ENOMEM (SysError) for an object too large to back. */
   readonly memory: Buffer;
   readonly refcount: number;
   readonly handleCount: number;
@@ -276,6 +278,12 @@ export interface IoctlContext {
   /** copy_to_user: EFAULT (SysError) when any byte is not mapped writable in the caller. */
   copyToUser(address: bigint, data: Buffer): void;
   /**
+   * pin_user_pages_fast(FOLL_LONGTERM, plus FOLL_WRITE when `write`): a live
+   * view of the caller's anonymous memory; EFAULT (SysError) for unmapped,
+   * non-anonymous or (for `write`) read-only bytes.
+   */
+  pinUserPages(address: bigint, length: number, write: boolean): Buffer;
+  /**
    * Blocks until `done()` holds or the clock reaches `deadlineNs` (absolute
    * CLOCK_MONOTONIC ns; null = no deadline), then returns `then(done())`.
    * Sync mode (Sys.ioctl): advances the virtual clock synchronously, firing
@@ -306,10 +314,13 @@ export interface DrmDevice {
 
   /**
    * drm_gem_object_init + shmem: a zeroed object of `size` bytes rounded up
-   * to PAGE_SIZE, refcount 1 (owned by the caller). ENOMEM above the core's
-   * limit, EINVAL for size 0.
+   * to PAGE_SIZE, refcount 1 (owned by the caller), no pages until first
+   * touched. EINVAL for size 0 and above MAX_LFS_FILESIZE; nothing else: a
+   * driver's own limits are its to check.
    */
   gemObjectCreate(size: number, funcs?: GemObjectFuncs): GemObject;
+  /** A GEM object over pages it does not own (a driver's import of pinned user pages), refcount 1 for the caller. */
+  gemObjectWrap(size: number, memory: Buffer, funcs?: GemObjectFuncs): GemObject;
   /**
    * drm_gem_handle_create: a new handle in `file` (lowest free from 1, see
    * docs/simulator.md); the handle holds its own reference, the caller keeps

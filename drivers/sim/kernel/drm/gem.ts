@@ -6,6 +6,7 @@
  * exported dma-buf (drm_gem_dmabuf_export), one per mapping
  * (drm_gem_mmap_obj), and whatever drivers take for jobs in flight.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { SysError } from '../../../../harness/sys/errno';
 import { MAP_SHARED } from '../../../../harness/sys/constants';
 import type { GemObject, GemObjectFuncs } from './driver';
@@ -21,6 +22,9 @@ import type { VmaRequest } from '../vfs/file';
 
 let gemSeq = 0;
 
+/** The most bytes of pages one simulated object can get: one host Buffer (node:buffer constants.MAX_LENGTH). */
+export const SIM_SHMEM_OBJECT_PAGES_MAX = bufferConstants.MAX_LENGTH;
+
 export class GemObjectImpl implements GemObject {
   readonly id = ++gemSeq;
   private count = 1;
@@ -35,6 +39,8 @@ export class GemObjectImpl implements GemObject {
   private readonly ownResv = new DmaResv();
   driverPriv: unknown = null;
   freed = false;
+  /** Created without pages (shmem, allocated at first touch), not over someone else's. */
+  private readonly ownsPages: boolean;
 
   constructor(
     readonly dev: DrmDeviceImpl,
@@ -43,21 +49,34 @@ export class GemObjectImpl implements GemObject {
     private pages: Buffer | null,
     /** Set once more by a driver's gem_prime_import for the objects it imports (DrmDriver.gemPrimeImport). */
     public funcs: GemObjectFuncs | undefined,
-  ) {}
+  ) {
+    this.ownsPages = pages === null;
+  }
 
   /**
-   * The backing store. shmem_file_setup reserves no pages: shmem allocates
-   * them zeroed at first touch (shmem_get_folio), so does this. Creating and
-   * closing an object nobody maps or runs a job on allocates nothing.
+   * The backing store. shmem_file_setup reserves no pages: they come when
+   * something gets them (drm_gem_get_pages at mmap, a driver's pin or bind,
+   * an export's attachment), so here at first touch, zeroed. Creating and
+   * closing an object nobody maps or runs a job on allocates nothing. One
+   * object's pages are one host Buffer: an object larger than a Buffer can
+   * be cannot get its pages, and fails as a machine out of memory does
+   * (shmem_read_folio_gfp -> ENOMEM) at that touch, not at creation.
    */
   get memory(): Buffer {
-    if (this.pages === null) this.pages = Buffer.alloc(this.size);
+    if (this.pages === null) {
+      if (this.size > SIM_SHMEM_OBJECT_PAGES_MAX) throw SysError.of('ENOMEM', 'drm_gem_get_pages', `${this.size} bytes of pages for one object`);
+      this.pages = Buffer.alloc(this.size);
+    }
     return this.pages;
   }
 
-  /** Zeroes the pages at release, if any were ever allocated (untouched ones read as zero anyway). */
+  /**
+   * Zeroes the pages at release, if any were ever allocated (untouched ones
+   * read as zero anyway) and they are the object's own: pages it wraps
+   * (pinned user memory) go back to their owner as they are.
+   */
   zeroPages(): void {
-    this.pages?.fill(0);
+    if (this.ownsPages) this.pages?.fill(0);
   }
 
   get refcount(): number {
@@ -216,6 +235,7 @@ export function drmGemMmap(file: DrmFileImpl, vma: VmaRequest): void {
     dev.acct.add('vma', vma);
     vma.close = () => {
       dev.acct.remove('vma', vma);
+      obj.funcs?.vmClose?.(obj);
       drop();
     };
   } finally {

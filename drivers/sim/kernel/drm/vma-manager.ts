@@ -6,6 +6,8 @@
  * of files allowed to map it (drm_vma_node_allow / _revoke, refcounted per
  * file), checked by drm_vma_node_is_allowed.
  */
+import { SysError } from '../../../../harness/sys/errno';
+
 export const DRM_FILE_PAGE_OFFSET_START = (0xffffffffn >> 12n) + 1n;
 export const DRM_FILE_PAGE_OFFSET_SIZE = (0xffffffffn >> 12n) * 256n;
 
@@ -54,7 +56,7 @@ export class VmaOffsetManager {
       }
       if (n) cursor = (n.start as bigint) + n.pages;
     }
-    if (bestAt === null) throw new RangeError('drm_vma_offset_add: address space exhausted');
+    if (bestAt === null) throw SysError.of('ENOSPC', 'ioctl', `drm_vma_offset_add: no hole of ${pages} pages`);
     node.start = bestAt;
     node.pages = pages;
     this.nodes.splice(bestIndex, 0, node);
