@@ -157,9 +157,11 @@ const badSubmitJob = subtest({
 });
 
 /**
- * Tasks in basic-submit-fence's job: its zeroed command lists keep a real NPU busy until the 500 ms
- * timeout; on sim:rocket's completing NPU they take 300 x 100 us = 30 ms, longer than a short wait
- * rounded up to the next jiffy (at most 10 ms at HZ=100) so the wait ends before the job.
+ * Tasks in basic-submit-fence's job. A short PREP_BO wait lasts up to the next jiffy tick
+ * (drm_timeout_abs_to_jiffies adds one jiffy: 4 ms at HZ=250, 10 ms at HZ=100), so the job must
+ * outlast that for the wait to time out: on sim:rocket's completing NPU 300 tasks take
+ * 300 x 100 us = 30 ms; on a real NPU zeroed command lists are assumed to take at least as long
+ * (a hang ends only at the 500 ms timeout).
  */
 const LONG_JOB_TASKS = 300;
 
