@@ -12,7 +12,9 @@ import { check, checkEq, doIoctlErr, doIoctlErrAsync, expectErrno } from '../../
 import { defineFamily, type Subtest, type TestContext, subtest } from '../../harness/testing/define';
 import type { Sys } from '../../harness/sys/types';
 import type { ErrnoName } from '../../harness/sys/errno';
-import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
+import { DRM_CLOEXEC, DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_RDWR, drm_gem_close, drm_prime_handle } from '../../harness/uapi/drm';
+import { DMA_BUF_IOCTL_EXPORT_SYNC_FILE, DMA_BUF_SYNC_READ, SYNC_IOC_FILE_INFO, dma_buf_export_sync_file, sync_file_info } from '../../harness/uapi/dma-buf';
+import { POLLIN } from '../../harness/sys/constants';
 import { createBo, prepBoAsync, submit, type RocketJobArgs } from './lib';
 import { ROCKET_DRIVER } from './profile';
 import { ROCKET_IOCTL, drm_rocket_create_bo, drm_rocket_fini_bo, drm_rocket_job, drm_rocket_prep_bo } from './uapi';
@@ -191,6 +193,49 @@ const basicSubmitFence = subtest({
   checkEq(await prepBoAsync(t.sys, fd, out, t.sys.monotonicNs() + 1_000_000_000n), 0, 'PREP_BO within 1 s');
 });
 
+/** ESRCH, ECANCELED: how drm_sched_entity_kill and rocket's timeout reset end a job's fence. */
+const ESRCH = 3;
+const ECANCELED = 125;
+
+/** A sync_file holding the BO's WRITE fences, through a PRIME export of the BO (it outlives the DRM fd). */
+function writeFences(sys: Sys, fd: number, handle: number): number {
+  const prime = drm_prime_handle.encode({ handle, flags: DRM_CLOEXEC | DRM_RDWR });
+  sys.ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, prime);
+  const dmabuf = drm_prime_handle.decode(prime).fd;
+  try {
+    const exp = dma_buf_export_sync_file.encode({ flags: Number(DMA_BUF_SYNC_READ) });
+    sys.ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, exp);
+    return dma_buf_export_sync_file.decode(exp).fd;
+  } finally {
+    sys.close(dmabuf);
+  }
+}
+
+const basicCloseFinishesJobs = subtest({
+  name: 'basic-close-finishes-jobs',
+  description: 'closing the file kills none of its jobs: each still runs and ends done or timed out (-ECANCELED), never -ESRCH',
+  reference: `${REF}/rocket_drv.c rocket_postclose, rocket_job.c rocket_job_close, drivers/gpu/drm/scheduler/sched_entity.c drm_sched_entity_destroy, drm_sched_entity_flush`,
+  requires: ['prime'],
+  // Zeroed command lists again.
+  destructive: true,
+}, async (t: TestContext): Promise<void> => {
+  const fd = openRocket(t);
+  const out = createBo(t.sys, fd, 4096).handle;
+  const job = wellFormedJob(t, fd, out);
+  submit(t.sys, fd, [job, job, job]);
+  const fences = writeFences(t.sys, fd, out);
+  t.defer(() => t.sys.close(fences));
+  // drm_sched_entity_flush: close waits (killable) until the queue has gone to the hardware.
+  t.close(fd);
+  // Three jobs, each done or ended by the 500 ms timeout: within 3 s.
+  const ready = await t.sys.poll([{ fd: fences, events: POLLIN }], 3000);
+  checkEq(ready.length, 1, 'the closed file\'s jobs ended within 3 s');
+  const info = sync_file_info.encode({});
+  t.sys.ioctl(fences, SYNC_IOC_FILE_INFO, info);
+  const status = sync_file_info.decode(info).status;
+  check(status === 1 || status === -ECANCELED, `fence status ${status}: ${status === -ESRCH ? 'killed at close (-ESRCH)' : 'neither done nor timed out'}`);
+});
+
 const badImportForeign = subtest({
   name: 'bad-import-foreign',
   description: 'PRIME import of another device\'s dma-buf fails with EINVAL (no gem_prime_import_sg_table)',
@@ -207,6 +252,7 @@ const SUBTESTS: readonly Subtest[] = [
   badSubmitArgs,
   badSubmitJob,
   basicSubmitFence,
+  basicCloseFinishesJobs,
   badImportForeign,
 ];
 

@@ -43,6 +43,7 @@ export const ROCKET_DEFECTS = {
   'regcmd-count-zero-ok': { layer: 'driver', rule: 'a job with a task of regcmd_count 0 runs' },
   'unknown-handle-skipped': { layer: 'driver', rule: 'a job naming an unknown BO handle runs without it' },
   'duplicate-bo-runs': { layer: 'driver', rule: 'a job naming the same BO twice runs, as if drm_gem_lock_reservations skipped a BO it already holds' },
+  'close-kills-jobs': { layer: 'driver', rule: 'closing the file ends its queued and running jobs with -ESRCH instead of letting them run' },
   'out-bo-unfenced': { layer: 'driver', rule: 'a job\'s out BOs get no WRITE fence (no rocket_attach_object_fences)' },
   'open-once': { layer: 'driver', rule: 'the first open marks the device busy for good: every later open fails with EBUSY' },
   'mmap-copy': { layer: 'driver', rule: 'each mmap shows its own snapshot of the BO instead of the BO\'s pages' },
@@ -108,7 +109,10 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
       // rocket_priv (its drm_mm) is then freed while BOs may outlive the file: the upstream
       // use-after-free of docs/upstream-bugs.md; the model keeps f.mm, which is what the freed memory
       // still holding its contents amounts to.
-      postclose: () => undefined,
+      postclose: (_drm, file) => {
+        // The defect kills the file's queued and running jobs with ESRCH at close, as drm_sched_entity_kill would.
+        if (config.defects.has('close-kills-jobs')) device().sched.killEntity((file.driverPriv as RocketFile).entity, 0n, () => undefined);
+      },
     },
     {
       module: ROCKET_MODULE,
