@@ -54,8 +54,8 @@ export interface DmaBridgeChannel {
 export interface QaicBo {
   /** Set by ATTACH_SLICE_BO, cleared by DETACH_SLICE_BO. */
   sliced: boolean;
-  /** bo->dbc->id: the channel the BO is sliced on, null while it has none. */
-  dbcId: number | null;
+  /** bo->dbc->id: the channel the BO is sliced on; absent while it has none. */
+  dbcId?: number;
 }
 
 export class QaicDevice {

@@ -124,9 +124,8 @@ const createBo: Handler = (dev, data, file) => {
   // create_sgt: alloc_pages of the whole size; the simulated shmem refuses what it will not back (ENOMEM).
   if (size > BigInt(Number.MAX_SAFE_INTEGER)) fail('ENOMEM', 'create_sgt: allocation failed');
   const obj = dev.drm.gemObjectCreate(Number(size), { mmap: (o) => boMmap(dev, o) });
-  obj.driverPriv = { sliced: false, dbcId: null } satisfies QaicBo;
+  obj.driverPriv = { sliced: false } satisfies QaicBo;
   try {
-    // qaic_create_bo_ioctl: drm_gem_create_mmap_offset right after drm_gem_private_object_init.
     dev.drm.gemMmapOffset(obj);
     const handle = dev.drm.gemHandleCreate(file, obj);
     // Only args->handle is written: args->size stays what the caller asked for.

@@ -91,7 +91,7 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
       postclose: (_drm, file) => device().releaseUser(file.driverPriv as QaicUser),
       // qaic_gem_prime_import: every dma-buf, this device's own too, becomes a new object (no self-import shortcut).
       gemPrimeImport: (_drm, obj) => {
-        obj.driverPriv = { sliced: false, dbcId: null } satisfies QaicBo;
+        obj.driverPriv = { sliced: false } satisfies QaicBo;
         return {
           // qaic_gem_object_mmap: drm_gem_is_imported -> EINVAL (reached only through the defect's offset).
           mmap: () => {
