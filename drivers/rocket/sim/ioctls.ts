@@ -104,8 +104,9 @@ export const JIFFY_NS = 4_000_000n;
  * `nowNs` gives up, or null for a poll. drm_syncobj.c
  * drm_timeout_abs_to_jiffies: 0 or a time not after now is 0 (poll); else
  * nsecs_to_jiffies64 of the distance (rounded down) + 1. schedule_timeout(n)
- * then wakes at the n-th jiffy tick from now, so the wait lasts between the
- * distance and the distance + one jiffy, and never less than to the next tick.
+ * then wakes at the n-th jiffy tick from now: never before the next tick, and
+ * within one jiffy either side of the deadline (rocket adds no extra jiffy, so
+ * unlike ivpu's BO_WAIT a wait can end up to a jiffy early).
  */
 export function prepBoDeadline(timeoutNs: bigint, nowNs: bigint): bigint | null {
   if (timeoutNs === 0n || timeoutNs <= nowNs) return null;
