@@ -33,8 +33,18 @@ import {
   qaic_detach_slice,
   qaic_execute,
   qaic_execute_entry,
+  qaic_manage_msg,
+  qaic_manage_trans_activate_to_dev,
+  qaic_manage_trans_deactivate,
+  qaic_manage_trans_dma_xfer,
+  qaic_manage_trans_hdr,
   qaic_mmap_bo,
   qaic_wait,
+  QAIC_MANAGE_MAX_MSG_LENGTH,
+  QAIC_TRANS_ACTIVATE_FROM_USR,
+  QAIC_TRANS_DEACTIVATE_FROM_USR,
+  QAIC_TRANS_DMA_XFER_FROM_USR,
+  QAIC_TRANS_PASSTHROUGH_FROM_USR,
 } from './uapi';
 
 const REF = 'drivers/accel/qaic';
@@ -201,8 +211,8 @@ const badDetachSlice = subtest({
 
 const badMmapImported = subtest({
   name: 'bad-mmap-imported',
-  description: 'a BO imported from a dma-buf (qaic imports its own as new objects) cannot be mmapped through the device (EINVAL)',
-  reference: `${REF}/qaic_data.c qaic_gem_prime_import, qaic_gem_object_mmap`,
+  description: 'a BO imported from a dma-buf (qaic imports its own as new objects) has no mmap offset: MMAP_BO answers 0, and mmap there fails (EINVAL)',
+  reference: `${REF}/qaic_data.c qaic_gem_prime_import (no drm_gem_create_mmap_offset), qaic_mmap_bo_ioctl, drivers/gpu/drm/drm_gem.c drm_gem_mmap`,
   requires: ['prime'],
 }, (t: TestContext): void => {
   const exporter = openQaic(t);
@@ -215,13 +225,76 @@ const badMmapImported = subtest({
     const imp = drm_prime_handle.encode({ fd: dmabuf });
     t.sys.ioctl(importer, DRM_IOCTL_PRIME_FD_TO_HANDLE, imp);
     const handle = drm_prime_handle.decode(imp).handle;
+    // MMAP_BO only reads the node's offset; qaic_gem_prime_import never allocates one.
     const offset = mmapBoOffset(t.sys, importer, handle);
+    checkEq(offset, 0n, 'MMAP_BO offset of an imported BO');
+    // No object starts at offset 0 (drm_gem_object_lookup_at_offset); were there an offset,
+    // qaic_gem_object_mmap would refuse the imported BO with the same EINVAL.
     expectErrno('EINVAL', () => t.sys.mmap(importer, 4096, PROT_READ, MAP_SHARED, offset), 'mmap of an imported BO through the device');
     // The dma-buf itself maps (dma_buf_mmap goes to the exporter).
     t.sys.munmap(t.sys.mmap(dmabuf, 4096, PROT_READ, MAP_SHARED, 0n));
   } finally {
     t.sys.close(dmabuf);
   }
+});
+
+/** A passthrough transaction of `len` bytes (header included), its payload zeroes. */
+function passthrough(len: number): Buffer {
+  const b = Buffer.alloc(Math.max(len, qaic_manage_trans_hdr.size));
+  qaic_manage_trans_hdr.write(b, 0, { type: QAIC_TRANS_PASSTHROUGH_FROM_USR, len });
+  return b;
+}
+
+const badManage = subtest({
+  name: 'bad-manage',
+  description: 'MANAGE refuses a malformed message while encoding it, before anything reaches the firmware: lengths, counts, transaction types and each transaction\'s own checks (EINVAL, EFAULT), a channel of another user (EPERM)',
+  reference: `${REF}/qaic_control.c qaic_manage_ioctl, qaic_manage, encode_message, encode_passthrough, encode_dma, find_and_map_user_pages, encode_activate, encode_deactivate; qaic_data.c disable_dbc`,
+}, (t: TestContext): void => {
+  const fd = openQaic(t);
+  withEntries(t.sys, 1, QAIC_MANAGE_MAX_MSG_LENGTH, (mem) => {
+    const manage = (what: string, errno: 'EINVAL' | 'EFAULT' | 'EPERM', count: number, body: Buffer | { len: number; data: bigint }): void => {
+      let len: number;
+      let data: bigint;
+      if (Buffer.isBuffer(body)) {
+        mem.bytes.fill(0);
+        body.copy(mem.bytes);
+        len = body.length;
+        data = mem.address;
+      } else {
+        ({ len, data } = body);
+      }
+      expectErrno(errno, () => t.sys.ioctl(fd, QAIC_IOCTL.MANAGE.request, qaic_manage_msg.encode({ len, count, data })), what);
+    };
+    const dma = (addr: bigint, size: bigint): Buffer =>
+      qaic_manage_trans_dma_xfer.encode({ hdr: { type: QAIC_TRANS_DMA_XFER_FROM_USR, len: qaic_manage_trans_dma_xfer.size }, addr, size });
+    const activate = (queueSize: number, pad: number): Buffer =>
+      qaic_manage_trans_activate_to_dev.encode({ hdr: { type: QAIC_TRANS_ACTIVATE_FROM_USR, len: qaic_manage_trans_activate_to_dev.size }, queue_size: queueSize, pad });
+    const deactivate = (dbcId: number, pad: number): Buffer =>
+      qaic_manage_trans_deactivate.encode({ hdr: { type: QAIC_TRANS_DEACTIVATE_FROM_USR, len: qaic_manage_trans_deactivate.size }, dbc_id: dbcId, pad });
+    // qaic_manage_ioctl and qaic_manage: the length, the copy, then the count.
+    manage('len above QAIC_MANAGE_MAX_MSG_LENGTH', 'EINVAL', 1, { len: QAIC_MANAGE_MAX_MSG_LENGTH + 1, data: mem.address });
+    manage('unreadable message', 'EFAULT', 1, { len: 16, data: UNMAPPED });
+    manage('count above 4096 / 8', 'EINVAL', QAIC_MANAGE_MAX_MSG_LENGTH / 8 + 1, passthrough(8));
+    // encode_message: the message and each transaction header.
+    manage('count 0', 'EINVAL', 0, passthrough(8));
+    manage('len below one transaction header', 'EINVAL', 1, { len: 4, data: mem.address });
+    manage('a zeroed header (len 0)', 'EINVAL', 1, Buffer.alloc(8));
+    manage('a transaction longer than the message', 'EINVAL', 1, passthrough(16).subarray(0, 8));
+    manage('an unknown transaction type', 'EINVAL', 1, qaic_manage_trans_hdr.encode({ type: 99, len: 8 }));
+    manage('more transactions counted than the bytes hold', 'EINVAL', 2, passthrough(8));
+    manage('bytes left after the counted transactions', 'EINVAL', 1, Buffer.concat([passthrough(8), passthrough(8)]));
+    // Each transaction's own checks.
+    manage('passthrough of a length not a multiple of 8', 'EINVAL', 1, passthrough(12));
+    manage('DMA transfer of size 0', 'EINVAL', 1, dma(mem.address, 0n));
+    manage('DMA transfer whose end wraps past 2^64', 'EINVAL', 1, dma(mem.address, (1n << 64n) - 4096n));
+    manage('DMA transfer from unmapped memory', 'EFAULT', 1, dma(UNMAPPED, 4096n));
+    manage('activation with queue_size 0', 'EINVAL', 1, activate(0, 0));
+    manage('activation with a nonzero pad', 'EINVAL', 1, activate(16, 1));
+    manage('activation whose queue overflows 32 bits', 'EINVAL', 1, activate(0xffffffff, 0));
+    manage('deactivation of channel DBC_NUM', 'EINVAL', 1, deactivate(DBC_NUM, 0));
+    manage('deactivation with a nonzero pad', 'EINVAL', 1, deactivate(0, 1));
+    for (const dbc of [0, DBC_NUM - 1]) manage(`deactivation of channel ${dbc}, not activated by this file`, 'EPERM', 1, deactivate(dbc, 0));
+  });
 });
 
 const SUBTESTS: readonly Subtest[] = [
@@ -232,6 +305,7 @@ const SUBTESTS: readonly Subtest[] = [
   badWait,
   badDetachSlice,
   badMmapImported,
+  badManage,
 ];
 
 export default defineFamily('qaic', 'Qualcomm Cloud AI 100: BO and slicing argument checks, DMA bridge channel ownership, imported BOs', SUBTESTS);

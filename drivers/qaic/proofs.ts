@@ -21,5 +21,7 @@ export const QAIC_PROOFS: readonly DefectProof[] = [
   p('execute-unowned-ok', 'accel@qaic@bad-execute'),
   p('wait-unowned-ok', 'accel@qaic@bad-wait'),
   p('detach-unsliced-ok', 'accel@qaic@bad-detach-slice', 'accel@qaic@bad-attach-slice'),
-  p('mmap-imported-ok', 'accel@qaic@bad-mmap-imported'),
+  p('mmap-bo-imported-offset', 'accel@qaic@bad-mmap-imported'),
+  p('manage-unencoded', 'accel@qaic@bad-manage'),
+  p('manage-deactivate-unowned-ok', 'accel@qaic@bad-manage'),
 ];

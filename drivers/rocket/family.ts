@@ -11,7 +11,10 @@ import { expectForeignImportRefused } from '../../tests/lib/device';
 import { check, checkEq, doIoctlErr, doIoctlErrAsync, expectErrno } from '../../harness/testing/assert';
 import { defineFamily, type Subtest, type TestContext, subtest } from '../../harness/testing/define';
 import type { Sys } from '../../harness/sys/types';
-import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
+import type { ErrnoName } from '../../harness/sys/errno';
+import { DRM_CLOEXEC, DRM_IOCTL_GEM_CLOSE, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_RDWR, drm_gem_close, drm_prime_handle } from '../../harness/uapi/drm';
+import { DMA_BUF_IOCTL_EXPORT_SYNC_FILE, DMA_BUF_SYNC_READ, SYNC_IOC_FILE_INFO, dma_buf_export_sync_file, sync_file_info } from '../../harness/uapi/dma-buf';
+import { POLLIN } from '../../harness/sys/constants';
 import { createBo, prepBoAsync, submit, type RocketJobArgs } from './lib';
 import { ROCKET_DRIVER } from './profile';
 import { ROCKET_IOCTL, drm_rocket_create_bo, drm_rocket_fini_bo, drm_rocket_job, drm_rocket_prep_bo } from './uapi';
@@ -121,13 +124,15 @@ const badSubmitArgs = subtest({
   await outBoIdle(t, fd, out, 'after the refused SUBMITs');
 });
 
-/** SUBMIT drops a job refused for its own arguments (rocket_ioctl_submit ignores the job's result): nothing runs. */
-async function droppedJob(t: TestContext, fd: number, out: number, job: RocketJobArgs, what: string): Promise<void> {
+/**
+ * SUBMIT drops a job refused for its own arguments (rocket_ioctl_submit ignores the job's result): nothing runs.
+ * A kernel that reports the job's errno (`errno`) is within the rule; one that runs the job is not.
+ */
+async function droppedJob(t: TestContext, fd: number, out: number, job: RocketJobArgs, what: string, errno: ErrnoName = 'EINVAL'): Promise<void> {
   try {
     submit(t.sys, fd, [job]);
   } catch (e) {
-    // A kernel that reports the job's errno is within the rule; one that runs the job is not.
-    expectErrno('EINVAL', () => {
+    expectErrno(errno, () => {
       throw e;
     }, what);
   }
@@ -136,8 +141,8 @@ async function droppedJob(t: TestContext, fd: number, out: number, job: RocketJo
 
 const badSubmitJob = subtest({
   name: 'bad-submit-job',
-  description: 'a job with no tasks, a short task_struct_size, a task of regcmd_count 0 or an unknown BO handle never runs: its out BO gets no fence',
-  reference: `${REF}/rocket_job.c rocket_ioctl_submit_job, rocket_copy_tasks, drivers/gpu/drm/drm_gem.c drm_gem_objects_lookup`,
+  description: 'a job with no tasks, a short task_struct_size, a task of regcmd_count 0, an unknown BO handle or a BO named twice never runs: its out BO gets no fence',
+  reference: `${REF}/rocket_job.c rocket_ioctl_submit_job, rocket_copy_tasks, rocket_job_push, drivers/gpu/drm/drm_gem.c drm_gem_objects_lookup, drm_gem_lock_reservations`,
 }, async (t: TestContext): Promise<void> => {
   const fd = openRocket(t);
   const out = createBo(t.sys, fd, 4096).handle;
@@ -147,20 +152,36 @@ const badSubmitJob = subtest({
   await droppedJob(t, fd, out, { ...good, tasks: [{ regcmd: good.tasks[0]?.regcmd ?? 0, regcmdCount: 0 }] }, 'regcmd_count 0');
   await droppedJob(t, fd, out, { ...good, inBos: [...(good.inBos ?? []), 0x7fff] }, 'an unknown in BO handle');
   await droppedJob(t, fd, out, { ...good, outBos: [out, 0x7fff] }, 'an unknown out BO handle');
+  // rocket_job_push locks every in and out BO's reservation with one acquire context: the second lock
+  // of the same BO is -EALREADY (ww_mutex), so the job is dropped (docs/upstream-bugs.md).
+  await droppedJob(t, fd, out, { ...good, outBos: [out, out] }, 'the out BO named twice', 'EALREADY');
+  await droppedJob(t, fd, out, { ...good, inBos: [...(good.inBos ?? []), out] }, 'the out BO also an in BO', 'EALREADY');
 });
+
+/**
+ * Tasks in basic-submit-fence's job. A short PREP_BO wait lasts up to the next jiffy tick
+ * (drm_timeout_abs_to_jiffies adds one jiffy: 4 ms at HZ=250, 10 ms at HZ=100), so the job must
+ * outlast that for the wait to time out: on sim:rocket's completing NPU 300 tasks take
+ * 300 x 100 us = 30 ms; on a real NPU zeroed command lists are assumed to take at least as long
+ * (a hang ends only at the 500 ms timeout).
+ */
+const LONG_JOB_TASKS = 300;
 
 const basicSubmitFence = subtest({
   name: 'basic-submit-fence',
   description: 'a submitted job\'s fence is its out BO\'s WRITE fence: PREP_BO gives EBUSY with timeout 0, ETIMEDOUT after a short wait, 0 once it ends',
-  reference: `${REF}/rocket_job.c rocket_attach_object_fences, rocket_gem.c rocket_ioctl_prep_bo`,
+  reference: `${REF}/rocket_job.c rocket_attach_object_fences, rocket_gem.c rocket_ioctl_prep_bo, drivers/gpu/drm/drm_syncobj.c drm_timeout_abs_to_jiffies`,
   // The job's register command list is zeroes: real hardware gets a job it may hang on.
   destructive: true,
 }, async (t: TestContext): Promise<void> => {
   const fd = openRocket(t);
   const out = createBo(t.sys, fd, 4096).handle;
-  submit(t.sys, fd, [wellFormedJob(t, fd, out)]);
+  const one = wellFormedJob(t, fd, out);
+  const task = one.tasks[0] ?? { regcmd: 0, regcmdCount: 2 };
+  submit(t.sys, fd, [{ ...one, tasks: Array.from({ length: LONG_JOB_TASKS }, () => task) }]);
   // The job's fence is the out BO's WRITE fence (rocket_attach_object_fences): a poll sees it busy.
   await doIoctlErrAsync(t.sys, fd, ROCKET_IOCTL.PREP_BO.request, drm_rocket_prep_bo.encode({ handle: out, timeout_ns: 0n }), 'EBUSY');
+  // A deadline 1 us away is a wait of one jiffy at most (drm_timeout_abs_to_jiffies rounds up by one).
   await doIoctlErrAsync(
     t.sys,
     fd,
@@ -170,6 +191,49 @@ const basicSubmitFence = subtest({
   );
   // Done or ended by the 500 ms job timeout: either way the fence signals within a second.
   checkEq(await prepBoAsync(t.sys, fd, out, t.sys.monotonicNs() + 1_000_000_000n), 0, 'PREP_BO within 1 s');
+});
+
+/** ESRCH, ECANCELED: how drm_sched_entity_kill and rocket's timeout reset end a job's fence. */
+const ESRCH = 3;
+const ECANCELED = 125;
+
+/** A sync_file holding the BO's WRITE fences, through a PRIME export of the BO (it outlives the DRM fd). */
+function writeFences(sys: Sys, fd: number, handle: number): number {
+  const prime = drm_prime_handle.encode({ handle, flags: DRM_CLOEXEC | DRM_RDWR });
+  sys.ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, prime);
+  const dmabuf = drm_prime_handle.decode(prime).fd;
+  try {
+    const exp = dma_buf_export_sync_file.encode({ flags: Number(DMA_BUF_SYNC_READ) });
+    sys.ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, exp);
+    return dma_buf_export_sync_file.decode(exp).fd;
+  } finally {
+    sys.close(dmabuf);
+  }
+}
+
+const basicCloseFinishesJobs = subtest({
+  name: 'basic-close-finishes-jobs',
+  description: 'closing the file kills none of its jobs: each still runs and ends done or timed out (-ECANCELED), never -ESRCH',
+  reference: `${REF}/rocket_drv.c rocket_postclose, rocket_job.c rocket_job_close, drivers/gpu/drm/scheduler/sched_entity.c drm_sched_entity_destroy, drm_sched_entity_flush`,
+  requires: ['prime'],
+  // Zeroed command lists again.
+  destructive: true,
+}, async (t: TestContext): Promise<void> => {
+  const fd = openRocket(t);
+  const out = createBo(t.sys, fd, 4096).handle;
+  const job = wellFormedJob(t, fd, out);
+  submit(t.sys, fd, [job, job, job]);
+  const fences = writeFences(t.sys, fd, out);
+  t.defer(() => t.sys.close(fences));
+  // drm_sched_entity_flush: close waits (killable) until the queue has gone to the hardware.
+  t.close(fd);
+  // Three jobs, each done or ended by the 500 ms timeout: within 3 s.
+  const ready = await t.sys.poll([{ fd: fences, events: POLLIN }], 3000);
+  checkEq(ready.length, 1, 'the closed file\'s jobs ended within 3 s');
+  const info = sync_file_info.encode({});
+  t.sys.ioctl(fences, SYNC_IOC_FILE_INFO, info);
+  const status = sync_file_info.decode(info).status;
+  check(status === 1 || status === -ECANCELED, `fence status ${status}: ${status === -ESRCH ? 'killed at close (-ESRCH)' : 'neither done nor timed out'}`);
 });
 
 const badImportForeign = subtest({
@@ -188,6 +252,7 @@ const SUBTESTS: readonly Subtest[] = [
   badSubmitArgs,
   badSubmitJob,
   basicSubmitFence,
+  basicCloseFinishesJobs,
   badImportForeign,
 ];
 

@@ -24,7 +24,9 @@ export const ROCKET_PROOFS: readonly DefectProof[] = [
   p('task-struct-size-unchecked', 'accel@rocket@bad-submit-job'),
   p('regcmd-count-zero-ok', 'accel@rocket@bad-submit-job'),
   p('unknown-handle-skipped', 'accel@rocket@bad-submit-job'),
+  p('duplicate-bo-runs', 'accel@rocket@bad-submit-job'),
   p('out-bo-unfenced', 'accel@rocket@basic-submit-fence'),
+  p('close-kills-jobs', 'accel@rocket@basic-close-finishes-jobs'),
   p('prep-bo-poll-etimedout', 'accel@rocket@basic-submit-fence'),
   p('prime-import-foreign-ok', 'accel@rocket@bad-import-foreign'),
 ];

@@ -17,6 +17,27 @@ export const QAIC_NUM_DBC = 16;
 /** qaic.h QAIC_SSR_DBC_SENTINEL: no subsystem restart in progress. */
 export const QAIC_SSR_DBC_SENTINEL = 0xffffffff;
 
+/**
+ * qaic_drv.c qaic_usrs: one ida for the whole module (every qaic device of
+ * the machine), ida_alloc giving the lowest free id at qaic_open, ida_free
+ * (free_usr) giving it back when the user's last reference goes at
+ * qaic_postclose.
+ */
+export class QaicUserIda {
+  private readonly used = new Set<number>();
+
+  alloc(): number {
+    let id = 0;
+    while (this.used.has(id)) id++;
+    this.used.add(id);
+    return id;
+  }
+
+  free(id: number): void {
+    this.used.delete(id);
+  }
+}
+
 /** struct qaic_user: one per open file (qaic_drv.c qaic_open), its handle from the qaic_usrs ida. */
 export interface QaicUser {
   readonly handle: number;
@@ -33,6 +54,8 @@ export interface DmaBridgeChannel {
 export interface QaicBo {
   /** Set by ATTACH_SLICE_BO, cleared by DETACH_SLICE_BO. */
   sliced: boolean;
+  /** bo->dbc->id: the channel the BO is sliced on; absent while it has none. */
+  dbcId?: number;
 }
 
 export class QaicDevice {
@@ -43,24 +66,25 @@ export class QaicDevice {
   readonly dbc: DmaBridgeChannel[] = Array.from({ length: QAIC_NUM_DBC }, (_, id) => ({ id, usr: null }));
   /** Set at the first open (only the open-once defect looks at it). */
   openedOnce = false;
-  private nextUser = 0;
 
   constructor(
     readonly drm: DrmDevice,
     readonly defects: ReadonlySet<string>,
+    private readonly users: QaicUserIda,
   ) {}
 
   has(defect: string): boolean {
     return this.defects.has(defect);
   }
 
-  /** ida_alloc(&qaic_usrs): the lowest free id; the model never frees one before the next open, so a counter. */
+  /** qaic_open: a new user, its handle from the module's ida. */
   newUser(): QaicUser {
-    return { handle: this.nextUser++ };
+    return { handle: this.users.alloc() };
   }
 
-  /** qaic_postclose: release_dbc for every channel this user owned. */
+  /** qaic_postclose: release_dbc for every channel this user owned, then free_usr gives the handle back. */
   releaseUser(usr: QaicUser): void {
     for (const c of this.dbc) if (c.usr === usr) c.usr = null;
+    this.users.free(usr.handle);
   }
 }

@@ -3,7 +3,7 @@
  * function named beside it (drivers/accel/qaic/qaic_data.c and
  * qaic_control.c, Linux 7.3). Argument checks come in the kernel's order with
  * the kernel's errno; `data` is drm_ioctl's kernel copy, copied back only for
- * the _IOWR ioctls (CREATE_BO, MMAP_BO, PERF_STATS_BO, MANAGE). Where an
+ * the _IOWR ioctls (CREATE_BO, MMAP_BO, PERF_STATS_BO, MANAGE: manage.ts). Where an
  * ioctl needs the firmware (a channel activated through MANAGE, the control
  * channel's answers), the model stops at the check that the firmware's
  * absence makes fail, with that check's errno; see device.ts.
@@ -13,7 +13,6 @@ import type { DrmFile, GemObject, IoctlContext, IoctlReturn } from '../../sim/ke
 import {
   DMA_FROM_DEVICE,
   DMA_TO_DEVICE,
-  QAIC_MANAGE_MAX_MSG_LENGTH,
   QAIC_SEM_INSYNCFENCE,
   QAIC_SEM_OUTSYNCFENCE,
   QAIC_SEM_WAIT_GT_0,
@@ -23,8 +22,6 @@ import {
   qaic_detach_slice,
   qaic_execute,
   qaic_execute_entry,
-  qaic_manage_msg,
-  qaic_manage_trans_hdr,
   qaic_mmap_bo,
   qaic_partial_execute_entry,
   qaic_perf_stats,
@@ -33,10 +30,11 @@ import {
   type QaicIoctlName,
 } from '../uapi';
 import type { QaicBo, QaicDevice, QaicUser } from './device';
+import { manage } from './manage';
 import type { ValueOfStruct } from '../../../harness/uapi/layout';
 
 type Handler = (dev: QaicDevice, data: Buffer, file: DrmFile, ctx: IoctlContext) => IoctlReturn;
-type Errno = 'EINVAL' | 'ENOENT' | 'ENOMEM' | 'EFAULT' | 'ENODEV' | 'EPERM' | 'EPIPE' | 'ETIMEDOUT' | 'EOVERFLOW';
+type Errno = 'EINVAL' | 'ENOENT' | 'ENOMEM' | 'EFAULT' | 'ENODEV' | 'EPERM' | 'EPIPE' | 'EOVERFLOW';
 
 const fail = (code: Errno, why: string): never => {
   throw SysError.of(code, 'ioctl', why);
@@ -104,9 +102,14 @@ export function validateReq(entries: readonly SliceEntry[], totalSize: bigint, w
   return true;
 }
 
-/** qaic_gem_funcs: mmap refuses an imported object (qaic_gem_object_mmap: drm_gem_is_imported -> EINVAL). */
+/**
+ * qaic_gem_funcs.mmap (qaic_gem_object_mmap): refuses an imported object
+ * (drm_gem_is_imported -> EINVAL). drm_gem_mmap reaches it for an imported
+ * object only with the imported-offset defect: the kernel never gives one an
+ * mmap offset (see mmapBo).
+ */
 function boMmap(dev: QaicDevice, obj: GemObject): Buffer | undefined {
-  if (obj.imported && !dev.has('mmap-imported-ok')) fail('EINVAL', 'qaic_gem_object_mmap: imported BO');
+  if (obj.imported) fail('EINVAL', 'qaic_gem_object_mmap: imported BO');
   // The defect maps a snapshot of the pages instead of the pages (remap_pfn_range maps the BO's own pages).
   return dev.has('mmap-copy') ? Buffer.from(obj.memory) : undefined;
 }
@@ -135,14 +138,22 @@ const createBo: Handler = (dev, data, file) => {
   return 0;
 };
 
-/** qaic_mmap_bo_ioctl: no pad check; ENOENT for an unknown handle, offset written only on success. */
+/**
+ * qaic_mmap_bo_ioctl: no pad check; ENOENT for an unknown handle; the offset
+ * is drm_vma_node_offset_addr of the object's node, which only
+ * qaic_create_bo_ioctl allocates (drm_gem_create_mmap_offset):
+ * qaic_gem_prime_import only does drm_gem_private_object_init, so an imported
+ * BO's offset is 0, which drm_gem_mmap (drm_gem_object_lookup_at_offset)
+ * refuses with EINVAL. The defect gives it a real offset.
+ */
 const mmapBo: Handler = (dev, data, file) => {
   const a = qaic_mmap_bo.decode(data);
   requireOnline(dev);
   const obj = dev.drm.gemObjectLookup(file, a.handle);
   if (!obj) fail('ENOENT', 'no such BO');
   const o = obj as GemObject;
-  qaic_mmap_bo.write(data, 0, { ...a, offset: dev.drm.gemMmapOffset(o) });
+  const offset = o.imported && !dev.has('mmap-bo-imported-offset') ? 0n : dev.drm.gemMmapOffset(o);
+  qaic_mmap_bo.write(data, 0, { ...a, offset });
   o.put();
   return 0;
 };
@@ -211,7 +222,8 @@ const waitBo: Handler = (dev, data, file) => {
   if (!obj) fail('ENOENT', 'no such BO');
   (obj as GemObject).put();
   // xfer_done starts completed (qaic_init_bo: complete_all), so a BO never queued is waited for at once;
-  // then the channel is checked again: no owner is EPERM.
+  // then the channel is checked again: no owner is EPERM, a subsystem restart on it EPIPE (the later wins).
+  if (dbc.id === dev.ssrDbc) fail('EPIPE', 'subsystem restart on this channel');
   if (!dbc.usr && !skipOwner) fail('EPERM', 'channel lost its owner');
   return 0;
 };
@@ -226,9 +238,11 @@ const perfStatsBo: Handler = (dev, data, file, ctx) => {
     const e = qaic_perf_stats_entry.decode(raw.subarray(i * qaic_perf_stats_entry.size));
     const obj = dev.drm.gemObjectLookup(file, e.handle);
     if (!obj) fail('ENOENT', 'no such BO');
+    const bo = boOf(obj as GemObject);
     (obj as GemObject).put();
-    // No BO is ever sliced in the model (see attachSliceBo).
-    if (!boOf(obj as GemObject).sliced) fail('EINVAL', 'BO not sliced');
+    // No BO is ever sliced in the model (see attachSliceBo), so the channel check is not reached.
+    if (!bo.sliced) fail('EINVAL', 'BO not sliced');
+    if (bo.dbcId !== a.hdr.dbc_id) fail('EINVAL', 'BO sliced on another channel');
   }
   if (a.hdr.count > 0) ctx.copyToUser(a.data, raw);
   return 0;
@@ -250,28 +264,8 @@ const detachSliceBo: Handler = (dev, data, file) => {
   return 0;
 };
 
-/** qaic_control.c control_resp_timeout_s: how long msg_xfer waits for the firmware's answer. */
-export const CONTROL_RESP_TIMEOUT_S = 60;
-
-/**
- * qaic_manage_ioctl -> qaic_manage: the length and count limits and the copy
- * of the message. The transactions are then encoded (encode_message, not
- * modelled) and sent to the firmware over MHI; sim:qaic has no firmware, so
- * msg_xfer's wait for the answer ends after control_resp_timeout_s with
- * ETIMEDOUT and nothing is written back.
- */
-const manage: Handler = (dev, data, _file, ctx) => {
-  const a = qaic_manage_msg.decode(data);
-  if (a.len > QAIC_MANAGE_MAX_MSG_LENGTH) fail('EINVAL', 'len');
-  requireOnline(dev);
-  if (a.len > 0) ctx.copyFromUser(a.data, a.len);
-  if (a.count > QAIC_MANAGE_MAX_MSG_LENGTH / qaic_manage_trans_hdr.size) fail('EINVAL', 'count');
-  const deadline = ctx.clock.nowNs() + BigInt(CONTROL_RESP_TIMEOUT_S) * 1_000_000_000n;
-  return ctx.sleep(() => false, deadline, () => fail('ETIMEDOUT', 'no firmware answers the control channel'));
-};
-
 export const QAIC_HANDLERS: Readonly<Record<QaicIoctlName, Handler>> = {
-  MANAGE: manage,
+  MANAGE: (dev, data, file, ctx) => manage(dev, data, userOf(file), ctx),
   CREATE_BO: createBo,
   MMAP_BO: mmapBo,
   ATTACH_SLICE_BO: attachSliceBo,

@@ -6,7 +6,9 @@
  * QAIC_ONLINE. No firmware: see device.ts for where that stops the model.
  *
  * Module parameters: wait_exec_default_timeout_ms (qaic_data.c, WAIT_BO's
- * timeout when the caller passes 0), shown under /sys/module/qaic/parameters.
+ * timeout when the caller passes 0) and control_resp_timeout_s (qaic_control.c,
+ * how long MANAGE waits for the firmware's answer), shown under
+ * /sys/module/qaic/parameters.
  */
 import type { DrmDevice, DrmRegistrar } from '../../sim/kernel/drm/driver';
 import { SysError } from '../../../harness/sys/errno';
@@ -15,7 +17,8 @@ import type { DefectInfo } from '../../sim/defects';
 import type { ProbeConfig, SimDriverModel } from '../../sim/plugin-api';
 import { QAIC_IOCTL, type QaicIoctlName } from '../uapi';
 import { QAIC_DRIVER, QAIC_MODULE, QAIC_WAIT_DEFAULT_MS, qaicProfile } from '../profile';
-import { QaicDevice, type QaicBo, type QaicUser } from './device';
+import { QaicDevice, QaicUserIda, type QaicBo, type QaicUser } from './device';
+import { CONTROL_RESP_TIMEOUT_S } from './manage';
 import { QAIC_HANDLERS } from './ioctls';
 
 /** The AIC100's PCI function as a probe names it (domain:bus:dev.fn). */
@@ -23,24 +26,42 @@ export const QAIC_PARENT = '0000:01:00.0';
 
 export const QAIC_PARAMS = {
   wait_exec_default_timeout_ms: String(QAIC_WAIT_DEFAULT_MS),
+  control_resp_timeout_s: String(CONTROL_RESP_TIMEOUT_S),
 } as const;
+
+/** The qaic_usrs ida of each simulated kernel: one per module, shared by all its devices. */
+const USER_IDAS = new WeakMap<DrmRegistrar, QaicUserIda>();
+
+function userIda(kernel: DrmRegistrar): QaicUserIda {
+  let ida = USER_IDAS.get(kernel);
+  if (!ida) USER_IDAS.set(kernel, (ida = new QaicUserIda()));
+  return ida;
+}
+
+/** A module parameter of type uint (kernel/params.c param_set_uint: kstrtouint). */
+function uintParam(name: string, value: string): string {
+  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) throw new Error(`${name}=${value}: not an unsigned int`);
+  return value;
+}
 
 export const QAIC_DEFECTS = {
   'open-once': { layer: 'driver', rule: 'the first open marks the device busy for good: every later open fails with EBUSY' },
   'mmap-copy': { layer: 'driver', rule: 'each mmap shows its own snapshot of the BO instead of the BO\'s pages' },
   'create-bo-pad-ignored': { layer: 'driver', rule: 'CREATE_BO accepts a nonzero pad' },
   'create-bo-size-written': { layer: 'driver', rule: 'CREATE_BO writes the page-aligned size back into args->size' },
-  'mmap-imported-ok': { layer: 'driver', rule: 'an imported BO can be mmapped through the importing device' },
+  'mmap-bo-imported-offset': { layer: 'driver', rule: 'MMAP_BO gives an imported BO an mmap offset (qaic_gem_prime_import creates none: the kernel answers 0)' },
   'attach-dir-unchecked': { layer: 'driver', rule: 'ATTACH_SLICE_BO accepts a DMA direction other than TO_DEVICE/FROM_DEVICE' },
   'attach-copy-before-checks': { layer: 'driver', rule: 'ATTACH_SLICE_BO copies the slice table before checking dbc_id' },
   'execute-unowned-ok': { layer: 'driver', rule: 'EXECUTE_BO queues on a DMA bridge channel the caller did not activate' },
   'wait-unowned-ok': { layer: 'driver', rule: 'WAIT_BO waits on a DMA bridge channel the caller did not activate' },
+  'manage-unencoded': { layer: 'driver', rule: 'MANAGE sends a message without encode_message\'s checks (the firmware\'s silence then ends it with ETIMEDOUT)' },
+  'manage-deactivate-unowned-ok': { layer: 'driver', rule: 'a MANAGE deactivation releases a DMA bridge channel the caller did not activate (no disable_dbc owner check)' },
   'detach-unsliced-ok': { layer: 'driver', rule: 'DETACH_SLICE_BO succeeds on a BO that has no slices' },
 } as const satisfies Record<string, DefectInfo>;
 
 function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
-  const waitMs = config.params.wait_exec_default_timeout_ms ?? QAIC_PARAMS.wait_exec_default_timeout_ms;
-  if (!/^\d+$/.test(waitMs) || Number(waitMs) > 0xffffffff) throw new Error(`wait_exec_default_timeout_ms=${waitMs}: not an unsigned int`);
+  const waitMs = uintParam('wait_exec_default_timeout_ms', config.params.wait_exec_default_timeout_ms ?? QAIC_PARAMS.wait_exec_default_timeout_ms);
+  const respS = uintParam('control_resp_timeout_s', config.params.control_resp_timeout_s ?? QAIC_PARAMS.control_resp_timeout_s);
   let dev: QaicDevice | null = null;
   const device = (): QaicDevice => {
     if (!dev) throw new Error('qaic device used before registration finished');
@@ -71,23 +92,22 @@ function probe(kernel: DrmRegistrar, config: ProbeConfig): DrmDevice {
       // qaic_gem_prime_import: every dma-buf, this device's own too, becomes a new object (no self-import shortcut).
       gemPrimeImport: (_drm, obj) => {
         obj.driverPriv = { sliced: false } satisfies QaicBo;
-        const d = device();
         return {
-          mmap: (o) => {
-            if (o.imported && !d.has('mmap-imported-ok')) throw SysError.of('EINVAL', 'mmap', 'qaic_gem_object_mmap: imported BO');
-            return undefined;
+          // qaic_gem_object_mmap: drm_gem_is_imported -> EINVAL (reached only through the defect's offset).
+          mmap: () => {
+            throw SysError.of('EINVAL', 'mmap', 'qaic_gem_object_mmap: imported BO');
           },
         };
       },
     },
     {
       module: QAIC_MODULE,
-      params: { wait_exec_default_timeout_ms: waitMs },
+      params: { wait_exec_default_timeout_ms: waitMs, control_resp_timeout_s: respS },
       parentName: config.instance === 0 ? QAIC_PARENT : `0000:0${1 + config.instance}:00.0`,
       defects: config.defects,
     },
   );
-  dev = new QaicDevice(drm, config.defects);
+  dev = new QaicDevice(drm, config.defects, userIda(kernel));
   drm.devPrivate = dev;
   return drm;
 }

@@ -3,10 +3,24 @@ import { bootSimMachine } from '../../sim/machine';
 import type { Sys } from '../../../harness/sys/types';
 import { isSysError } from '../../../harness/sys/errno';
 import { O_CLOEXEC, O_RDWR } from '../../../harness/sys/constants';
-import { QAIC_IOCTL, qaic_attach_slice_entry, qaic_create_bo, qaic_manage_msg, qaic_perf_stats, qaic_wait } from '../uapi';
-import { createBo } from '../lib';
+import {
+  QAIC_IOCTL,
+  QAIC_TRANS_DMA_XFER_FROM_USR,
+  QAIC_TRANS_PASSTHROUGH_FROM_USR,
+  QAIC_TRANS_STATUS_FROM_USR,
+  qaic_attach_slice_entry,
+  qaic_create_bo,
+  qaic_manage_msg,
+  qaic_manage_trans_dma_xfer,
+  qaic_manage_trans_hdr,
+  qaic_perf_stats,
+  qaic_wait,
+} from '../uapi';
+import { DRM_CLOEXEC, DRM_IOCTL_PRIME_FD_TO_HANDLE, DRM_IOCTL_PRIME_HANDLE_TO_FD, DRM_RDWR, drm_prime_handle } from '../../../harness/uapi/drm';
+import { createBo, mmapBoOffset } from '../lib';
 import { pageAlign, validateReq } from './ioctls';
 import { sgtLengths, sliceRange } from './slicing';
+import type { QaicUser } from './device';
 
 function boot(spec = 'qaic'): { sys: Sys; fd: number } {
   const m = bootSimMachine([spec]);
@@ -86,15 +100,78 @@ describe('sim:qaic model', () => {
     expect(stats(1, 0, mem.address)).to.equal('ENOENT');
   });
 
-  it('MANAGE: len and count limits, the copy, then ETIMEDOUT: no firmware answers the control channel', () => {
+  it('MANAGE: len and count limits and the copy, then encode_message refuses before any wait', () => {
     const { sys, fd } = boot();
     const mem = sys.alloc(4096);
     const manage = (len: number, count: number, data: bigint): string =>
       errnoOf(() => sys.ioctl(fd, QAIC_IOCTL.MANAGE.request, qaic_manage_msg.encode({ len, count, data })));
+    const start = sys.monotonicNs();
     expect(manage(4097, 0, mem.address)).to.equal('EINVAL');
     expect(manage(16, 1, 0x10n)).to.equal('EFAULT');
     expect(manage(16, 513, mem.address)).to.equal('EINVAL');
-    expect(manage(16, 1, mem.address)).to.equal('ETIMEDOUT');
+    // A zeroed header: its len 0 is below sizeof(struct qaic_manage_trans_hdr).
+    expect(manage(16, 1, mem.address)).to.equal('EINVAL');
+    expect(sys.monotonicNs()).to.equal(start);
+  });
+
+  it('MANAGE: a message that encodes is sent and times out after control_resp_timeout_s, nothing written back', () => {
+    for (const [spec, seconds] of [['qaic', 60n], ['qaic?control_resp_timeout_s=2', 2n]] as const) {
+      const { sys, fd } = boot(spec);
+      const mem = sys.alloc(16);
+      // A status request (QAIC_TRANS_STATUS_FROM_USR) and an 8-byte passthrough.
+      qaic_manage_trans_hdr.write(mem.bytes, 0, { type: QAIC_TRANS_STATUS_FROM_USR, len: 8 });
+      qaic_manage_trans_hdr.write(mem.bytes, 8, { type: QAIC_TRANS_PASSTHROUGH_FROM_USR, len: 8 });
+      const arg = qaic_manage_msg.encode({ len: 16, count: 2, data: mem.address });
+      const start = sys.monotonicNs();
+      expect(errnoOf(() => sys.ioctl(fd, QAIC_IOCTL.MANAGE.request, arg))).to.equal('ETIMEDOUT');
+      expect(sys.monotonicNs() - start).to.equal(seconds * 1_000_000_000n);
+      expect(qaic_manage_msg.decode(arg)).to.deep.include({ len: 16, count: 2 });
+      expect(sys.fs.readFile('/sys/module/qaic/parameters/control_resp_timeout_s').toString().trim()).to.equal(String(seconds));
+    }
+  });
+
+  it('MANAGE: a DMA transfer fills the wire message to 1 KiB short of 64 KiB; a passthrough after it is ENOSPC', () => {
+    const { sys, fd } = boot();
+    // 4000 pages, one scatterlist entry each: (65536 - 32 - 24 - 1024) / 16 = 4030 pairs would fit, so all go.
+    const pages = 4000;
+    const buf = sys.alloc(pages * 4096);
+    const mem = sys.alloc(4096);
+    const msg = (tail: number): bigint => {
+      mem.bytes.fill(0);
+      qaic_manage_trans_dma_xfer.write(mem.bytes, 0, { hdr: { type: QAIC_TRANS_DMA_XFER_FROM_USR, len: 32 }, tag: 0, pad: 0, addr: buf.address, size: BigInt(pages * 4096) });
+      qaic_manage_trans_hdr.write(mem.bytes, 32, { type: QAIC_TRANS_PASSTHROUGH_FROM_USR, len: tail });
+      return mem.address;
+    };
+    const manage = (tail: number): string =>
+      errnoOf(() => sys.ioctl(fd, QAIC_IOCTL.MANAGE.request, qaic_manage_msg.encode({ len: 32 + tail, count: 2, data: msg(tail) })));
+    // Wire: 32 + 24 + 4000 * 16 = 64056 bytes; 1480 more fit, 1488 do not.
+    expect(manage(1480)).to.equal('ETIMEDOUT');
+    expect(manage(1488)).to.equal('ENOSPC');
+  });
+
+  it('MMAP_BO of an imported BO: offset 0 (no drm_gem_create_mmap_offset in qaic_gem_prime_import)', () => {
+    const { sys, fd } = boot();
+    const bo = createBo(sys, fd, 4096);
+    const prime = drm_prime_handle.encode({ handle: bo, flags: DRM_CLOEXEC | DRM_RDWR });
+    sys.ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, prime);
+    const imp = drm_prime_handle.encode({ fd: drm_prime_handle.decode(prime).fd });
+    // Another file: the exporter's own prime cache would give back its handle.
+    const other = sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC);
+    sys.ioctl(other, DRM_IOCTL_PRIME_FD_TO_HANDLE, imp);
+    expect(mmapBoOffset(sys, other, drm_prime_handle.decode(imp).handle)).to.equal(0n);
+    expect(mmapBoOffset(sys, fd, bo) > 0n).to.equal(true);
+  });
+
+  it('qaic_usrs: one ida across devices, the lowest free id reused after close', () => {
+    const m = bootSimMachine(['qaic', 'qaic']);
+    const users = (): number[] =>
+      m.kernel.devices.flatMap((drm) => drm.files().map((f) => (f.driverPriv as QaicUser).handle));
+    const a = m.sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC);
+    m.sys.open('/dev/accel/accel1', O_RDWR | O_CLOEXEC);
+    expect(users().sort()).to.deep.equal([0, 1]);
+    m.sys.close(a);
+    m.sys.open('/dev/accel/accel1', O_RDWR | O_CLOEXEC);
+    expect(users().sort()).to.deep.equal([0, 1]);
   });
 });
 
