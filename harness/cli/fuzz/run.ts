@@ -1,0 +1,84 @@
+/** The fuzz command's body: opens both devices, runs the campaign, prints and writes the findings. */
+import { writeFileSync } from 'node:fs';
+import { DeviceSelectionError } from '../../discovery/errors';
+import { openSession } from '../../session';
+import { type CampaignResult, runCampaign } from '../../fuzz/campaign';
+import type { FuzzDevice } from '../../fuzz/execute';
+import { formatComparison } from '../../fuzz/format';
+import { CliError, type CliIo } from '../command';
+import { EXIT, type ExitCode } from '../exit-codes';
+
+export interface FuzzOptions {
+  readonly device: string;
+  readonly against: string;
+  readonly seed: number;
+  readonly programs: number;
+  readonly maxOps: number;
+  readonly shrinkFirst: number;
+  readonly out?: string | undefined;
+}
+
+async function openOne(filter: string, what: string, io: CliIo): Promise<FuzzDevice & { label: string }> {
+  let session;
+  try {
+    session = await openSession({ device: filter, env: io.env });
+  } catch (e) {
+    if (e instanceof DeviceSelectionError) throw new CliError(`${what}: ${e.message}`, EXIT.USAGE, e.details);
+    throw e;
+  }
+  const [dev, ...more] = session.devices;
+  if (!dev || more.length > 0) throw new CliError(`${what} '${filter}' must select exactly one device, it selects ${session.devices.length}`);
+  if (dev.profile.driver !== 'apu' && !dev.simulated) {
+    throw new CliError(`${what} '${filter}' is driven by '${dev.profile.driver}': the fuzz speaks the APU uAPI (drivers/apu/uapi.ts)`);
+  }
+  return { sys: dev.sys, devnode: dev.info.devnode, label: dev.label };
+}
+
+/** The report of a campaign: a summary line, then each shrunk program with both sides' records. */
+export function formatCampaign(r: CampaignResult, labels: { device: string; against: string }, seed: number): string[] {
+  const lines = [
+    `fuzz: seed ${seed}, ${r.programs} programs (${r.ops} ops) on ${labels.device} against ${labels.against}: ` +
+      `${r.differing} differing program(s), ${r.seconds.toFixed(1)} s`,
+  ];
+  for (const f of r.findings) {
+    lines.push('');
+    lines.push(
+      `DIFFERENT program ${f.index} (seed ${f.seed}): ${f.shrunk ? `shrunk from ${f.opsBefore} to ${f.program.ops.length} ops in ${f.trials} trials` : `not shrunk (${f.program.ops.length} ops)`}, first difference at op @${f.program.ops[f.difference.index]?.id ?? '?'}`,
+    );
+    lines.push(...formatComparison(f.program, f.device, f.against, labels, f.difference.index));
+  }
+  return lines;
+}
+
+export async function runFuzz(o: FuzzOptions, io: CliIo): Promise<ExitCode> {
+  const dev = await openOne(o.device, '--device', io);
+  const sim = await openOne(o.against, '--against', io);
+  const labels = { device: dev.label, against: sim.label };
+  const result = await runCampaign(dev, sim, {
+    seed: o.seed,
+    programs: o.programs,
+    maxOps: o.maxOps,
+    shrinkFirst: o.shrinkFirst,
+  });
+  io.stdout(`${formatCampaign(result, labels, o.seed).join('\n')}\n`);
+  if (o.out !== undefined) {
+    const json = {
+      schema: 'accel-conformance/fuzz/v1',
+      device: o.device,
+      against: o.against,
+      seed: o.seed,
+      programs: result.programs,
+      ops: result.ops,
+      differing: result.differing,
+      seconds: result.seconds,
+      findings: result.findings,
+    };
+    try {
+      writeFileSync(o.out, `${JSON.stringify(json, null, 1)}\n`);
+    } catch (e) {
+      io.stderr(`accel-conformance: error: cannot write ${o.out}: ${e instanceof Error ? e.message : String(e)}\n`);
+      return EXIT.REPORTS;
+    }
+  }
+  return result.differing > 0 ? EXIT.FAILURES : EXIT.OK;
+}
