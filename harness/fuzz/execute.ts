@@ -211,7 +211,7 @@ export class Executor {
         const r = await this.open(op.proc);
         if (typeof r === 'string') return { result: r };
         this.addFd(op.id, r, op.proc, file);
-        return { result: 'ok', out: { fd: n.name('fd', r) } };
+        return { result: 'ok', out: { fd: n.name(op.proc === 'main' ? 'fd' : 'peer-fd', r) } };
       }
       case 'dup': {
         const f = this.fd(op.fd);
@@ -230,7 +230,7 @@ export class Executor {
           this.sys.sendFd(peer.sock, f.fd);
           const fd = await peer.proc.recvFd(peer.peerSock);
           this.addFd(op.id, fd, 'peer', f.file);
-          return { result: 'ok', out: { fd: n.name('fd', fd) } };
+          return { result: 'ok', out: { fd: n.name('peer-fd', fd) } };
         } catch (e) {
           return { result: errnoOf(e) };
         }
@@ -268,7 +268,7 @@ export class Executor {
         if (!o.arg) return { result: o.result };
         const v = drm_prime_handle.decode(o.arg);
         if (o.result === 'ok') this.addFd(op.id, v.fd, f.proc, this.nextFile++);
-        return { result: o.result, out: { fd: n.name('fd', v.fd), handle: v.handle, flags: v.flags } };
+        return { result: o.result, out: { fd: n.name(f.proc === 'main' ? 'fd' : 'peer-fd', v.fd), handle: v.handle, flags: v.flags } };
       }
       case 'import': {
         const f = this.fd(op.fd);

@@ -16,6 +16,8 @@ export interface GenerateOptions {
   readonly maxOps?: number;
   /** Probability that a program may contain HANG jobs: each costs the driver's timeout in wall time (default 0.05). */
   readonly hangRate?: number;
+  /** Probability that a program may end its peer process: a new one costs a process start (default 0.03). */
+  readonly peerExitRate?: number;
 }
 
 interface FdSlot { readonly id: number; readonly proc: Proc; readonly file: number; readonly dmabuf: boolean; open: boolean }
@@ -37,7 +39,7 @@ class Builder {
   private nextFile = 0;
   peerAlive = true;
 
-  constructor(readonly rng: Prng, readonly hangs: boolean) {}
+  constructor(readonly rng: Prng, readonly hangs: boolean, readonly peerExits: boolean) {}
 
   emit(body: OpBody): number {
     const id = this.ops.length;
@@ -93,7 +95,7 @@ type Kind =
   | 'mmap' | 'munmap' | 'write' | 'read' | 'map' | 'unmap' | 'queue' | 'wait' | 'dequeue' | 'state';
 
 const WEIGHTS: readonly (readonly [Kind, number])[] = [
-  ['open', 3], ['dup', 2], ['send', 2], ['close', 3], ['peer-exit', 0.4],
+  ['open', 3], ['dup', 2], ['send', 2], ['close', 3], ['peer-exit', 2],
   ['gem-new', 10], ['gem-close', 3], ['export', 3], ['import', 3],
   ['mmap', 4], ['munmap', 1], ['write', 4], ['read', 4],
   ['map', 6], ['unmap', 2], ['queue', 12], ['wait', 6], ['dequeue', 5], ['state', 1],
@@ -134,7 +136,7 @@ function step(b: Builder, k: Kind): boolean {
       return true;
     }
     case 'peer-exit': {
-      if (!b.peerAlive || !b.fds.some((f) => f.proc === 'peer' && f.open)) return false;
+      if (!b.peerExits || !b.peerAlive || !b.fds.some((f) => f.proc === 'peer' && f.open)) return false;
       b.emit({ op: 'peer-exit' });
       b.peerAlive = false;
       return true;
@@ -294,7 +296,7 @@ function step(b: Builder, k: Kind): boolean {
 /** The program of `seed`: the same seed gives the same program, everywhere. */
 export function generateProgram(seed: number, options: GenerateOptions = {}): Program {
   const rng = new Prng(seed);
-  const b = new Builder(rng, rng.chance(options.hangRate ?? 0.05));
+  const b = new Builder(rng, rng.chance(options.hangRate ?? 0.05), rng.chance(options.peerExitRate ?? 0.03));
   const maxOps = options.maxOps ?? 40;
   const target = rng.int(Math.min(6, maxOps), maxOps);
   step(b, 'open');

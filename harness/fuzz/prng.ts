@@ -63,7 +63,8 @@ export class Prng {
   /** One entry of a weighted table. */
   weighted<T>(table: readonly (readonly [T, number])[]): T {
     const total = table.reduce((s, [, w]) => s + w, 0);
-    let r = this.below(total);
+    // Real-valued, so that fractional weights (rare ops) keep their share.
+    let r = (this.u32() / 0x1_0000_0000) * total;
     for (const [v, w] of table) {
       if (r < w) return v;
       r -= w;

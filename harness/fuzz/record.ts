@@ -24,7 +24,8 @@ export interface OpRecord {
   readonly data?: string;
 }
 
-export type FreeKind = 'fd' | 'offset' | 'addr';
+/** fd numbers of the two processes are separate spaces: `fd` (main) and `peer-fd`. */
+export type FreeKind = 'fd' | 'peer-fd' | 'offset' | 'addr';
 
 /** Consistent renaming of one side's free values: the first fd seen is fd#0, and so on. */
 export class Renamer {
@@ -33,7 +34,7 @@ export class Renamer {
 
   name(kind: FreeKind, value: number | bigint): Value {
     // 0 is "not written" for offsets and addresses, and a negative fd is no fd: both literal.
-    if ((kind !== 'fd' && BigInt(value) === 0n) || BigInt(value) < 0n) return typeof value === 'bigint' ? value.toString() : value;
+    if ((kind !== 'fd' && kind !== 'peer-fd' && BigInt(value) === 0n) || BigInt(value) < 0n) return typeof value === 'bigint' ? value.toString() : value;
     const key = `${kind}:${value}`;
     let n = this.names.get(key);
     if (n === undefined) {
