@@ -6,7 +6,8 @@
  * Only deterministic outcomes may be compared, so the executor settles the
  * device (waits for every job queued and not yet waited) before any op whose
  * result could depend on how far the jobs got: closes, CPU access to memory,
- * map/unmap, a queue on another file, a dequeue of a job not waited, STATE.
+ * map/unmap, a queue on another file, a dequeue (its out_sync may name any
+ * job of the file, whatever job the program meant), STATE.
  * Jobs of one file still run back to back in flight; the order between files
  * is the scheduler's choice and is left to guest/stress.js. STATE after a
  * crash or a timeout also waits out the firmware's recovery.
@@ -99,7 +100,7 @@ export class Executor {
     this.offsets = new Map();
     this.addrs = new Map();
     this.maps = new Map();
-    this.recoveryDue = false;
+    // recoveryDue stays: a crash at the end of one program is still recovering when the next one asks STATE.
     this.names = new Renamer();
   }
 
@@ -123,9 +124,6 @@ export class Executor {
         if ([...this.jobs.values()].every((j) => !j.pending || j.file === file)) return;
         break;
       }
-      case 'dequeue':
-        if (this.jobs.get(op.job)?.pending !== true) return;
-        break;
       default:
         break;
     }
@@ -256,7 +254,7 @@ export class Executor {
         if (!o.arg) return { result: o.result };
         const v = drm_apu_gem_new.decode(o.arg);
         if (o.result === 'ok') (this.handles.set(op.id, v.handle), this.offsets.set(op.id, v.offset));
-        return { result: o.result, out: { handle: v.handle, offset: n.name('offset', v.offset), size: v.size, flags: v.flags } };
+        return { result: o.result, out: { handle: v.handle, offset: offsetValue(v.offset), size: v.size, flags: v.flags } };
       }
       case 'gem-close': {
         const o = await this.ioctl(this.fd(op.fd), DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: this.handle(op.handle) }));
@@ -503,6 +501,19 @@ export class Executor {
       }
     }
   }
+}
+
+/**
+ * A fake mmap offset is only checked for being written: its value is the
+ * device's (one drm_vma_offset_manager per device, best-fit in a drm_mm), and
+ * an object's offset goes back to it when the object is freed
+ * (drm_gem_free_mmap_offset from drm_gem_object_release), which for an object
+ * a job holds happens in drm_sched's free_job work, after the job's fence has
+ * signalled: whether a new object reuses it is timing. mmap at the offset is
+ * what the program checks.
+ */
+function offsetValue(offset: bigint): Value {
+  return offset === 0n ? 0 : 'offset';
 }
 
 /** GEM_QUEUE's cmd, argument bytes and result size for a job command. */

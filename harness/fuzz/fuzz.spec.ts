@@ -91,10 +91,10 @@ describe('fuzz: normalisation and comparison', () => {
     expect(firstDifference([rec(0, {})], [])?.index).to.equal(0);
   });
 
-  it('unwritten offsets and addresses stay literal 0; memory is run-length encoded', () => {
+  it('unwritten addresses stay literal 0; memory is run-length encoded', () => {
     const r = new Renamer();
-    expect(r.name('offset', 0n)).to.equal('0');
-    expect(r.name('offset', 0x100000n)).to.equal('offset#0');
+    expect(r.name('addr', 0n)).to.equal('0');
+    expect(r.name('addr', 0x10000000n)).to.equal('addr#0');
     expect(rle(Buffer.from([0, 0, 0, 0x7f]))).to.equal('00*3 7f*1');
   });
 });

@@ -3,10 +3,9 @@
  * leaves free are renamed in order of first appearance on each side, so two
  * sides agree when one is a consistent renaming of the other. Free values:
  * fd numbers (the lowest free fd of each process, which differs between a
- * node process in a guest and the simulated kernel), mmap fake offsets (one
- * drm_vma_offset_manager per device: they depend on every object the device
- * ever had) and device addresses (docs/uapi-apu.md leaves their choice to the
- * driver). GEM and syncobj handles are NOT renamed: both come from a per-file
+ * node process in a guest and the simulated kernel) and device addresses
+ * (docs/uapi-apu.md leaves their choice to the driver). Fake mmap offsets are
+ * only checked for being written (execute.ts offsetValue: their reuse is timing). GEM and syncobj handles are NOT renamed: both come from a per-file
  * idr_alloc(1, 0) (drm_gem.c drm_gem_handle_create_tail, drm_syncobj.c
  * drm_syncobj_get_handle), so their numbering is defined and must match.
  */
@@ -25,7 +24,7 @@ export interface OpRecord {
 }
 
 /** fd numbers of the two processes are separate spaces: `fd` (main) and `peer-fd`. */
-export type FreeKind = 'fd' | 'peer-fd' | 'offset' | 'addr';
+export type FreeKind = 'fd' | 'peer-fd' | 'addr';
 
 /** Consistent renaming of one side's free values: the first fd seen is fd#0, and so on. */
 export class Renamer {
@@ -33,8 +32,8 @@ export class Renamer {
   private readonly counts = new Map<FreeKind, number>();
 
   name(kind: FreeKind, value: number | bigint): Value {
-    // 0 is "not written" for offsets and addresses, and a negative fd is no fd: both literal.
-    if ((kind !== 'fd' && kind !== 'peer-fd' && BigInt(value) === 0n) || BigInt(value) < 0n) return typeof value === 'bigint' ? value.toString() : value;
+    // 0 is "not written" for an address, and a negative fd is no fd: both literal.
+    if ((kind === 'addr' && BigInt(value) === 0n) || BigInt(value) < 0n) return typeof value === 'bigint' ? value.toString() : value;
     const key = `${kind}:${value}`;
     let n = this.names.get(key);
     if (n === undefined) {
