@@ -16,6 +16,8 @@ export interface GenerateOptions {
   readonly maxOps?: number;
   /** Probability that a program may contain HANG jobs: each costs the driver's timeout in wall time (default 0.05). */
   readonly hangRate?: number;
+  /** Whether jobs may hang or crash the device (default true; false on real hardware without --allow-destructive). */
+  readonly destructive?: boolean;
   /** Probability that a program may end its peer process: a new one costs a process start (default 0.03). */
   readonly peerExitRate?: number;
 }
@@ -39,7 +41,16 @@ class Builder {
   private nextFile = 0;
   peerAlive = true;
 
-  constructor(readonly rng: Prng, readonly hangs: boolean, readonly peerExits: boolean) {}
+  constructor(
+    readonly rng: Prng,
+    hangs: boolean,
+    readonly peerExits: boolean,
+    readonly destructive: boolean,
+  ) {
+    this.hangs = hangs && destructive;
+  }
+
+  readonly hangs: boolean;
 
   emit(body: OpBody): number {
     const id = this.ops.length;
@@ -237,7 +248,7 @@ function step(b: Builder, k: Kind): boolean {
       if (fds.length === 0) return false;
       const f = r.pick(fds);
       const kind = r.weighted<JobCmd['kind']>([
-        ['nop', 3], ['fill', 4], ['copy', 3], ['checksum', 4], ['crash', 0.4], ['hang', b.hangs ? 1 : 0], ['unknown', 0.2],
+        ['nop', 3], ['fill', 4], ['copy', 3], ['checksum', 4], ['crash', b.destructive ? 0.4 : 0], ['hang', b.hangs ? 1 : 0], ['unknown', 0.2],
       ]);
       let cmd: JobCmd;
       const len = jobLen(r);
@@ -296,7 +307,7 @@ function step(b: Builder, k: Kind): boolean {
 /** The program of `seed`: the same seed gives the same program, everywhere. */
 export function generateProgram(seed: number, options: GenerateOptions = {}): Program {
   const rng = new Prng(seed);
-  const b = new Builder(rng, rng.chance(options.hangRate ?? 0.05), rng.chance(options.peerExitRate ?? 0.03));
+  const b = new Builder(rng, rng.chance(options.hangRate ?? 0.05), rng.chance(options.peerExitRate ?? 0.03), options.destructive ?? true);
   const maxOps = options.maxOps ?? 40;
   const target = rng.int(Math.min(6, maxOps), maxOps);
   step(b, 'open');

@@ -121,7 +121,7 @@ results=$(lane_fresh_results "$results" .kernel-lane) ||
 fuzz_step() {
 	[ "$FUZZ_PROGRAMS" -gt 0 ] || return 0
 	# shellcheck disable=SC2016
-	printf '%s\n' 'fuzz_run() { $cli fuzz --device accel:0 --against "$fuzz_against" --seed '"$FUZZ_SEED"' --programs '"$FUZZ_PROGRAMS"' --out /results/fuzz.json >/results/fuzz.txt; r=$?; cat /results/fuzz.txt; return $r; }' \
+	printf '%s\n' 'fuzz_run() { $cli fuzz --device accel:0 --allow-destructive --against "$fuzz_against" --seed '"$FUZZ_SEED"' --programs '"$FUZZ_PROGRAMS"' --out /results/fuzz.json >/results/fuzz.txt; r=$?; cat /results/fuzz.txt; return $r; }' \
 		'step fuzz fuzz_run'
 }
 fuzz_report() { # NAME: the shrunk programs of a failed fuzz step, on stderr

@@ -1,6 +1,6 @@
 /** `fuzz`: the differential fuzz of a device against a simulated APU model (harness/fuzz, docs/tests.md). */
 import type { Argv } from 'yargs';
-import { CliError, type CliCommand, stringArg } from '../command';
+import { booleanArg, CliError, type CliCommand, stringArg } from '../command';
 import { EXIT } from '../exit-codes';
 
 /** The simulated models a device may be compared against. */
@@ -28,8 +28,12 @@ export const fuzzCommand: CliCommand = {
       .option('programs', { type: 'string', requiresArg: true, describe: 'number of programs', default: '100' })
       .option('max-ops', { type: 'string', requiresArg: true, describe: 'most ops per program (1..500)', default: '40' })
       .option('shrink', { type: 'string', requiresArg: true, describe: 'how many differing programs to shrink and print', default: '3' })
+      .option('allow-destructive', {
+        type: 'boolean',
+        describe: 'on a real device, also generate HANG and CRASH jobs (they time out and reset it); simulated devices always get them',
+      })
       .option('out', { type: 'string', requiresArg: true, describe: 'write the findings as JSON to FILE (also when none)' })
-      .example('$0 fuzz --device accel:0 --against sim:apu --seed 7 --programs 2000', 'the module against the simulator')
+      .example('$0 fuzz --device accel:0 --against sim:apu --seed 7 --programs 2000 --allow-destructive', 'the module against the simulator')
       .example("$0 fuzz --device 'sim:apu?defect=handles-no-reuse' --against sim:apu --programs 50", 'a planted difference, shrunk')
       .epilog(
         'Exit: 0 no difference, 1 a difference (the shrunk programs are printed), 2 usage error, 3 aborted (a device or peer process failed).',
@@ -51,6 +55,7 @@ export const fuzzCommand: CliCommand = {
       maxOps: uintArg('max-ops', stringArg(args, 'max-ops'), 40, 500),
       shrinkFirst: uintArg('shrink', stringArg(args, 'shrink'), 3, 100),
       out: stringArg(args, 'out'),
+      allowDestructive: booleanArg(args, 'allow-destructive'),
     };
     if (options.maxOps < 1) throw new CliError('--max-ops must be at least 1');
     const { runFuzz } = await import('../fuzz/run');

@@ -16,9 +16,10 @@ export interface FuzzOptions {
   readonly maxOps: number;
   readonly shrinkFirst: number;
   readonly out?: string | undefined;
+  readonly allowDestructive: boolean;
 }
 
-async function openOne(filter: string, what: string, io: CliIo): Promise<FuzzDevice & { label: string }> {
+async function openOne(filter: string, what: string, io: CliIo): Promise<FuzzDevice & { label: string; simulated: boolean }> {
   let session;
   try {
     session = await openSession({ device: filter, env: io.env });
@@ -31,7 +32,7 @@ async function openOne(filter: string, what: string, io: CliIo): Promise<FuzzDev
   if (dev.profile.driver !== 'apu' && !dev.simulated) {
     throw new CliError(`${what} '${filter}' is driven by '${dev.profile.driver}': the fuzz speaks the APU uAPI (drivers/apu/uapi.ts)`);
   }
-  return { sys: dev.sys, devnode: dev.info.devnode, label: dev.label };
+  return { sys: dev.sys, devnode: dev.info.devnode, label: dev.label, simulated: dev.simulated };
 }
 
 /** The report of a campaign: a summary line, then each shrunk program with both sides' records. */
@@ -54,11 +55,15 @@ export async function runFuzz(o: FuzzOptions, io: CliIo): Promise<ExitCode> {
   const dev = await openOne(o.device, '--device', io);
   const sim = await openOne(o.against, '--against', io);
   const labels = { device: dev.label, against: sim.label };
+  // A HANG times the device out and a CRASH reboots its firmware: on real hardware only when asked (as for run).
+  const destructive = dev.simulated || o.allowDestructive;
+  if (!destructive) io.stderr(`accel-conformance: note: ${dev.label} is a real device: no HANG or CRASH jobs without --allow-destructive\n`);
   const result = await runCampaign(dev, sim, {
     seed: o.seed,
     programs: o.programs,
     maxOps: o.maxOps,
     shrinkFirst: o.shrinkFirst,
+    destructive,
   });
   io.stdout(`${formatCampaign(result, labels, o.seed).join('\n')}\n`);
   if (o.out !== undefined) {
