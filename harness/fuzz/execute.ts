@@ -65,6 +65,8 @@ export class Executor {
   private jobs = new Map<number, JobEntry>();
   private handles = new Map<number, number>();
   private offsets = new Map<number, bigint>();
+  /** Per gem-new op: the file and handle its object was made with, until that handle is closed. */
+  private made = new Map<number, { readonly file: number; readonly handle: number; closed: boolean }>();
   private addrs = new Map<number, bigint[]>();
   private maps = new Map<number, Mapping>();
   private nextFile = 0;
@@ -98,6 +100,7 @@ export class Executor {
     this.jobs = new Map();
     this.handles = new Map();
     this.offsets = new Map();
+    this.made = new Map();
     this.addrs = new Map();
     this.maps = new Map();
     // recoveryDue stays: a crash at the end of one program is still recovering when the next one asks STATE.
@@ -253,11 +256,18 @@ export class Executor {
         const o = await this.ioctl(this.fd(op.fd), DRM_IOCTL_APU_GEM_NEW, drm_apu_gem_new.encode({ size: op.size, flags: op.flags }));
         if (!o.arg) return { result: o.result };
         const v = drm_apu_gem_new.decode(o.arg);
-        if (o.result === 'ok') (this.handles.set(op.id, v.handle), this.offsets.set(op.id, v.offset));
+        if (o.result === 'ok') {
+          this.handles.set(op.id, v.handle);
+          this.offsets.set(op.id, v.offset);
+          this.made.set(op.id, { file: this.fd(op.fd).file, handle: v.handle, closed: false });
+        }
         return { result: o.result, out: { handle: v.handle, offset: offsetValue(v.offset), size: v.size, flags: v.flags } };
       }
       case 'gem-close': {
-        const o = await this.ioctl(this.fd(op.fd), DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle: this.handle(op.handle) }));
+        const f = this.fd(op.fd);
+        const handle = this.handle(op.handle);
+        const o = await this.ioctl(f, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle }));
+        if (o.result === 'ok') for (const m of this.made.values()) if (m.file === f.file && m.handle === handle) m.closed = true;
         return { result: o.result };
       }
       case 'export': {
@@ -285,6 +295,7 @@ export class Executor {
       case 'mmap': {
         const f = this.fd(op.fd);
         if (f.proc !== 'main') throw new SkipOp('mmap in the peer');
+        if (!this.handleLives(op.newOp)) throw new SkipOp('the handle of the object is gone: its offset may be reused');
         try {
           const m = this.sys.mmap(f.fd, op.pages * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, this.offsets.get(op.newOp) ?? 0n);
           this.maps.set(op.id, m);
@@ -356,6 +367,23 @@ export class Executor {
         return { result: o.result, out: { device: v.device, flags: v.flags } };
       }
     }
+  }
+
+  /**
+   * Whether the object of gem-new op `id` still has the handle it was made
+   * with. Once that goes, the object may be freed (or not: a job, a dma-buf
+   * or a mapping may hold it), and a freed object's offset may be handed to
+   * any later object (drm_mm best fit over the device's whole history): an
+   * mmap at the old offset would compare timing and history, not the driver.
+   */
+  private handleLives(id: number): boolean {
+    const m = this.made.get(id);
+    if (!m) return true; // never made: mmap at offset 0, EINVAL everywhere
+    if (m.closed) return false;
+    for (const f of this.fds.values()) {
+      if (f.file === m.file && f.open && (f.proc === 'main' || f.gen === this.peerGen)) return true;
+    }
+    return false;
   }
 
   private mapping(id: number): Mapping {
