@@ -173,3 +173,34 @@ export function isWellFormed(program: Program): boolean {
   }
   return true;
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function asProgram(v: unknown, where: string): Program {
+  if (!isObject(v) || !Array.isArray(v['ops']) || typeof v['seed'] !== 'number') throw new Error(`${where} is not a program (seed, ops)`);
+  const ops = v['ops'] as unknown[];
+  ops.forEach((op, i) => {
+    if (!isObject(op) || typeof op['id'] !== 'number' || typeof op['op'] !== 'string') throw new Error(`${where}: op ${i} has no id or op`);
+  });
+  const p = v as unknown as Program;
+  if (!isWellFormed(p)) throw new Error(`${where} refers to an op that is not before it`);
+  return p;
+}
+
+/**
+ * The programs of a JSON document: one program, a list of them, a fuzz
+ * --out file (its findings) or a regression file (its program). Checks the
+ * shape and the references, not every field: the executor records an op it
+ * cannot make sense of as the ioctl's own answer.
+ */
+export function programsOf(doc: unknown): Program[] {
+  if (Array.isArray(doc)) return doc.map((p, i) => asProgram(p, `program ${i}`));
+  if (isObject(doc) && Array.isArray(doc['findings'])) {
+    return (doc['findings'] as unknown[]).map((f, i) => asProgram(isObject(f) ? f['program'] : undefined, `finding ${i}`));
+  }
+  if (isObject(doc) && Array.isArray(doc['runs'])) {
+    return (doc['runs'] as unknown[]).map((f, i) => asProgram(isObject(f) ? f['program'] : undefined, `run ${i}`));
+  }
+  if (isObject(doc) && 'program' in doc) return [asProgram(doc['program'], 'the program')];
+  return [asProgram(doc, 'the document')];
+}

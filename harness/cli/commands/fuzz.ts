@@ -32,6 +32,11 @@ export const fuzzCommand: CliCommand = {
         type: 'boolean',
         describe: 'on a real device, also generate HANG and CRASH jobs (they time out and reset it); simulated devices always get them',
       })
+      .option('replay', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'run the programs of FILE instead of generating them: a program, a list of them, a --out file or a regression file',
+      })
       .option('out', { type: 'string', requiresArg: true, describe: 'write the findings as JSON to FILE (also when none)' })
       .example('$0 fuzz --device accel:0 --against sim:apu --seed 7 --programs 2000 --allow-destructive', 'the module against the simulator')
       .example("$0 fuzz --device 'sim:apu?defect=handles-no-reuse' --against sim:apu --programs 50", 'a planted difference, shrunk')
@@ -56,6 +61,7 @@ export const fuzzCommand: CliCommand = {
       shrinkFirst: uintArg('shrink', stringArg(args, 'shrink'), 3, 100),
       out: stringArg(args, 'out'),
       allowDestructive: booleanArg(args, 'allow-destructive'),
+      replay: stringArg(args, 'replay'),
     };
     if (options.maxOps < 1) throw new CliError('--max-ops must be at least 1');
     const { runFuzz } = await import('../fuzz/run');

@@ -1,9 +1,10 @@
 /** The fuzz command's body: opens both devices, runs the campaign, prints and writes the findings. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { DeviceSelectionError } from '../../discovery/errors';
 import { openSession } from '../../session';
-import { type CampaignResult, runCampaign } from '../../fuzz/campaign';
-import type { FuzzDevice } from '../../fuzz/execute';
+import { type CampaignResult, runBoth, runCampaign } from '../../fuzz/campaign';
+import { Executor, type FuzzDevice } from '../../fuzz/execute';
+import { type Program, programsOf } from '../../fuzz/program';
 import { formatComparison } from '../../fuzz/format';
 import { CliError, type CliIo } from '../command';
 import { EXIT, type ExitCode } from '../exit-codes';
@@ -17,6 +18,7 @@ export interface FuzzOptions {
   readonly shrinkFirst: number;
   readonly out?: string | undefined;
   readonly allowDestructive: boolean;
+  readonly replay?: string | undefined;
 }
 
 async function openOne(filter: string, what: string, io: CliIo): Promise<FuzzDevice & { label: string; simulated: boolean }> {
@@ -51,10 +53,49 @@ export function formatCampaign(r: CampaignResult, labels: { device: string; agai
   return lines;
 }
 
+function writeJson(file: string, json: unknown, io: CliIo): boolean {
+  try {
+    writeFileSync(file, `${JSON.stringify(json, null, 1)}\n`);
+    return true;
+  } catch (e) {
+    io.stderr(`accel-conformance: error: cannot write ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return false;
+  }
+}
+
+/** --replay: the given programs on both sides, each printed with both records; --out gets every run. */
+async function replay(o: FuzzOptions, file: string, dev: FuzzDevice, sim: FuzzDevice, labels: { device: string; against: string }, io: CliIo): Promise<ExitCode> {
+  let programs: Program[];
+  try {
+    programs = programsOf(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+  } catch (e) {
+    throw new CliError(`--replay ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const a = new Executor(dev);
+  const b = new Executor(sim);
+  const runs = [];
+  try {
+    for (const p of programs) {
+      const r = await runBoth(a, b, p);
+      runs.push({ program: p, device: r.device, against: r.against, difference: r.difference });
+      io.stdout(`${r.difference ? 'DIFFERENT' : 'same'}: program of seed ${p.seed} (${p.ops.length} ops)\n`);
+      io.stdout(`${formatComparison(p, r.device, r.against, labels, r.difference?.index).join('\n')}\n`);
+    }
+  } finally {
+    await a.dispose();
+    await b.dispose();
+  }
+  if (o.out !== undefined && !writeJson(o.out, { schema: 'accel-conformance/fuzz-replay/v1', device: o.device, against: o.against, runs }, io)) {
+    return EXIT.REPORTS;
+  }
+  return runs.some((r) => r.difference) ? EXIT.FAILURES : EXIT.OK;
+}
+
 export async function runFuzz(o: FuzzOptions, io: CliIo): Promise<ExitCode> {
   const dev = await openOne(o.device, '--device', io);
   const sim = await openOne(o.against, '--against', io);
   const labels = { device: dev.label, against: sim.label };
+  if (o.replay !== undefined) return replay(o, o.replay, dev, sim, labels, io);
   // A HANG times the device out and a CRASH reboots its firmware: on real hardware only when asked (as for run).
   const destructive = dev.simulated || o.allowDestructive;
   if (!destructive) io.stderr(`accel-conformance: note: ${dev.label} is a real device: no HANG or CRASH jobs without --allow-destructive\n`);
@@ -67,7 +108,7 @@ export async function runFuzz(o: FuzzOptions, io: CliIo): Promise<ExitCode> {
   });
   io.stdout(`${formatCampaign(result, labels, o.seed).join('\n')}\n`);
   if (o.out !== undefined) {
-    const json = {
+    const ok = writeJson(o.out, {
       schema: 'accel-conformance/fuzz/v1',
       device: o.device,
       against: o.against,
@@ -77,13 +118,8 @@ export async function runFuzz(o: FuzzOptions, io: CliIo): Promise<ExitCode> {
       differing: result.differing,
       seconds: result.seconds,
       findings: result.findings,
-    };
-    try {
-      writeFileSync(o.out, `${JSON.stringify(json, null, 1)}\n`);
-    } catch (e) {
-      io.stderr(`accel-conformance: error: cannot write ${o.out}: ${e instanceof Error ? e.message : String(e)}\n`);
-      return EXIT.REPORTS;
-    }
+    }, io);
+    if (!ok) return EXIT.REPORTS;
   }
   return result.differing > 0 ? EXIT.FAILURES : EXIT.OK;
 }
