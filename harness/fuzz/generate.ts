@@ -38,6 +38,8 @@ class Builder {
   readonly maps: MapSlot[] = [];
   readonly addrs: AddrSlot[] = [];
   readonly jobs: JobSlot[] = [];
+  /** Handles named by map ops, per file (an unmap mostly names one of them). */
+  readonly mapped: { readonly file: number; readonly handle: HandleRef }[] = [];
   private nextFile = 0;
   peerAlive = true;
 
@@ -109,7 +111,7 @@ const WEIGHTS: readonly (readonly [Kind, number])[] = [
   ['open', 3], ['dup', 2], ['send', 2], ['close', 3], ['peer-exit', 2],
   ['gem-new', 10], ['gem-close', 3], ['export', 3], ['import', 3],
   ['mmap', 4], ['munmap', 1], ['write', 4], ['read', 4],
-  ['map', 6], ['unmap', 2], ['queue', 12], ['wait', 6], ['dequeue', 5], ['state', 1],
+  ['map', 6], ['unmap', 3], ['queue', 12], ['wait', 6], ['dequeue', 5], ['state', 1],
 ];
 
 /** One op of kind `k` if the program's state allows it; false when it does not. */
@@ -231,11 +233,16 @@ function step(b: Builder, k: Kind): boolean {
       const f = r.pick(fds);
       const n = r.weighted<number>([[1, 6], [2, 3], [3, 1]]);
       const handles: HandleRef[] = [];
-      for (let i = 0; i < n; i++) handles.push(b.handleFor(f.file));
+      // An unmap mostly names what a map of this file named: unmapping what is not mapped is the rarer garbage.
+      const mapped = b.mapped.filter((m) => m.file === f.file);
+      for (let i = 0; i < n; i++) {
+        handles.push(k === 'unmap' && mapped.length > 0 && r.chance(0.75) ? r.pick(mapped).handle : b.handleFor(f.file));
+      }
       if (n > 1 && r.chance(0.05)) handles[1] = handles[0] as HandleRef; // the same object twice
       const count = r.chance(0.04) ? r.pick([0, APU_MAX_BO_HANDLES + 1]) : undefined;
       const id = b.emit({ op: k, fd: f.id, handles, ...(count !== undefined ? { count } : {}) });
       if (k === 'map') {
+        for (const h of handles) b.mapped.push({ file: f.file, handle: h });
         handles.forEach((h, index) => {
           const slot = 'of' in h ? b.handles.find((s) => s.id === h.of) : undefined;
           b.addrs.push({ of: id, index, file: f.file, pages: slot?.pages ?? 1 });
@@ -255,7 +262,13 @@ function step(b: Builder, k: Kind): boolean {
       const pad = r.chance(0.04) ? 1 : 0;
       switch (kind) {
         case 'fill': cmd = { kind, dst: b.addrFor(f.file, len), len, value: r.int(0, 0x1ff) }; break;
-        case 'copy': cmd = { kind, src: b.addrFor(f.file, len), dst: b.addrFor(f.file, len), len, pad }; break;
+        case 'copy': {
+          const src = b.addrFor(f.file, len);
+          // Overlapping ranges of one object now and then: COPY has memmove semantics.
+          const dst = 'of' in src && r.chance(0.3) ? { ...src, offset: Math.max(0, src.offset + r.int(-32, 32)) } : b.addrFor(f.file, len);
+          cmd = { kind, src, dst, len, pad };
+          break;
+        }
         case 'checksum': cmd = { kind, src: b.addrFor(f.file, len), len, pad }; break;
         case 'unknown': cmd = { kind, cmd: r.pick([6, 0xffffffff]) }; break;
         default: cmd = { kind };
