@@ -29,6 +29,14 @@ interface AddrSlot { readonly of: number; readonly index: number; readonly file:
 interface JobSlot { readonly id: number; readonly file: number; waited: boolean; readonly checksum: boolean }
 
 const GARBAGE_HANDLES = [0, 0x7fffffff, 0xffffffff, 4096];
+/**
+ * Raw device addresses of jobs: outside the aperture of every model (the
+ * module's and sim:apu's [0x10000000, 0x40000000), sim:mt8183's
+ * [0x60000000, 0x70000000)). An address inside one is a value the uAPI
+ * leaves to the driver: 0x10000000 is the module's first mapping and no
+ * mapping at all on sim:mt8183, a difference of aperture, not of behaviour.
+ */
+const RAW_ADDRESSES = ['0', '4096', '2147483648', '18446744073709547520'];
 const PAGE = APU_PAGE_SIZE;
 
 class Builder {
@@ -83,7 +91,7 @@ class Builder {
   /** A device address of `file` (mostly), a little past an object's end, or raw garbage. */
   addrFor(file: number, len: number): AddrRef {
     const own = this.addrs.filter((a) => a.file === file);
-    if (own.length === 0 || this.rng.chance(0.05)) return { raw: this.rng.pick(['0', '4096', '268435456', '18446744073709547520']) };
+    if (own.length === 0 || this.rng.chance(0.05)) return { raw: this.rng.pick(RAW_ADDRESSES) };
     const a = this.rng.pick(own);
     const size = a.pages * PAGE;
     const offset = this.rng.chance(0.08) ? size - this.rng.int(0, 8) : this.rng.int(0, Math.max(0, size - len));

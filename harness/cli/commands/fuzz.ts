@@ -39,9 +39,10 @@ export const fuzzCommand: CliCommand = {
       })
       .option('out', { type: 'string', requiresArg: true, describe: 'write the findings as JSON to FILE (also when none)' })
       .example('$0 fuzz --device accel:0 --against sim:apu --seed 7 --programs 2000 --allow-destructive', 'the module against the simulator')
-      .example("$0 fuzz --device 'sim:apu?defect=handles-no-reuse' --against sim:apu --programs 50", 'a planted difference, shrunk')
+      .example("$0 fuzz --device 'sim:apu?defect=checksum-wrong' --against sim:apu --programs 500", 'a planted difference, shrunk')
       .epilog(
-        'Exit: 0 no difference, 1 a difference (the shrunk programs are printed), 2 usage error, 3 aborted (a device or peer process failed).',
+        'fuzz exits 0 when the two sides agree on every program, 1 on a difference (the shrunk programs are printed), ' +
+          '2 on a usage error, 3 when a device or the peer process failed, 5 when --out could not be written.',
       ),
   run: async (args, io) => {
     const device = stringArg(args, 'device');
