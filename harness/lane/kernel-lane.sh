@@ -61,7 +61,7 @@ STRESS_WORKERS=4
 
 # The differential fuzz in each boot (docs/kernel-lane.md, "The differential fuzz"): the CI
 # budget per boot, and the campaign seed (fixed, so a CI failure reproduces with the same command).
-FUZZ_PROGRAMS=2000
+FUZZ_PROGRAMS=1000
 FUZZ_SEED=1
 
 results='' timeout=900
