@@ -181,7 +181,7 @@ export class Executor {
         this.sys.ioctl(f.fd, request, arg);
         return { result: 'ok', arg };
       } catch (e) {
-        // The struct as the kernel left it: drm_ioctl copies it back on error too.
+        // The struct as the kernel left it: drm_ioctl() copies it back whatever the handler returned (drm_ioctl.c).
         return { result: errnoOf(e), arg };
       }
     }
