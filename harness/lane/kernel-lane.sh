@@ -24,10 +24,14 @@
 #      on a fake Ethos-U85, in two register personalities (silent,
 #      completing), the pending-close reproduction and the differential
 #      against sim:ethosu (docs/kernel-lane.md, "The arm64 lane: ethosu").
+#   Each amd64 boot also runs the differential fuzz (harness/fuzz): FUZZ_PROGRAMS
+#   seeded ioctl programs on the module and on sim:apu (boot 1) or sim:mt8183
+#   (boot 2) in the guest; any difference fails the lane with the shrunk program.
 #
-# Usage: harness/lane/kernel-lane.sh [--results DIR] [--timeout SEC]
+# Usage: harness/lane/kernel-lane.sh [--results DIR] [--timeout SEC] [--fuzz N]
 #   --results DIR   default REPO/reports/kernel-lane (emptied first)
 #   --timeout SEC   QEMU time limit per boot (default 900)
+#   --fuzz N        fuzz programs per boot (default FUZZ_PROGRAMS; 0: no fuzz)
 #
 # Exit status: 0 when every step and check passed; 1 when a check failed
 # (differences, failing tests, leaks, warnings); 2 when the lane could not
@@ -55,11 +59,19 @@ VGEM_MUST_PASS=(
 STRESS_SECONDS=10
 STRESS_WORKERS=4
 
+# The differential fuzz in each boot (docs/kernel-lane.md, "The differential fuzz"): the CI
+# budget per boot, and the campaign seed (fixed, so a CI failure reproduces with the same command).
+FUZZ_PROGRAMS=1000
+FUZZ_SEED=1
+
 results='' timeout=900
 while [ $# -gt 0 ]; do
 	case $1 in
 	--results) results=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--fuzz)
+		[[ ${2:-} =~ ^[0-9]+$ ]] || { printf '[kernel-lane] ERROR: --fuzz needs a number of programs, not %s\n' "${2:-nothing}" >&2; exit 2; }
+		FUZZ_PROGRAMS=$2; shift 2 ;;
 	-h | --help) sed -n '/^# Usage/,/^# The environment/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) printf '[kernel-lane] ERROR: unknown option %s (see --help)\n' "$1" >&2; exit 2 ;;
 	esac
@@ -105,6 +117,19 @@ results=${results:-$repo/reports/kernel-lane}
 results=$(lane_fresh_results "$results" .kernel-lane) ||
 	lane_abort "$results is not empty and not a kernel-lane results directory; pass --results"
 
+# --- the differential fuzz: one guest step per boot, against the boot's model ($fuzz_against) ---
+fuzz_step() {
+	[ "$FUZZ_PROGRAMS" -gt 0 ] || return 0
+	# shellcheck disable=SC2016
+	printf '%s\n' 'fuzz_run() { $cli fuzz --device accel:0 --allow-destructive --against "$fuzz_against" --seed '"$FUZZ_SEED"' --programs '"$FUZZ_PROGRAMS"' --out /results/fuzz.json >/results/fuzz.txt; r=$?; cat /results/fuzz.txt; return $r; }' \
+		'step fuzz fuzz_run'
+}
+fuzz_report() { # NAME: the shrunk programs of a failed fuzz step, on stderr
+	local f=$results/$1/fuzz.txt
+	[ -f "$f" ] && grep -q '^DIFFERENT' "$f" && sed -n '1,120p' "$f" >&2
+	return 0
+}
+
 # --- 2./3. the guest ------------------------------------------------------------
 # Each step's failure is remembered and the next steps still run, so one boot reports everything.
 # The scripts are single-quoted on purpose: busybox sh expands them in the guest.
@@ -120,6 +145,7 @@ step module $cli run --device accel:0 --allow-destructive --results-dir /results
 mkdir -p /tmp/driver-plugin && cp docs/examples/apu-driver-plugin.js /tmp/driver-plugin/
 step plugin $cli run --device accel:0 --allow-destructive --driver-plugin /tmp/driver-plugin/apu-driver-plugin.js --results-dir /results/plugin
 step stress node /lane/stress.js --seconds '"$STRESS_SECONDS"' --workers '"$STRESS_WORKERS"'
+'"$(fuzz_step)"'
 '
 # shellcheck disable=SC2016
 guest_shared="$guest_common"'
@@ -157,6 +183,7 @@ boot() { # NAME PARAMS SCRIPT
 	while read -r l; do
 		fail "$name: guest ${l#== lane step }"
 	done < <(grep -h '^== lane step FAILED' "$results/$name/command.log" 2>/dev/null || true)
+	fuzz_report "$name"
 	if [ -f "$results/$name/list.json" ]; then
 		"${check[@]}" list "$results/$name/list.json" apu platform >&2 || fail "$name: list --json does not show the apu platform device"
 	else
@@ -164,8 +191,10 @@ boot() { # NAME PARAMS SCRIPT
 	fi
 }
 times=()
-boot shared '' "$guest_shared"
-boot exclusive 'exclusive=1 timeout_ms=200' "$guest_exclusive"
+boot shared '' "fuzz_against=sim:apu
+$guest_shared"
+boot exclusive 'exclusive=1 timeout_ms=200' "fuzz_against=sim:mt8183
+$guest_exclusive"
 
 # --- 4. the simulators and the differential ------------------------------------
 sim_run() { # SPEC DIR

@@ -79,6 +79,21 @@ describe('kernel lane', () => {
       expect(run).to.include("echo 'node dist/harness/cli/main.js run --device accel:0 --allow-destructive");
     });
 
+    it('kernel-lane.sh --fuzz takes a number of programs per boot; anything else is a lane failure (exit 2)', () => {
+      const out = execFileSync('bash', [path.join(here, 'kernel-lane.sh'), '--help'], { encoding: 'utf8' });
+      expect(out).to.include('--fuzz N');
+      for (const bad of [['--fuzz'], ['--fuzz', 'many'], ['--fuzz', '-1']]) {
+        const r = spawnSync('bash', [path.join(here, 'kernel-lane.sh'), ...bad], { encoding: 'utf8' });
+        expect(r.status, bad.join(' ')).to.equal(2);
+        expect(r.stderr).to.include('--fuzz needs a number of programs');
+      }
+      // Each amd64 boot fuzzes the module against the model of its parameters, with HANG and CRASH jobs.
+      const lane = fs.readFileSync(path.join(here, 'kernel-lane.sh'), 'utf8');
+      expect(lane).to.match(/boot shared '' "fuzz_against=sim:apu\n/);
+      expect(lane).to.match(/boot exclusive 'exclusive=1 timeout_ms=200' "fuzz_against=sim:mt8183\n/);
+      expect(lane).to.include('fuzz --device accel:0 --allow-destructive --against "$fuzz_against"');
+    });
+
     it('run.sh rejects an unknown option as a lane failure (exit 2)', () => {
       const r = spawnSync('bash', [path.join(here, 'run.sh'), '--no-such-option'], { encoding: 'utf8' });
       expect(r.status).to.equal(2);

@@ -9,5 +9,6 @@ import { runCommand } from './run';
 import { resumeCommand } from './resume';
 import { compareCommand } from './compare';
 import { mergeCommand } from './merge';
+import { fuzzCommand } from './fuzz';
 
-export const commands: readonly CliCommand[] = [listCommand, runCommand, resumeCommand, mergeCommand, compareCommand];
+export const commands: readonly CliCommand[] = [listCommand, runCommand, resumeCommand, mergeCommand, compareCommand, fuzzCommand];
