@@ -22,7 +22,8 @@
 #      must equal the built-in adapter's runs of the same boot, test for test.
 #   5. arm64/lane.sh: Debian's arm64 kernel with its unmodified ethosu driver
 #      on a fake Ethos-U85, in two register personalities (silent,
-#      completing), the pending-close reproduction and the differential
+#      completing), accel@ethosu@unbind-pending-close (an expected failure,
+#      its kernel warnings accepted only as that test's) and the differential
 #      against sim:ethosu (docs/kernel-lane.md, "The arm64 lane: ethosu").
 #   Each amd64 boot also runs the differential fuzz (harness/fuzz): FUZZ_PROGRAMS
 #   seeded ioctl programs on the module and on sim:apu (boot 1) or sim:mt8183
