@@ -130,14 +130,24 @@ t_initramfs=$(since "$t")
 img_mb=$(du -m "$img" | cut -f1)
 
 lane_log "booting arm64 $(cat "$prep/kver") (initramfs ${img_mb} MB; phases: $phases)"
+boot() {
+	set +e
+	timeout --foreground -k 10 "$timeout" qemu-system-aarch64 "${machine[@]}" \
+		-dtb "$results/npu.dtb" -kernel "$prep/Image" -initrd "$img" \
+		-append "console=ttyAMA0 quiet loglevel=4 panic=-1 rdinit=/init" \
+		</dev/null 2>&1 | tee "$console"
+	qemu_rc=${PIPESTATUS[0]}
+	set -e
+}
 t=$(now)
-set +e
-timeout --foreground -k 10 "$timeout" qemu-system-aarch64 "${machine[@]}" \
-	-dtb "$results/npu.dtb" -kernel "$prep/Image" -initrd "$img" \
-	-append "console=ttyAMA0 quiet loglevel=4 panic=-1 rdinit=/init" \
-	</dev/null 2>&1 | tee "$console"
-qemu_rc=${PIPESTATUS[0]}
-set -e
+boot
+# As harness/lane/run.sh: a kernel that dies before /init printed
+# ACCEL_LANE_INIT ran nothing of the lane's; boot once more, keeping its console.
+if [ "$qemu_rc" != 124 ] && [ "$qemu_rc" != 137 ] && ! tr -d '\r' <"$console" | grep -q '^ACCEL_LANE_INIT=1'; then
+	mv "$console" "$results/console-early-death.log"
+	lane_log "the kernel died before /init ran (see $results/console-early-death.log): booting again"
+	boot
+fi
 t_guest=$(since "$t")
 
 val() { # KEY -> last value printed by the guest
