@@ -509,4 +509,4 @@ const SUBTESTS: readonly Subtest[] = [
   badSetState,
 ];
 
-export default defineFamily('amdxdna', 'AMD XDNA NPU: device heap and DEV BOs, per-file contexts and their timeline syncobj, command states after TDR and teardown, ioctl argument checks', SUBTESTS);
+export default defineFamily('amdxdna', 'AMD XDNA NPU: device heap and DEV BOs, per-file contexts and their timeline syncobj, command states after TDR and teardown, ioctl argument checks', SUBTESTS, { drivers: [AMDXDNA_DRIVER] });

@@ -368,4 +368,4 @@ const subtests: Subtest[] = [
   hangBan,
 ];
 
-export default defineFamily('apu', 'rules of the reference APU only: ioctl argument checks, first-fit device addresses, memmove COPY, crash recovery, the ban', subtests);
+export default defineFamily('apu', 'rules of the reference APU only: ioctl argument checks, first-fit device addresses, memmove COPY, crash recovery, the ban', subtests, { drivers: APU_DRIVERS.map((d) => d.driver) });

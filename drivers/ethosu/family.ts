@@ -279,4 +279,4 @@ const SUBTESTS: readonly Subtest[] = [
   badImportForeign,
 ];
 
-export default defineFamily('ethosu', 'Arm Ethos-U: command stream validation, region bounds, NO_MMAP, perfmons', SUBTESTS);
+export default defineFamily('ethosu', 'Arm Ethos-U: command stream validation, region bounds, NO_MMAP, perfmons', SUBTESTS, { drivers: [ETHOSU_DRIVER] });

@@ -361,4 +361,4 @@ export default defineFamily('habanalabs', 'rules of the habanalabs driver (Gaudi
   exportDmabufArgs,
   exportHoldsDevice,
   badGemIoctls,
-]);
+], { drivers: [HABANALABS_DRIVER.driver] });

@@ -499,4 +499,4 @@ export const IVPU_FAMILY = defineFamily('ivpu', 'intel_vpu: per-file MMU context
   cmdqDestroyAbortsJobs,
   boWaitTimeout,
   hangKillsContext,
-]);
+], { drivers: [IVPU_DRIVER] });

@@ -308,4 +308,4 @@ const SUBTESTS: readonly Subtest[] = [
   badManage,
 ];
 
-export default defineFamily('qaic', 'Qualcomm Cloud AI 100: BO and slicing argument checks, DMA bridge channel ownership, imported BOs', SUBTESTS);
+export default defineFamily('qaic', 'Qualcomm Cloud AI 100: BO and slicing argument checks, DMA bridge channel ownership, imported BOs', SUBTESTS, { drivers: [QAIC_DRIVER] });

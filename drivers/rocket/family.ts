@@ -256,4 +256,4 @@ const SUBTESTS: readonly Subtest[] = [
   badImportForeign,
 ];
 
-export default defineFamily('rocket', 'Rockchip NPU: per-file NPU addresses, SUBMIT argument checks, PREP_BO/FINI_BO', SUBTESTS);
+export default defineFamily('rocket', 'Rockchip NPU: per-file NPU addresses, SUBMIT argument checks, PREP_BO/FINI_BO', SUBTESTS, { drivers: [ROCKET_DRIVER] });

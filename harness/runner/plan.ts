@@ -20,6 +20,8 @@ export interface PlannedTest {
   readonly jobTimeouts?: number;
   /** What the test needs (Subtest.requires), for --describe and the reports. */
   readonly requires: readonly string[];
+  /** A driver family's drivers (Family.drivers): the test is planned only on their devices. */
+  readonly drivers?: readonly string[];
 }
 
 export interface Selection {
@@ -43,8 +45,14 @@ export function allTests(families: readonly Family[]): PlannedTest[] {
       requires: s.requires ?? [],
       ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
       ...(s.jobTimeouts !== undefined ? { jobTimeouts: s.jobTimeouts } : {}),
+      ...(f.drivers ? { drivers: f.drivers } : {}),
     })),
   );
+}
+
+/** Whether a test is planned on a device its driver drives: generic tests everywhere, a driver family's on its drivers only. */
+export function appliesToDriver(test: PlannedTest, driver: string): boolean {
+  return test.drivers === undefined || test.drivers.includes(driver);
 }
 
 export function selectTests(families: readonly Family[], sel: Selection): PlannedTest[] {

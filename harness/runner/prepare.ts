@@ -17,7 +17,7 @@ import { checkFailNames, parseRegexList } from './expectations';
 import { GlobError, parseGlobs } from './glob';
 import { JOURNAL_FILE } from './journal';
 import { acquireLock, type RunLock } from './lock';
-import { allTests, selectTests, type PlannedTest } from './plan';
+import { allTests, appliesToDriver, selectTests, type PlannedTest } from './plan';
 import { suiteIdentity, writeSavedRun, type SavedRun, type ShippedSaved } from './run-config';
 import { formatShard, readDurations, selectShard, type ShardSpec } from './shard';
 import { loadSuite, type SuiteProvider } from './suite';
@@ -257,17 +257,27 @@ export async function prepareRun(req: RunRequest, now = new Date()): Promise<Pre
 
   const id = randomBytes(3).toString('hex');
   const { dir, lock } = makeResultsDir(req.resultsDir, id, now);
-  const names = tests.map((t) => t.name);
   const known = new Set(allTests(suite.families).map((t) => t.name));
   const shipped = req.shippedExpectations === false ? {} : shippedFor(suite, devices, known);
   const notices = session.notice ? [session.notice] : [];
   const plan: Record<string, string[]> = {};
+  let applies = false;
   for (const d of devices) {
     const s = shipped[d.label];
     const skips = s?.skips ? parseRegexList(s.skips.text, s.skips.file) : [];
-    plan[d.label] = names.filter((n) => !skips.some((re) => re.test(n)));
-    const left = names.length - (plan[d.label]?.length ?? 0);
+    // Another driver's family says nothing about this device: it is not planned here (IGT's per-driver
+    // binaries run on their driver only), and the results list what applies.
+    const own = tests.filter((t) => appliesToDriver(t, d.profile.driver)).map((t) => t.name);
+    applies ||= own.length > 0;
+    plan[d.label] = own.filter((n) => !skips.some((re) => re.test(n)));
+    const left = own.length - (plan[d.label]?.length ?? 0);
     if (left > 0 && s?.skips) notices.push(`${d.label}: ${left} test(s) not run, listed in ${s.skips.file} (shipped for ${s.driver})`);
+    if (own.length === 0) notices.push(`${d.label}: none of the selected tests applies to its driver ${d.profile.driver} (they belong to other drivers' families)`);
+  }
+  if (!applies) {
+    const families = [...new Set(tests.map((t) => t.family))].map((f) => `accel@${f}`).join(', ');
+    const drivers = [...new Set(devices.map((d) => d.profile.driver))].join(', ');
+    throw new NoTestMatched(`the selected tests (${families}) apply to none of the selected devices' drivers (${drivers})`);
   }
   const saved: SavedRun = {
     format: 'accel-conformance-run',

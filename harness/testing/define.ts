@@ -101,13 +101,25 @@ export interface Family {
   readonly name: string;
   readonly description: string;
   readonly subtests: readonly Subtest[];
+  /**
+   * A driver's own family (accel@ivpu@...): the drivers (DriverProfile.driver)
+   * whose devices it is planned on. Absent: a generic family, planned on every
+   * device. Each such family's tests still skip by themselves on another
+   * driver's device when run directly.
+   */
+  readonly drivers?: readonly string[];
+}
+
+export interface FamilyOptions {
+  /** Family.drivers. */
+  readonly drivers?: readonly string[];
 }
 
 export function fullName(family: string, subtest: string): string {
   return `accel@${family}@${subtest}`;
 }
 
-export function defineFamily(name: string, description: string, subtests: readonly Subtest[]): Family {
+export function defineFamily(name: string, description: string, subtests: readonly Subtest[], options: FamilyOptions = {}): Family {
   if (!SUBTEST_NAME.test(name)) throw new Error(`family name '${name}' is not kebab-case`);
   const seen = new Set<string>();
   for (const s of subtests) {
@@ -122,7 +134,8 @@ export function defineFamily(name: string, description: string, subtests: readon
     }
     seen.add(s.name);
   }
-  return { name, description, subtests };
+  if (options.drivers !== undefined && options.drivers.length === 0) throw new Error(`family '${name}' names an empty driver list`);
+  return { name, description, subtests, ...(options.drivers ? { drivers: options.drivers } : {}) };
 }
 
 /** Thrown by `t.skip`: the test does not apply, with the reason. */
