@@ -153,3 +153,16 @@ lane_compress() {
 lane_mkcpio() {
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0)
 }
+
+# lane_died_before_init QEMU_RC CONSOLE RESULTS: true when the guest kernel died
+# before /init printed ACCEL_LANE_INIT=1 (and QEMU was not killed by the time
+# limit). Such a boot ran nothing of the lane's (seen once: an int3 Oops in
+# sched_clock_cpu while 6.12 patched its text under TCG, 2.7 s into the boot):
+# the console is kept as console-early-death.log and the caller boots once more.
+lane_died_before_init() {
+	local rc=$1 console=$2 results=$3
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] || return 1
+	tr -d '\r' <"$console" | grep -q '^ACCEL_LANE_INIT=1' && return 1
+	mv "$console" "$results/console-early-death.log"
+	lane_log "the kernel died before /init ran (see $results/console-early-death.log): booting again"
+}

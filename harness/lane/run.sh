@@ -134,16 +134,9 @@ boot() {
 lane_log "booting $(basename "$kdir") (initramfs ${img_mb} MB, params: ${params:-none})"
 t=$(now)
 boot
-# A kernel that dies before /init printed ACCEL_LANE_INIT ran nothing of the
-# lane's (seen once: an int3 Oops in sched_clock_cpu while the 6.12 kernel
-# patched its text under TCG, 2.7 s into the boot). Such a boot is not a
-# result: boot once more, keeping the first console. A second early death, or
-# any death after /init started, is reported as always.
-if [ "$qemu_rc" != 124 ] && [ "$qemu_rc" != 137 ] && ! tr -d '\r' <"$console" | grep -q '^ACCEL_LANE_INIT=1'; then
-	mv "$console" "$results/console-early-death.log"
-	lane_log "the kernel died before /init ran (see $results/console-early-death.log): booting again"
-	boot
-fi
+# A boot that died before /init ran is not a result: once more (lib.sh). A
+# second early death, or any death after /init started, is reported as always.
+if lane_died_before_init "$qemu_rc" "$console" "$results"; then boot; fi
 t_guest=$(since "$t")
 
 val() { # KEY -> last value printed by the guest

@@ -141,13 +141,8 @@ boot() {
 }
 t=$(now)
 boot
-# As harness/lane/run.sh: a kernel that dies before /init printed
-# ACCEL_LANE_INIT ran nothing of the lane's; boot once more, keeping its console.
-if [ "$qemu_rc" != 124 ] && [ "$qemu_rc" != 137 ] && ! tr -d '\r' <"$console" | grep -q '^ACCEL_LANE_INIT=1'; then
-	mv "$console" "$results/console-early-death.log"
-	lane_log "the kernel died before /init ran (see $results/console-early-death.log): booting again"
-	boot
-fi
+# A boot that died before /init ran is not a result: once more (lib.sh).
+if lane_died_before_init "$qemu_rc" "$console" "$results"; then boot; fi
 t_guest=$(since "$t")
 
 val() { # KEY -> last value printed by the guest
