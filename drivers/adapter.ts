@@ -158,6 +158,12 @@ export const CAPABILITY_GROUPS: readonly CapabilityGroup[] = ['buffers', 'dmabuf
 
 export interface DriverAdapter extends AdapterCapabilities {
   readonly name: string;
+  /**
+   * Why a group the driver has is absent here, or has fewer job kinds (an
+   * adapter option unset, a file that is not what the option needs): skip
+   * reasons quote it. One line each.
+   */
+  readonly unavailable?: Readonly<Partial<Record<CapabilityGroup, string>>>;
 }
 
 export type AdapterFactory = (sys: Sys) => DriverAdapter;

@@ -44,7 +44,7 @@ export function adapterProblems(adapter: unknown): string[] {
   // A plain object's other keys are typos of a group ('buffer', 'iommu'); a class instance keeps its own state.
   const plain = Object.getPrototypeOf(adapter) === Object.prototype;
   for (const key of plain ? Object.keys(adapter) : []) {
-    if (key !== 'name' && !(CAPABILITY_GROUPS as readonly string[]).includes(key) && adapter[key] !== undefined) {
+    if (key !== 'name' && key !== 'unavailable' && !(CAPABILITY_GROUPS as readonly string[]).includes(key) && adapter[key] !== undefined) {
       out.push(`unknown capability '${key}' (known: ${CAPABILITY_GROUPS.join(', ')})`);
     }
   }

@@ -67,14 +67,20 @@ function noAdapter(dev: DeviceUnderTest): string {
 function missingGroup(dev: DeviceUnderTest, group: keyof AdapterCapabilities, what: string): string | null {
   const adapter = dev.adapter;
   if (!adapter) return noAdapter(dev);
-  return adapter[group] ? null : `adapter '${adapter.name}' has no ${what}`;
+  return adapter[group] ? null : `adapter '${adapter.name}' has no ${what}${because(adapter, group)}`;
+}
+
+/** The adapter's own word on why a group is short here, as a suffix. */
+function because(adapter: DriverAdapter, group: keyof AdapterCapabilities): string {
+  const why = adapter.unavailable?.[group];
+  return why ? ` (${why})` : '';
 }
 
 function missingJob(dev: DeviceUnderTest, kind: JobKind): string | null {
   const gone = missingGroup(dev, 'jobs', 'jobs');
   if (gone) return gone;
   const jobs = (dev.adapter as DriverAdapter).jobs;
-  return jobs?.kinds.has(kind) ? null : `${adapterLabel(dev)} has no ${kind} job`;
+  return jobs?.kinds.has(kind) ? null : `${adapterLabel(dev)} has no ${kind} job${because(dev.adapter as DriverAdapter, 'jobs')}`;
 }
 
 function unmetCapability(r: CapabilityRequirement, dev: DeviceUnderTest): string | null {
