@@ -10,19 +10,19 @@
  * and how it ended is the state the driver wrote into the header
  * (COMPLETED, ERROR, ABORT, TIMEOUT: aie2_ctx.c response handlers).
  *
- * What a CU does is its PDI, a device-specific image normally taken from an
- * xclbin; the suite has none of its own. The adapter options say which:
- *   ACCEL_AMDXDNA_PDI       a PDI whose kernel completes at once with no
- *                           arguments: the 'nop' job kind
- *   ACCEL_AMDXDNA_HANG_PDI  a PDI whose kernel never completes: 'hang'
- * (file paths on the machine under test). Without them the adapter has no
- * job kind on a real device, and the generic job tests skip naming the
- * option. On a simulated machine it loads the modelled PDIs that
- * sim:amdxdna's firmware knows (drivers/amdxdna/pdi.ts).
+ * What a CU does is its PDI, a device-specific image XRT takes from an
+ * xclbin; the suite has none of its own. The adapter options name the files
+ * (drivers/amdxdna/images.ts): ACCEL_AMDXDNA_XCLBIN (a kernel that
+ * completes at once: the 'nop' job kind) and ACCEL_AMDXDNA_HANG_XCLBIN (one
+ * that never completes: 'hang'), or raw PDIs through ACCEL_AMDXDNA_PDI and
+ * ACCEL_AMDXDNA_HANG_PDI. Without them, or with a file that is not what the
+ * option needs, a real device has no such job kind and `unavailable.jobs`
+ * says why (the skip reasons quote it); a simulated machine loads the
+ * modelled PDIs sim:amdxdna's firmware knows (drivers/amdxdna/pdi.ts).
  *
  * Each file gets, at its first job, what XRT sets up once per process: a
  * 64 MiB device heap (DEV_HEAP, mapped: DEV BOs live in it), one DEV BO per
- * PDI, a one-column context and its CU configuration.
+ * PDI, a context of the xclbin's columns and its CU configuration.
  */
 import type { BufferCapability, DriverAdapter, JobCapability, JobKind, JobResult, JobSpec, SubmittedJob } from '../adapter';
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
@@ -42,13 +42,12 @@ import {
   writeStartCu,
   type Hwctx,
 } from './lib';
-import { MODELLED_HANG_PDI, MODELLED_NOP_PDI } from './pdi';
+import { amdxdnaJobImages, XDNA_JOB_KINDS } from './images';
 import { AMDXDNA_ADAPTER_NAME } from './profile';
 import { AMDXDNA_BO_CMD, AMDXDNA_BO_SHARE } from './uapi';
 
 const PAGE_SIZE = 4096;
 const EIO = 5;
-
 
 interface XdnaSubmitted extends SubmittedJob {
   readonly hwctx: Hwctx;
@@ -59,20 +58,6 @@ interface XdnaSubmitted extends SubmittedJob {
 
 function gemClose(sys: Sys, fd: number, handle: number): void {
   sys.ioctl(fd, DRM_IOCTL_GEM_CLOSE, drm_gem_close.encode({ handle }));
-}
-
-/** The PDIs the options name (or, on a simulated machine, the modelled ones), by job kind. */
-export function amdxdnaPdis(sys: Sys, env: NodeJS.ProcessEnv = process.env): Partial<Record<JobKind, Buffer>> {
-  const read = (path: string | undefined, modelled: Buffer): Buffer | undefined => {
-    if (path) return sys.fs.readFile(path);
-    return sys.kind === 'sim' ? modelled : undefined;
-  };
-  const out: Partial<Record<JobKind, Buffer>> = {};
-  const nop = read(env.ACCEL_AMDXDNA_PDI, MODELLED_NOP_PDI);
-  const hang = read(env.ACCEL_AMDXDNA_HANG_PDI, MODELLED_HANG_PDI);
-  if (nop) out.nop = nop;
-  if (hang) out.hang = hang;
-  return out;
 }
 
 export function createAmdxdnaAdapter(sys: Sys, env: NodeJS.ProcessEnv = process.env): DriverAdapter {
@@ -90,9 +75,11 @@ export function createAmdxdnaAdapter(sys: Sys, env: NodeJS.ProcessEnv = process.
       gemClose(sys, fd, handle);
     },
   };
-  const images = amdxdnaPdis(sys, env);
-  const kinds: ReadonlySet<JobKind> = new Set(Object.keys(images) as JobKind[]);
-  const adapter: DriverAdapter = { name: AMDXDNA_ADAPTER_NAME, buffers };
+  const images = amdxdnaJobImages(sys, env);
+  const present = XDNA_JOB_KINDS.filter((k) => images.cus[k]);
+  const kinds: ReadonlySet<JobKind> = new Set<JobKind>(present);
+  const why = XDNA_JOB_KINDS.flatMap((k) => images.missing[k] ?? []).join('; ');
+  const adapter: DriverAdapter = { name: AMDXDNA_ADAPTER_NAME, buffers, ...(why ? { unavailable: { jobs: why } } : {}) };
   if (kinds.size === 0) return adapter;
 
   const setups = new Map<number, FileSetup>();
@@ -106,7 +93,7 @@ export function createAmdxdnaAdapter(sys: Sys, env: NodeJS.ProcessEnv = process.
       }
       setups.delete(fd);
     }
-    const s = setUpFile(sys, fd, [...kinds].map((k) => [k, images[k] as Buffer]));
+    const s = setUpFile(sys, fd, present.flatMap((k) => images.cus[k] ?? []), images.shape);
     setups.set(fd, s);
     return s;
   };
@@ -115,7 +102,7 @@ export function createAmdxdnaAdapter(sys: Sys, env: NodeJS.ProcessEnv = process.
     kinds,
     submit(fd: number, spec: JobSpec): XdnaSubmitted {
       if (!kinds.has(spec.kind)) {
-        throw new Error(`amdxdna adapter: no ${spec.kind} job (kinds: ${[...kinds].join(', ')}; set ACCEL_AMDXDNA_PDI / ACCEL_AMDXDNA_HANG_PDI)`);
+        throw new Error(`amdxdna adapter: no ${spec.kind} job (kinds: ${[...kinds].join(', ')}${why ? `; ${why}` : ''})`);
       }
       const s = setUp(fd);
       const cmdBo = createBo(sys, fd, PAGE_SIZE, AMDXDNA_BO_CMD);

@@ -24,7 +24,7 @@ import {
   drm_syncobj_destroy,
   drm_syncobj_timeline_wait,
 } from '../../harness/uapi/drm';
-import { amdxdnaPdis } from './adapter';
+import { amdxdnaJobImages, type XdnaJobKind } from './images';
 import {
   AIE2_HEAP_SIZE,
   ERT_CMD_STATE_ABORT,
@@ -95,13 +95,13 @@ function mappedHeap(t: TestContext, fd: number): { handle: number; map: Mapping 
   return { handle, map };
 }
 
-/** The file set up for commands with the PDIs the adapter options (or the model) give; skips without the ones needed. */
-function setUpCommands(t: TestContext, fd: number, needed: readonly ('nop' | 'hang')[]): FileSetup {
-  const images = amdxdnaPdis(t.sys);
+/** The file set up for commands with the CUs the adapter options (or the model) give; skips, saying why, without the ones needed. */
+function setUpCommands(t: TestContext, fd: number, needed: readonly XdnaJobKind[]): FileSetup {
+  const images = amdxdnaJobImages(t.sys);
   for (const k of needed) {
-    if (!images[k]) t.skip(`no ${k} PDI: set ${k === 'nop' ? 'ACCEL_AMDXDNA_PDI' : 'ACCEL_AMDXDNA_HANG_PDI'}`);
+    if (!images.cus[k]) t.skip(images.missing[k] ?? `no ${k} kernel`);
   }
-  const s = setUpFile(t.sys, fd, needed.map((k) => [k, images[k] as Buffer]));
+  const s = setUpFile(t.sys, fd, needed.flatMap((k) => images.cus[k] ?? []), images.shape);
   t.defer(() => t.sys.munmap(s.heapMap));
   return s;
 }

@@ -63,12 +63,15 @@ export interface Hwctx {
   readonly syncobj: number;
 }
 
+/** max_opc when no xclbin gives operations_per_cycle (the driver passes it to the firmware unchecked). */
+export const DEFAULT_MAX_OPC = 0x800;
+
 /** CREATE_HWCTX with normal-priority QoS (XRT always passes one: a NULL qos_p is EFAULT). */
-export function createHwctx(sys: Sys, fd: number, numTiles = ONE_COLUMN_TILES): Hwctx {
+export function createHwctx(sys: Sys, fd: number, numTiles = ONE_COLUMN_TILES, maxOpc = DEFAULT_MAX_OPC): Hwctx {
   const qos = sys.alloc(amdxdna_qos_info.size);
   try {
     amdxdna_qos_info.encode({ priority: AMDXDNA_QOS_NORMAL_PRIORITY }).copy(qos.bytes);
-    const arg = amdxdna_drm_create_hwctx.encode({ qos_p: qos.address, num_tiles: numTiles, max_opc: 0x800, mem_size: 0x10000 });
+    const arg = amdxdna_drm_create_hwctx.encode({ qos_p: qos.address, num_tiles: numTiles, max_opc: maxOpc, mem_size: 0x10000 });
     sys.ioctl(fd, AMDXDNA_IOCTL.CREATE_HWCTX.request, arg);
     const o = amdxdna_drm_create_hwctx.decode(arg);
     return { handle: o.handle, syncobj: o.syncobj_handle };
@@ -81,11 +84,11 @@ export function destroyHwctx(sys: Sys, fd: number, handle: number): void {
   sys.ioctl(fd, AMDXDNA_IOCTL.DESTROY_HWCTX.request, amdxdna_drm_destroy_hwctx.encode({ handle }));
 }
 
-/** CONFIG_HWCTX(CONFIG_CU): CU i runs the PDI in DEV BO cuBos[i]. */
-export function configCu(sys: Sys, fd: number, hwctx: number, cuBos: readonly number[]): void {
+/** CONFIG_HWCTX(CONFIG_CU): CU i runs the PDI in DEV BO cuBos[i] with function funcs[i] (0 when absent). */
+export function configCu(sys: Sys, fd: number, hwctx: number, cuBos: readonly number[], funcs: readonly number[] = []): void {
   const cfg = Buffer.concat([
     amdxdna_hwctx_param_config_cu.encode({ num_cus: cuBos.length }),
-    ...cuBos.map((cu_bo) => amdxdna_cu_config.encode({ cu_bo, cu_func: 0 })),
+    ...cuBos.map((cu_bo, i) => amdxdna_cu_config.encode({ cu_bo, cu_func: funcs[i] ?? 0 })),
   ]);
   const mem = sys.alloc(cfg.length);
   try {
@@ -149,6 +152,21 @@ export function waitSeqAsync(sys: Sys, fd: number, syncobj: number, seq: bigint,
   return sys.ioctlAsync(fd, DRM_CORE_IOCTLS.SYNCOBJ_TIMELINE_WAIT.request, arg).finally(() => sys.free(mem));
 }
 
+/** One CU to configure: the PDI it runs and its cu_func (an xclbin's ps_kernel.m_functional). */
+export interface CuImage {
+  readonly name: string;
+  readonly pdi: Buffer;
+  readonly func: number;
+}
+
+/** The context an xclbin asks for: its partition's columns and operations per cycle. */
+export interface ContextShape {
+  readonly columns: number;
+  readonly opsPerCycle: number;
+}
+
+export const ONE_COLUMN: ContextShape = { columns: 1, opsPerCycle: DEFAULT_MAX_OPC };
+
 /** What a file needs before it can run commands (XRT does it once per process and xclbin). */
 export interface FileSetup {
   readonly heap: number;
@@ -162,24 +180,25 @@ export interface FileSetup {
 
 /**
  * A 64 MiB heap (DEV_HEAP, mapped: DEV BOs need its user address), one DEV
- * BO per PDI holding the image (written through the heap mapping: a DEV BO
- * has none of its own), a one-column context and CONFIG_CU with CU i
- * running PDI i.
+ * BO per CU holding its PDI (written through the heap mapping: a DEV BO has
+ * none of its own), a context of `shape` (num_tiles = columns * core rows,
+ * max_opc = operations per cycle, as XRT's create_ctx_on_device) and
+ * CONFIG_CU with CU i running cus[i].
  */
-export function setUpFile(sys: Sys, fd: number, pdis: readonly (readonly [string, Buffer])[]): FileSetup {
+export function setUpFile(sys: Sys, fd: number, cus: readonly CuImage[], shape: ContextShape = ONE_COLUMN): FileSetup {
   const heap = createBo(sys, fd, AIE2_HEAP_SIZE, AMDXDNA_BO_DEV_HEAP);
   const heapOffset = boInfo(sys, fd, heap).mapOffset;
   const heapMap = sys.mmap(fd, AIE2_HEAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, heapOffset);
   const heapBase = boInfo(sys, fd, heap).xdnaAddr;
   const cuBos: number[] = [];
   const cu: Record<string, number> = {};
-  for (const [name, image] of pdis) {
-    const bo = createBo(sys, fd, Math.max(image.length, 1), AMDXDNA_BO_DEV);
-    image.copy(heapMap.bytes, Number(boInfo(sys, fd, bo).xdnaAddr - heapBase));
+  for (const { name, pdi } of cus) {
+    const bo = createBo(sys, fd, Math.max(pdi.length, 1), AMDXDNA_BO_DEV);
+    pdi.copy(heapMap.bytes, Number(boInfo(sys, fd, bo).xdnaAddr - heapBase));
     cu[name] = cuBos.length;
     cuBos.push(bo);
   }
-  const hwctx = createHwctx(sys, fd);
-  if (cuBos.length) configCu(sys, fd, hwctx.handle, cuBos);
+  const hwctx = createHwctx(sys, fd, shape.columns * ONE_COLUMN_TILES, shape.opsPerCycle);
+  if (cuBos.length) configCu(sys, fd, hwctx.handle, cuBos, cus.map((c) => c.func));
   return { heap, heapOffset, heapMap, hwctx, cu };
 }

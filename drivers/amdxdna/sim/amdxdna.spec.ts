@@ -66,7 +66,10 @@ async function errnoOfAsync(p: Promise<unknown>): Promise<string> {
 }
 
 function setUp(sys: Sys, fd: number): FileSetup {
-  return setUpFile(sys, fd, [['nop', MODELLED_NOP_PDI], ['hang', MODELLED_HANG_PDI]]);
+  return setUpFile(sys, fd, [
+    { name: 'nop', pdi: MODELLED_NOP_PDI, func: 0 },
+    { name: 'hang', pdi: MODELLED_HANG_PDI, func: 0 },
+  ]);
 }
 
 function cmdBo(sys: Sys, fd: number, cu: number): { handle: number; bytes: Buffer } {
@@ -149,7 +152,10 @@ describe('sim:amdxdna (drivers/accel/amdxdna)', () => {
 
   it('run_job refuses a command with no CU (state stays NEW); a CU with an unknown PDI ends ERROR', async () => {
     const { sys, fd } = boot();
-    const s = setUpFile(sys, fd, [['nop', MODELLED_NOP_PDI], ['other', Buffer.from('not a modelled PDI')]]);
+    const s = setUpFile(sys, fd, [
+      { name: 'nop', pdi: MODELLED_NOP_PDI, func: 0 },
+      { name: 'other', pdi: Buffer.from('not a modelled PDI'), func: 0 },
+    ]);
     const none = cmdBo(sys, fd, 0);
     none.bytes.writeUInt32LE(0, 4);
     const other = cmdBo(sys, fd, s.cu.other as number);
