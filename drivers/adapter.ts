@@ -159,11 +159,14 @@ export const CAPABILITY_GROUPS: readonly CapabilityGroup[] = ['buffers', 'dmabuf
 export interface DriverAdapter extends AdapterCapabilities {
   readonly name: string;
   /**
-   * Why a group the driver has is absent here, or has fewer job kinds (an
-   * adapter option unset, a file that is not what the option needs): skip
-   * reasons quote it. One line each.
+   * Why a group, or a job kind, the driver has is absent here (an adapter
+   * option unset, a file that is not what the option needs): skip reasons
+   * quote it. One line each.
    */
-  readonly unavailable?: Readonly<Partial<Record<CapabilityGroup, string>>>;
+  readonly unavailable?: Readonly<Partial<Record<UnavailableKey, string>>>;
 }
+
+/** A capability group, or one job kind as its requirement names it ('jobs.hang'). */
+export type UnavailableKey = CapabilityGroup | `jobs.${JobKind}`;
 
 export type AdapterFactory = (sys: Sys) => DriverAdapter;

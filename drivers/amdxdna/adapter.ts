@@ -16,15 +16,16 @@
  * completes at once: the 'nop' job kind) and ACCEL_AMDXDNA_HANG_XCLBIN (one
  * that never completes: 'hang'), or raw PDIs through ACCEL_AMDXDNA_PDI and
  * ACCEL_AMDXDNA_HANG_PDI. Without them, or with a file that is not what the
- * option needs, a real device has no such job kind and `unavailable.jobs`
- * says why (the skip reasons quote it); a simulated machine loads the
- * modelled PDIs sim:amdxdna's firmware knows (drivers/amdxdna/pdi.ts).
+ * option needs, a real device has no such job kind and `unavailable` says
+ * why ('jobs.nop', 'jobs.hang'; 'jobs' when no kind is left), which skip
+ * reasons quote; a simulated machine loads the modelled PDIs sim:amdxdna's
+ * firmware knows (drivers/amdxdna/pdi.ts).
  *
  * Each file gets, at its first job, what XRT sets up once per process: a
  * 64 MiB device heap (DEV_HEAP, mapped: DEV BOs live in it), one DEV BO per
  * PDI, a context of the xclbin's columns and its CU configuration.
  */
-import type { BufferCapability, DriverAdapter, JobCapability, JobKind, JobResult, JobSpec, SubmittedJob } from '../adapter';
+import type { BufferCapability, DriverAdapter, JobCapability, JobKind, JobResult, JobSpec, SubmittedJob, UnavailableKey } from '../adapter';
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from '../../harness/sys/constants';
 import type { Mapping, Sys } from '../../harness/sys/types';
 import { DRM_IOCTL_GEM_CLOSE, drm_gem_close } from '../../harness/uapi/drm';
@@ -79,7 +80,10 @@ export function createAmdxdnaAdapter(sys: Sys, env: NodeJS.ProcessEnv = process.
   const present = XDNA_JOB_KINDS.filter((k) => images.cus[k]);
   const kinds: ReadonlySet<JobKind> = new Set<JobKind>(present);
   const why = XDNA_JOB_KINDS.flatMap((k) => images.missing[k] ?? []).join('; ');
-  const adapter: DriverAdapter = { name: AMDXDNA_ADAPTER_NAME, buffers, ...(why ? { unavailable: { jobs: why } } : {}) };
+  const unavailable: Partial<Record<UnavailableKey, string>> = {};
+  for (const k of XDNA_JOB_KINDS) if (images.missing[k]) unavailable[`jobs.${k}`] = images.missing[k];
+  if (kinds.size === 0) unavailable.jobs = why;
+  const adapter: DriverAdapter = { name: AMDXDNA_ADAPTER_NAME, buffers, ...(why ? { unavailable } : {}) };
   if (kinds.size === 0) return adapter;
 
   const setups = new Map<number, FileSetup>();

@@ -5,7 +5,7 @@
  * the reports list them. A requirement is either an adapter capability
  * (drivers/adapter.ts) or a property of the device and its profile.
  */
-import type { AdapterCapabilities, DriverAdapter, JobKind } from '../../drivers/adapter';
+import type { AdapterCapabilities, DriverAdapter, JobKind, UnavailableKey } from '../../drivers/adapter';
 import type { DeviceUnderTest, RunOptions } from './define';
 
 /** Adapter capabilities a test can require. */
@@ -70,17 +70,19 @@ function missingGroup(dev: DeviceUnderTest, group: keyof AdapterCapabilities, wh
   return adapter[group] ? null : `adapter '${adapter.name}' has no ${what}${because(adapter, group)}`;
 }
 
-/** The adapter's own word on why a group is short here, as a suffix. */
-function because(adapter: DriverAdapter, group: keyof AdapterCapabilities): string {
-  const why = adapter.unavailable?.[group];
+/** The adapter's own word on why a group or job kind is absent here, as a suffix. */
+function because(adapter: DriverAdapter, key: UnavailableKey): string {
+  const why = adapter.unavailable?.[key];
   return why ? ` (${why})` : '';
 }
 
 function missingJob(dev: DeviceUnderTest, kind: JobKind): string | null {
+  const adapter = dev.adapter;
+  if (adapter && !adapter.jobs && adapter.unavailable?.[`jobs.${kind}`]) return `adapter '${adapter.name}' has no jobs${because(adapter, `jobs.${kind}`)}`;
   const gone = missingGroup(dev, 'jobs', 'jobs');
   if (gone) return gone;
-  const jobs = (dev.adapter as DriverAdapter).jobs;
-  return jobs?.kinds.has(kind) ? null : `${adapterLabel(dev)} has no ${kind} job${because(dev.adapter as DriverAdapter, 'jobs')}`;
+  const jobs = (adapter as DriverAdapter).jobs;
+  return jobs?.kinds.has(kind) ? null : `${adapterLabel(dev)} has no ${kind} job${because(adapter as DriverAdapter, `jobs.${kind}`)}`;
 }
 
 function unmetCapability(r: CapabilityRequirement, dev: DeviceUnderTest): string | null {

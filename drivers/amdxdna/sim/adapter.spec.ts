@@ -134,7 +134,8 @@ describe('amdxdna adapter: jobs from an xclbin (ACCEL_AMDXDNA_XCLBIN, issue #11)
     for (const [path, why] of cases) {
       const adapter = createAmdxdnaAdapter(m.sys, { ACCEL_AMDXDNA_XCLBIN: path });
       expect([...(adapter.jobs?.kinds ?? [])], path).to.deep.equal(['hang']);
-      const reason = adapter.unavailable?.jobs ?? '';
+      const reason = adapter.unavailable?.['jobs.nop'] ?? '';
+      expect(adapter.unavailable?.jobs, path).to.equal(undefined);
       expect(reason, path).to.match(why);
       expect(reason, path).to.not.contain('\n');
       expect(() => adapter.jobs?.submit(0, { kind: 'nop' }), path).to.throw(path);
@@ -146,10 +147,9 @@ describe('amdxdna adapter: jobs from an xclbin (ACCEL_AMDXDNA_XCLBIN, issue #11)
     const native = Object.create(m.sys, { kind: { value: 'native' } }) as Sys;
     const adapter = createAmdxdnaAdapter(native, {});
     expect(adapter.jobs).to.equal(undefined);
-    expect(adapter.unavailable?.jobs).to.equal(
-      'no nop kernel: set ACCEL_AMDXDNA_XCLBIN (an xclbin for this NPU) or ACCEL_AMDXDNA_PDI; ' +
-        'no hang kernel: set ACCEL_AMDXDNA_HANG_XCLBIN (an xclbin for this NPU) or ACCEL_AMDXDNA_HANG_PDI',
-    );
+    const nop = 'no nop kernel: set ACCEL_AMDXDNA_XCLBIN (an xclbin for this NPU) or ACCEL_AMDXDNA_PDI';
+    const hang = 'no hang kernel: set ACCEL_AMDXDNA_HANG_XCLBIN (an xclbin for this NPU) or ACCEL_AMDXDNA_HANG_PDI';
+    expect(adapter.unavailable).to.deep.equal({ 'jobs.nop': nop, 'jobs.hang': hang, jobs: `${nop}; ${hang}` });
     expect(adapter.buffers).to.not.equal(undefined);
   });
 });
