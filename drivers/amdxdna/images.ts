@@ -63,8 +63,7 @@ function resolve(sys: Sys, env: NodeJS.ProcessEnv, kind: XdnaJobKind): Resolved 
     if (typeof bytes === 'string') return { missing: bytes };
     try {
       const x = parseXclbin(bytes, xclbinPath);
-      const first = x.cus[0];
-      if (!first) return { missing: `${opt.xclbin}: ${xclbinPath}: no DPU CU` };
+      const [first] = x.cus;
       return { cu: { name: kind, pdi: first.pdi, func: first.func }, shape: { columns: x.columnWidth, opsPerCycle: x.opsPerCycle } };
     } catch (e) {
       return { missing: `${opt.xclbin}: ${messageOf(e)}` };

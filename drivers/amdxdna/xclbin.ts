@@ -62,8 +62,8 @@ export interface Xclbin {
   readonly uuid: string;
   readonly columnWidth: number;
   readonly opsPerCycle: number;
-  /** The DPU CUs in IP_LAYOUT order: CU index i of CONFIG_CU is cus[i]. */
-  readonly cus: readonly XclbinCu[];
+  /** The DPU CUs in IP_LAYOUT order (at least one): CU index i of CONFIG_CU is cus[i]. */
+  readonly cus: readonly [XclbinCu, ...XclbinCu[]];
 }
 
 /** A file that is not a usable xclbin; the message is one line and names the file. */
@@ -238,6 +238,7 @@ export function parseXclbin(bytes: Buffer, file: string): Xclbin {
     const pdi = partition.pdis.find((p) => p.kernelIds.has(k.kernelId));
     if (pdi) cus.push({ name: k.name, func: k.func, kernelId: k.kernelId, pdi: pdi.image });
   }
-  if (cus.length === 0) throw new XclbinError(file, 'no DPU kernel in IP_LAYOUT has a PDI in AIE_PARTITION');
-  return { uuid, columnWidth: partition.columnWidth, opsPerCycle: partition.opsPerCycle, cus };
+  const [first, ...rest] = cus;
+  if (!first) throw new XclbinError(file, 'no DPU kernel in IP_LAYOUT has a PDI in AIE_PARTITION');
+  return { uuid, columnWidth: partition.columnWidth, opsPerCycle: partition.opsPerCycle, cus: [first, ...rest] };
 }
