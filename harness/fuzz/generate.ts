@@ -251,6 +251,7 @@ function step(b: Builder, k: Kind): boolean {
       const fds = b.devFds('main');
       if (fds.length === 0) return false;
       const f = r.pick(fds);
+      if (k === 'unmap' && r.chance(0.2) && unmapThenProbe(b, f)) return true;
       const n = r.weighted<number>([[1, 6], [2, 3], [3, 1]]);
       const handles: HandleRef[] = [];
       // An unmap mostly names what a map of this file named: unmapping what is not mapped is the rarer garbage.
@@ -403,6 +404,26 @@ function overlappingCopy(b: Builder, f: FdSlot): boolean {
   } else {
     collect(b, f, plainJob(b, f, { kind: 'checksum', src: at(dstOff), len, pad: 0 }), 8);
   }
+  return true;
+}
+
+/**
+ * GEM_IOMMU_UNMAP of an object of several pages that a map op of the file
+ * mapped, then a CHECKSUM on its last page at the old address, dequeued: the
+ * last unmap of an object removes every page of it (the module's
+ * apu_ioctl_iommu_unmap -> apu_mapping_free -> apu_mapping_depopulate,
+ * drivers/apu/kernel/apu_mmu.c), so the job faults unless the object is
+ * still mapped (another map took a reference) or the address was reused.
+ * A random job rarely lands on a page beyond an unmapped object's first.
+ */
+function unmapThenProbe(b: Builder, f: FdSlot): boolean {
+  const r = b.rng;
+  const wide = b.addrs.filter((a) => a.file === f.file && a.pages >= 2 && a.obj !== undefined);
+  if (wide.length === 0) return false;
+  const a = r.pick(wide);
+  b.emit({ op: 'unmap', fd: f.id, handles: [{ of: a.obj as number }] });
+  const offset = (a.pages - 1) * PAGE + r.int(0, PAGE - 16);
+  collect(b, f, plainJob(b, f, { kind: 'checksum', src: { of: a.of, index: a.index, offset }, len: r.int(1, 16), pad: 0 }), 8);
   return true;
 }
 
