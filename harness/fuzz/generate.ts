@@ -282,7 +282,10 @@ function step(b: Builder, k: Kind): boolean {
       if (kind === 'hang' && r.chance(0.25)) return hangStreak(b, f);
       if (kind === 'copy' && r.chance(0.3) && overlappingCopy(b, f)) return true;
       // Half the crashes are waited for and dequeued at once: EIO is only seen in a dequeued result.
-      if (kind === 'crash' && r.chance(0.5)) return collect(b, f, plainJob(b, f, { kind: 'crash' }), 0), true;
+      if (kind === 'crash' && r.chance(0.5)) {
+        collect(b, f, plainJob(b, f, { kind: 'crash' }), 0);
+        return true;
+      }
       let cmd: JobCmd;
       const len = jobLen(r);
       const pad = r.chance(0.04) ? 1 : 0;
@@ -379,7 +382,8 @@ function overlappingCopy(b: Builder, f: FdSlot): boolean {
   if (own.length === 0) return false;
   const a = r.pick(own);
   const size = a.pages * PAGE;
-  const len = r.int(2, Math.min(size - 1, 2 * PAGE));
+  // At most 512 bytes: a ramp read back is recorded byte by byte (./record.ts rle), and d is at most 64.
+  const len = r.int(2, Math.min(size - 1, 512));
   const d = r.int(1, Math.min(len - 1, 64));
   if (len + d > size) return false;
   const low = r.int(0, size - len - d);
