@@ -313,7 +313,9 @@ export class Executor {
       case 'write': {
         const m = this.mapping(op.map);
         if (op.offset + op.len > m.length) throw new SkipOp('outside the mapping');
-        m.bytes.fill(op.value & 0xff, op.offset, op.offset + op.len);
+        const step = op.step ?? 0;
+        if (step === 0) m.bytes.fill(op.value & 0xff, op.offset, op.offset + op.len);
+        else for (let i = 0; i < op.len; i++) m.bytes[op.offset + i] = (op.value + i * step) & 0xff;
         return { result: 'ok' };
       }
       case 'read': {

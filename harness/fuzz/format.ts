@@ -33,7 +33,7 @@ export function formatOp(op: Op): string {
       case 'import': return `import fd=@${op.fd} dmabuf=${typeof op.dmabuf === 'number' ? `@${op.dmabuf}` : op.dmabuf.raw}`;
       case 'mmap': return `mmap fd=@${op.fd} object=@${op.newOp} pages=${op.pages}`;
       case 'munmap': return `munmap @${op.map}`;
-      case 'write': return `write @${op.map} offset=${op.offset} len=${op.len} value=${hex(op.value)}`;
+      case 'write': return `write @${op.map} offset=${op.offset} len=${op.len} value=${hex(op.value)}${op.step ? ` step=${op.step}` : ''}`;
       case 'read': return `read @${op.map} offset=${op.offset} len=${op.len}`;
       case 'map': case 'unmap':
         return `${op.op} fd=@${op.fd} handles=[${op.handles.map(h).join(',')}]${op.count !== undefined ? ` count=${op.count}` : ''}`;

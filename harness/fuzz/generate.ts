@@ -7,6 +7,7 @@
  * what the program has made so that most ops are meaningful and some are not.
  */
 import { APU_BO_DEVICE_RO, APU_MAX_BO_HANDLES, APU_PAGE_SIZE } from '../../drivers/apu/uapi';
+import { APU_DRIVERS } from '../../drivers/apu/profile';
 import { DRM_CLOEXEC, DRM_RDWR } from '../uapi/drm';
 import { Prng } from './prng';
 import type { AddrRef, HandleRef, JobCmd, Op, OpBody, Proc, Program } from './program';
@@ -24,8 +25,10 @@ export interface GenerateOptions {
 
 interface FdSlot { readonly id: number; readonly proc: Proc; readonly file: number; readonly dmabuf: boolean; open: boolean }
 interface HandleSlot { readonly id: number; readonly file: number; readonly pages: number; readonly fromNew: boolean }
-interface MapSlot { readonly id: number; readonly pages: number; live: boolean }
-interface AddrSlot { readonly of: number; readonly index: number; readonly file: number; readonly pages: number }
+/** A CPU mapping of the object GEM_NEW op `obj` made. */
+interface MapSlot { readonly id: number; readonly obj: number; readonly pages: number; live: boolean }
+/** A device address of a map op; `obj` is the GEM_NEW op of its object when it was made by one. */
+interface AddrSlot { readonly of: number; readonly index: number; readonly file: number; readonly pages: number; readonly obj?: number }
 interface JobSlot { readonly id: number; readonly file: number; waited: boolean; readonly checksum: boolean }
 
 const GARBAGE_HANDLES = [0, 0x7fffffff, 0xffffffff, 4096];
@@ -98,6 +101,14 @@ class Builder {
     return { of: a.of, index: a.index, offset };
   }
 }
+
+/**
+ * Timeouts in a row that ban a context with the default ban_after of every
+ * APU driver (the module's apu_timedout_job, drivers/apu/kernel/apu_job.c;
+ * both models share the default): a streak of this many HANGs makes the next
+ * job of the context end with ECANCELED instead of running.
+ */
+const BAN_AFTER = Math.max(...APU_DRIVERS.map((d) => d.defaultBanAfter));
 
 const SIZES = [1, 100, PAGE, PAGE + 1, 2 * PAGE, 3 * PAGE, 4 * PAGE];
 const GARBAGE_SIZES = [0, (64 << 20) + 1, 0xffffffff];
@@ -211,7 +222,7 @@ function step(b: Builder, k: Kind): boolean {
       const f = r.pick(fds);
       const pages = r.chance(0.08) ? h.pages + 1 : h.pages;
       const id = b.emit({ op: 'mmap', fd: f.id, newOp: h.id, pages });
-      b.maps.push({ id, pages, live: true });
+      b.maps.push({ id, obj: h.id, pages, live: true });
       return true;
     }
     case 'munmap': {
@@ -230,7 +241,8 @@ function step(b: Builder, k: Kind): boolean {
       const size = m.pages * PAGE;
       const offset = r.int(0, size - 1);
       const len = r.int(1, Math.min(size - offset, r.chance(0.2) ? size : 256));
-      if (k === 'write') b.emit({ op: 'write', map: m.id, offset, len, value: r.int(0, 255) });
+      // Half the stores are ramps: uniform memory hides a byte taken from the wrong place.
+      if (k === 'write') b.emit({ op: 'write', map: m.id, offset, len, value: r.int(0, 255), ...(r.chance(0.5) ? { step: r.int(1, 255) } : {}) });
       else b.emit({ op: 'read', map: m.id, offset, len });
       return true;
     }
@@ -239,6 +251,7 @@ function step(b: Builder, k: Kind): boolean {
       const fds = b.devFds('main');
       if (fds.length === 0) return false;
       const f = r.pick(fds);
+      if (k === 'unmap' && r.chance(0.2) && unmapThenProbe(b, f)) return true;
       const n = r.weighted<number>([[1, 6], [2, 3], [3, 1]]);
       const handles: HandleRef[] = [];
       // An unmap mostly names what a map of this file named: unmapping what is not mapped is the rarer garbage.
@@ -253,7 +266,7 @@ function step(b: Builder, k: Kind): boolean {
         for (const h of handles) b.mapped.push({ file: f.file, handle: h });
         handles.forEach((h, index) => {
           const slot = 'of' in h ? b.handles.find((s) => s.id === h.of) : undefined;
-          b.addrs.push({ of: id, index, file: f.file, pages: slot?.pages ?? 1 });
+          b.addrs.push({ of: id, index, file: f.file, pages: slot?.pages ?? 1, ...(slot?.fromNew ? { obj: slot.id } : {}) });
         });
       }
       return true;
@@ -265,18 +278,20 @@ function step(b: Builder, k: Kind): boolean {
       const kind = r.weighted<JobCmd['kind']>([
         ['nop', 3], ['fill', 4], ['copy', 3], ['checksum', 4], ['crash', b.destructive ? 0.4 : 0], ['hang', b.hangs ? 1 : 0], ['unknown', 0.2],
       ]);
+      // A quarter of the hangs are a streak that bans the context; some COPYs overlap over a ramp and are read back.
+      if (kind === 'hang' && r.chance(0.25)) return hangStreak(b, f);
+      if (kind === 'copy' && r.chance(0.3) && overlappingCopy(b, f)) return true;
+      // Half the crashes are waited for and dequeued at once: EIO is only seen in a dequeued result.
+      if (kind === 'crash' && r.chance(0.5)) {
+        collect(b, f, plainJob(b, f, { kind: 'crash' }), 0);
+        return true;
+      }
       let cmd: JobCmd;
       const len = jobLen(r);
       const pad = r.chance(0.04) ? 1 : 0;
       switch (kind) {
         case 'fill': cmd = { kind, dst: b.addrFor(f.file, len), len, value: r.int(0, 0x1ff) }; break;
-        case 'copy': {
-          const src = b.addrFor(f.file, len);
-          // Overlapping ranges of one object now and then: COPY has memmove semantics.
-          const dst = 'of' in src && r.chance(0.3) ? { ...src, offset: Math.max(0, src.offset + r.int(-32, 32)) } : b.addrFor(f.file, len);
-          cmd = { kind, src, dst, len, pad };
-          break;
-        }
+        case 'copy': cmd = { kind, src: b.addrFor(f.file, len), dst: b.addrFor(f.file, len), len, pad }; break;
         case 'checksum': cmd = { kind, src: b.addrFor(f.file, len), len, pad }; break;
         case 'unknown': cmd = { kind, cmd: r.pick([6, 0xffffffff]) }; break;
         default: cmd = { kind };
@@ -323,6 +338,97 @@ function step(b: Builder, k: Kind): boolean {
       return true;
     }
   }
+}
+
+/** A valid job on `f` with no objects attached; its queue op's id. */
+function plainJob(b: Builder, f: FdSlot, cmd: JobCmd): number {
+  const id = b.emit({ op: 'queue', fd: f.id, cmd, handles: [] });
+  b.jobs.push({ id, file: f.file, waited: false, checksum: cmd.kind === 'checksum' });
+  return id;
+}
+
+/** Waits for job `job` and dequeues it through `f`: its result (and a CHECKSUM's output) is recorded. */
+function collect(b: Builder, f: FdSlot, job: number, size: number): void {
+  b.emit({ op: 'wait', job });
+  const j = b.jobs.find((x) => x.id === job);
+  if (j) j.waited = true;
+  b.emit({ op: 'dequeue', fd: f.id, job, size, data: true });
+}
+
+/**
+ * BAN_AFTER HANGs in a row on one file, then a NOP whose result is dequeued:
+ * ECANCELED once the context is banned (the module's apu_hw_submit skips the
+ * jobs of a banned context). Single hangs rarely line up into a streak.
+ */
+function hangStreak(b: Builder, picked: FdSlot): true {
+  // On the oldest file: on an exclusive device (sim:mt8183) a later open fails with EBUSY and its ops are skipped.
+  const f = b.devFds('main').reduce((oldest, x) => (x.file < oldest.file ? x : oldest), picked);
+  for (let i = 0; i < BAN_AFTER; i++) plainJob(b, f, { kind: 'hang' });
+  collect(b, f, plainJob(b, f, { kind: 'nop' }), 0);
+  return true;
+}
+
+/**
+ * COPY within one object between ranges `d` bytes apart (0 < d < len, the
+ * destination above or below the source), over a ramp the CPU wrote first,
+ * then the destination read back through the CPU mapping or checksummed:
+ * COPY has memmove semantics (docs/uapi-apu.md), and only non-uniform
+ * source bytes show a copy that runs in the wrong direction. False when no
+ * mapped object of the file has room for it.
+ */
+function overlappingCopy(b: Builder, f: FdSlot): boolean {
+  const r = b.rng;
+  const own = b.addrs.filter((a) => a.file === f.file && a.obj !== undefined);
+  if (own.length === 0) return false;
+  const a = r.pick(own);
+  const size = a.pages * PAGE;
+  // At most 512 bytes: a ramp read back is recorded byte by byte (./record.ts rle), and d is at most 64.
+  const len = r.int(2, Math.min(size - 1, 512));
+  const d = r.int(1, Math.min(len - 1, 64));
+  if (len + d > size) return false;
+  const low = r.int(0, size - len - d);
+  const [srcOff, dstOff] = r.chance(0.7) ? [low, low + d] : [low + d, low];
+  let map = b.maps.find((m) => m.live && m.obj === a.obj && m.pages * PAGE >= size);
+  // Mapped on a file that holds the object's handle: drm_gem_mmap refuses any other (drm_vma_node_is_allowed).
+  const holder = b.handles.find((h) => h.id === a.obj);
+  const fds = b.devFds('main').filter((x) => x.file === holder?.file);
+  if (!map && fds.length > 0 && r.chance(0.8)) {
+    const id = b.emit({ op: 'mmap', fd: r.pick(fds).id, newOp: a.obj as number, pages: a.pages });
+    map = { id, obj: a.obj as number, pages: a.pages, live: true };
+    b.maps.push(map);
+  }
+  if (map) b.emit({ op: 'write', map: map.id, offset: srcOff, len, value: r.int(0, 255), step: r.int(1, 255) });
+  const at = (offset: number): AddrRef => ({ of: a.of, index: a.index, offset });
+  const job = plainJob(b, f, { kind: 'copy', src: at(srcOff), dst: at(dstOff), len, pad: 0 });
+  if (map && r.chance(0.6)) {
+    b.emit({ op: 'wait', job });
+    const j = b.jobs.find((x) => x.id === job);
+    if (j) j.waited = true;
+    b.emit({ op: 'read', map: map.id, offset: dstOff, len });
+  } else {
+    collect(b, f, plainJob(b, f, { kind: 'checksum', src: at(dstOff), len, pad: 0 }), 8);
+  }
+  return true;
+}
+
+/**
+ * GEM_IOMMU_UNMAP of an object of several pages that a map op of the file
+ * mapped, then a CHECKSUM on its last page at the old address, dequeued: the
+ * last unmap of an object removes every page of it (the module's
+ * apu_ioctl_iommu_unmap -> apu_mapping_free -> apu_mapping_depopulate,
+ * drivers/apu/kernel/apu_mmu.c), so the job faults unless the object is
+ * still mapped (another map took a reference) or the address was reused.
+ * A random job rarely lands on a page beyond an unmapped object's first.
+ */
+function unmapThenProbe(b: Builder, f: FdSlot): boolean {
+  const r = b.rng;
+  const wide = b.addrs.filter((a) => a.file === f.file && a.pages >= 2 && a.obj !== undefined);
+  if (wide.length === 0) return false;
+  const a = r.pick(wide);
+  b.emit({ op: 'unmap', fd: f.id, handles: [{ of: a.obj as number }] });
+  const offset = (a.pages - 1) * PAGE + r.int(0, PAGE - 16);
+  collect(b, f, plainJob(b, f, { kind: 'checksum', src: { of: a.of, index: a.index, offset }, len: r.int(1, 16), pad: 0 }), 8);
+  return true;
 }
 
 /** The program of `seed`: the same seed gives the same program, everywhere. */

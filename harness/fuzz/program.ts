@@ -47,8 +47,11 @@ export type OpBody =
   /** mmap() of `pages` pages at the object's fake offset (GEM_NEW gives it; main process only). */
   | { readonly op: 'mmap'; readonly fd: number; readonly newOp: number; readonly pages: number }
   | { readonly op: 'munmap'; readonly map: number }
-  /** CPU store of `len` bytes of `value` at `offset` of mapping `map`. */
-  | { readonly op: 'write'; readonly map: number; readonly offset: number; readonly len: number; readonly value: number }
+  /**
+   * CPU store of `len` bytes at `offset` of mapping `map`: byte i is `value + i * step` (mod 256), so
+   * `step` (absent: 0) makes a ramp, data in which a byte copied from the wrong place shows.
+   */
+  | { readonly op: 'write'; readonly map: number; readonly offset: number; readonly len: number; readonly value: number; readonly step?: number }
   /** CPU load of `len` bytes at `offset` of mapping `map`: the contents are recorded. */
   | { readonly op: 'read'; readonly map: number; readonly offset: number; readonly len: number }
   /** GEM_IOMMU_MAP; `count` (when given) is the bo_handle_count, whatever the list's length. */
