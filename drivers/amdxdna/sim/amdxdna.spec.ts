@@ -37,6 +37,7 @@ import {
   amdxdna_drm_query_aie_metadata,
   amdxdna_drm_query_hwctx,
 } from '../uapi';
+import { errnoOf } from '../../../harness/ioctl/core';
 
 const PAGE = 4096;
 
@@ -45,15 +46,6 @@ function boot(spec = 'amdxdna'): { sys: Sys; fd: number; m: SimMachine } {
   return { sys: m.sys, fd: m.sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC), m };
 }
 
-function errnoOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isSysError(e)) return e.code;
-    throw e;
-  }
-  return 'success';
-}
 
 async function errnoOfAsync(p: Promise<unknown>): Promise<string> {
   try {
@@ -62,7 +54,7 @@ async function errnoOfAsync(p: Promise<unknown>): Promise<string> {
     if (isSysError(e)) return e.code;
     throw e;
   }
-  return 'success';
+  return 'ok';
 }
 
 function setUp(sys: Sys, fd: number): FileSetup {
@@ -147,7 +139,7 @@ describe('sim:amdxdna (drivers/accel/amdxdna)', () => {
     const pending = sys.ioctlAsync(fd, req, wait(1 << 1, sys.monotonicNs() + 1_000_000_000n));
     execCmd(sys, fd, s.hwctx.handle, cmdBo(sys, fd, s.cu.nop as number).handle);
     execCmd(sys, fd, s.hwctx.handle, cmdBo(sys, fd, s.cu.nop as number).handle);
-    expect(await errnoOfAsync(pending)).to.equal('success');
+    expect(await errnoOfAsync(pending)).to.equal('ok');
   });
 
   it('run_job refuses a command with no CU (state stays NEW); a CU with an unknown PDI ends ERROR', async () => {

@@ -60,18 +60,10 @@ import {
 } from '../uapi';
 import { ivpuHwIpGen, ivpuProfile, ivpuSchedMode, ivpuSchedModeSelect } from '../profile';
 import { SIM_FW_CTX_VIOLATION, SIM_FW_HANG, SIM_FW_MMU_FAULT, SIM_FW_NOP } from './firmware';
+import { errnoOf } from '../../../harness/ioctl/core';
 
 const open = (sys: Sys): number => sys.open('/dev/accel/accel0', O_RDWR | O_CLOEXEC);
 
-function errnoOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    if (isSysError(e)) return e.code;
-    throw e;
-  }
-}
 
 async function errnoOfAsync(fn: () => Promise<unknown>): Promise<string> {
   try {

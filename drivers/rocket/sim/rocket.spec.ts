@@ -9,6 +9,7 @@ import { ROCKET_IOCTL, drm_rocket_create_bo, drm_rocket_prep_bo, drm_rocket_subm
 import { createBo, prepBoAsync, submit, type RocketJobArgs } from '../lib';
 import { readDrmVersion } from '../../../harness/discovery/drm-version';
 import { JIFFY_NS, prepBoDeadline, userArrayAddress } from './ioctls';
+import { errnoOf } from '../../../harness/ioctl/core';
 
 function boot(spec = 'rocket'): { sys: Sys; fd: number } {
   const m = bootSimMachine([spec]);
@@ -22,18 +23,9 @@ async function errnoOfAsync(p: Promise<unknown>): Promise<string> {
     if (isSysError(e)) return e.code;
     throw e;
   }
-  return 'success';
+  return 'ok';
 }
 
-function errnoOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isSysError(e)) return e.code;
-    throw e;
-  }
-  return 'success';
-}
 
 /** A sync_file of the BO's WRITE fence, through a PRIME export (the fence outlives the DRM fd). */
 function writeFenceFd(sys: Sys, fd: number, handle: number): number {
@@ -83,12 +75,12 @@ describe('sim:rocket (drivers/accel/rocket)', () => {
     const { sys, fd } = boot();
     const out = createBo(sys, fd, 4096).handle;
     const j = job(sys, fd, out);
-    expect(errnoOf(() => sys.ioctl(fd, ROCKET_IOCTL.SUBMIT.request, drm_rocket_submit.encode({ job_count: 0, reserved: 1n })))).to.equal('success');
+    expect(errnoOf(() => sys.ioctl(fd, ROCKET_IOCTL.SUBMIT.request, drm_rocket_submit.encode({ job_count: 0, reserved: 1n })))).to.equal('ok');
     expect(errnoOf(() => submit(sys, fd, [j], { jobStructSize: 39, reserved: 1n }))).to.equal('EINVAL');
     expect(errnoOf(() => submit(sys, fd, [j], { reserved: 1n }))).to.equal('EINVAL');
     expect(errnoOf(() => sys.ioctl(fd, ROCKET_IOCTL.SUBMIT.request, drm_rocket_submit.encode({ jobs: 8n, job_count: 1, job_struct_size: 40 })))).to.equal('EFAULT');
-    expect(errnoOf(() => submit(sys, fd, [{ ...j, tasks: [{ regcmd: 0, regcmdCount: 0 }] }]))).to.equal('success');
-    expect(errnoOf(() => submit(sys, fd, [{ ...j, outBos: [out, 99] }]))).to.equal('success');
+    expect(errnoOf(() => submit(sys, fd, [{ ...j, tasks: [{ regcmd: 0, regcmdCount: 0 }] }]))).to.equal('ok');
+    expect(errnoOf(() => submit(sys, fd, [{ ...j, outBos: [out, 99] }]))).to.equal('ok');
   });
 
   it('VERSION: rocket_drm_driver sets no major/minor, so 0.0.0', () => {
@@ -130,7 +122,7 @@ describe('sim:rocket (drivers/accel/rocket)', () => {
     expect(await errnoOfAsync(prepBoAsync(sys, fd, out, start + 10n))).to.equal('ETIMEDOUT');
     const end = sys.monotonicNs();
     expect(end > start && end - start <= JIFFY_NS && end % JIFFY_NS === 0n).to.equal(true, `waited ${start}..${end}`);
-    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, sys.monotonicNs() + 100_000_000n))).to.equal('success');
+    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, sys.monotonicNs() + 100_000_000n))).to.equal('ok');
     expect(await errnoOfAsync(sys.ioctlAsync(fd, ROCKET_IOCTL.PREP_BO.request, drm_rocket_prep_bo.encode({ handle: out, reserved: 1 })))).to.equal('EINVAL');
   });
 
@@ -141,16 +133,16 @@ describe('sim:rocket (drivers/accel/rocket)', () => {
     // Wait until just after a tick, so the next one is ~4 ms away: the job (100 us) ends first.
     await sys.sleepMs(Number(JIFFY_NS - (sys.monotonicNs() % JIFFY_NS)) / 1e6);
     submit(sys, fd, [j]);
-    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, sys.monotonicNs() + 10n))).to.equal('success');
+    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, sys.monotonicNs() + 10n))).to.equal('ok');
   });
 
   it('SUBMIT: a job naming a BO twice is dropped (EALREADY from the second reservation lock, ignored)', async () => {
-    for (const [spec, poll] of [['rocket', 'success'], ['rocket?defect=duplicate-bo-runs', 'EBUSY']] as const) {
+    for (const [spec, poll] of [['rocket', 'ok'], ['rocket?defect=duplicate-bo-runs', 'EBUSY']] as const) {
       const { sys, fd } = boot(spec);
       const out = createBo(sys, fd, 4096).handle;
       const j = job(sys, fd, out);
       for (const dup of [{ ...j, outBos: [out, out] }, { ...j, inBos: [...(j.inBos ?? []), out] }]) {
-        expect(errnoOf(() => submit(sys, fd, [dup]))).to.equal('success');
+        expect(errnoOf(() => submit(sys, fd, [dup]))).to.equal('ok');
         expect(await errnoOfAsync(prepBoAsync(sys, fd, out, 0n))).to.equal(poll, spec);
         await prepBoAsync(sys, fd, out, sys.monotonicNs() + 1_000_000_000n);
       }
@@ -181,7 +173,7 @@ describe('sim:rocket (drivers/accel/rocket)', () => {
     const syncFd = writeFenceFd(sys, fd, out);
     const start = sys.monotonicNs();
     expect(await errnoOfAsync(prepBoAsync(sys, fd, out, start + 400_000_000n))).to.equal('ETIMEDOUT');
-    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, start + 2_000_000_000n))).to.equal('success');
+    expect(await errnoOfAsync(prepBoAsync(sys, fd, out, start + 2_000_000_000n))).to.equal('ok');
     expect(fenceStatus(sys, syncFd)).to.equal(-125);
   });
 
